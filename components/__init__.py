@@ -1,0 +1,1 @@
+"""Reusable CDK constructs. Named ``components`` so it never shadows the ``constructs`` library."""

@@ -1,0 +1,164 @@
+"""Lambda handlers from ``runtime/`` behind the CDK custom-resource Provider framework."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from components import nag
+
+RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
+# The newest Python runtime this CDK version offers; boto3 ships with it.
+HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
+# Below CloudFormation's one-hour custom-resource cap with room for one more poll.
+MAX_HANDLER_TIMEOUT = Duration.minutes(14)
+
+
+def runtime_code() -> lambda_.Code:
+    """One small asset with every handler package and their shared support code."""
+    return lambda_.Code.from_asset(
+        str(RUNTIME_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/tests", "*.md"]
+    )
+
+
+class HandlerProvider(Construct):
+    """One Provider per resource kind: an on-event handler and, optionally, a poller.
+
+    Handlers are named ``package.module.function`` inside ``runtime/``.
+
+    Both functions share one role (``self.role``); the stack grants it exactly what
+    the handler module calls.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        on_event_handler: str,
+        is_complete_handler: str | None,
+        description: str,
+        query_interval: Duration = Duration.minutes(1),
+        total_timeout: Duration = Duration.minutes(60),
+        timeout: Duration = MAX_HANDLER_TIMEOUT,
+        memory_size: int = 256,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        environment_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        polls = is_complete_handler is not None
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Custom resource handlers: {description}",
+        )
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=environment_key,
+        )
+        self.on_event_function = self._function(
+            "OnEvent", on_event_handler, description, timeout,
+            memory_size, environment_key,
+        )
+        self.is_complete_function = (
+            self._function(
+                "IsComplete", is_complete_handler, description, timeout,
+                memory_size, environment_key,
+            )
+            if polls
+            else None
+        )
+        self.log_group.grant_write(self.role)
+
+        provider_logs = logs.LogGroup(
+            self, "ProviderLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.on_event_function,
+            is_complete_handler=self.is_complete_function,
+            query_interval=query_interval if polls else None,
+            total_timeout=total_timeout if polls else None,
+            log_group=provider_logs,
+            disable_waiter_state_machine_logging=False if polls else None,
+            waiter_state_machine_log_options=(
+                cr.LogOptions(destination=provider_logs, level=sfn.LogLevel.ALL) if polls else None
+            ),
+        )
+        self.service_token = self.provider.service_token
+        self._acknowledge_framework_findings()
+
+    def _acknowledge_framework_findings(self) -> None:
+        functions = [self.on_event_function, self.is_complete_function]
+        functions += [
+            self.provider.node.try_find_child(name)
+            for name in ("framework-isComplete", "framework-onTimeout")
+        ]
+        invoke_reason = (
+            "The Provider framework invokes these handler functions and their versions "
+            "(function ARN plus ':*'), nothing else"
+        )
+        findings = {
+            nag.wildcard_resource(f"{nag.attribute_ref(function)}:*"): invoke_reason
+            for function in functions
+            if function is not None
+        }
+        findings.update(
+            {
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]": (
+                    "The CDK Provider framework's own functions use the basic execution "
+                    "role for their logs; their roles are not configurable per function"
+                ),
+                nag.wildcard_resource("*"): (
+                    "Only the framework's waiter state machine: CloudWatch Logs delivery "
+                    "actions (logs:CreateLogDelivery etc.) support no resource-level scoping"
+                ),
+                "AwsSolutions-SF2": (
+                    "The framework's waiter state machine only polls a handler; its "
+                    "execution history is logged in full, X-Ray adds nothing here"
+                ),
+            }
+        )
+        nag.acknowledge(self.provider, findings)
+
+    def _function(
+        self,
+        construct_id: str,
+        handler: str,
+        description: str,
+        timeout: Duration,
+        memory_size: int,
+        environment_key: kms.IKey | None,
+    ) -> lambda_.Function:
+        return lambda_.Function(
+            self,
+            construct_id,
+            runtime=HANDLER_RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            code=runtime_code(),
+            handler=handler,
+            description=description,
+            timeout=timeout,
+            memory_size=memory_size,
+            role=self.role,
+            log_group=self.log_group,
+            environment_encryption=environment_key,
+        )
+
+    def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
+        for statement in statements:
+            self.role.add_to_principal_policy(statement)

@@ -1,0 +1,110 @@
+"""Custom resource that turns on SageMaker Projects and JumpStart for Studio users."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CustomResource, Duration
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from components import nag
+from components.handler_provider import HandlerProvider
+from components.studio_cleanup import OWNER_TAG_KEY
+
+SERVICE_CATALOG_ROLE_NAMES = (
+    "AmazonSageMakerServiceCatalogProductsLaunchRole",
+    "AmazonSageMakerServiceCatalogProductsUseRole",
+)
+
+
+class ProjectsAndJumpStart(Construct):
+    """Enables the SageMaker Service Catalog portfolio and its two account-wide roles.
+
+    A role is created only when absent and tagged as this stack's; delete removes only
+    roles carrying that tag. The execution role is associated with the portfolio so
+    Studio users see the project templates.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        execution_role: iam.IRole,
+        owner_tag_value: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.provider = HandlerProvider(
+            self,
+            "Provider",
+            on_event_handler="projects_enablement.handler.on_event",
+            is_complete_handler="projects_enablement.handler.is_complete",
+            description="Enable SageMaker Projects and JumpStart",
+            query_interval=Duration.seconds(30),
+            total_timeout=Duration.minutes(15),
+            timeout=Duration.minutes(2),
+        )
+        role_arns = [
+            f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/service-role/{name}"
+            for name in SERVICE_CATALOG_ROLE_NAMES
+        ]
+        owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
+        self.provider.add_to_policy(
+            # The portfolio status calls and ListAcceptedPortfolios have no resource type.
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
+                    "sagemaker:EnableSagemakerServicecatalogPortfolio",
+                    "sagemaker:DisableSagemakerServicecatalogPortfolio",
+                    "servicecatalog:ListAcceptedPortfolioShares",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                actions=[
+                    "servicecatalog:AssociatePrincipalWithPortfolio",
+                    "servicecatalog:DisassociatePrincipalFromPortfolio",
+                ],
+                resources=[f"arn:{Aws.PARTITION}:catalog:{Aws.REGION}:{Aws.ACCOUNT_ID}:portfolio/*"],
+            ),
+            iam.PolicyStatement(
+                actions=[
+                    "iam:GetRole",
+                    "iam:CreateRole",
+                    "iam:TagRole",
+                    "iam:AttachRolePolicy",
+                    "iam:ListRoleTags",
+                    "iam:ListAttachedRolePolicies",
+                    "iam:ListRolePolicies",
+                ],
+                resources=role_arns,
+            ),
+            iam.PolicyStatement(
+                actions=["iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole"],
+                resources=role_arns,
+                conditions=owned,
+            ),
+        )
+        nag.acknowledge(
+            self.provider.role,
+            {
+                nag.wildcard_resource("*"): (
+                    "The SageMaker portfolio status calls and servicecatalog:"
+                    "ListAcceptedPortfolioShares support no resource-level scoping"
+                ),
+                nag.wildcard_resource(nag.arn("catalog", "portfolio/*")): (
+                    "The SageMaker portfolio is shared into the account by AWS; its ID is "
+                    "known only after enabling"
+                ),
+            },
+        )
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type="Custom::SageMakerProjectsEnablement",
+            properties={
+                "ExecutionRoleArn": execution_role.role_arn,
+                "OwnerTagKey": OWNER_TAG_KEY,
+                "OwnerTagValue": owner_tag_value,
+            },
+        )

@@ -1,0 +1,228 @@
+"""Custom resources that make ``cdk destroy`` of a Studio domain complete.
+
+CloudFormation cannot delete a domain while users' apps and spaces exist, and after
+the domain goes, SageMaker leaves its home EFS and two NFS security groups in the VPC,
+which block the VPC's deletion. Two resources bracket the domain to handle both.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CustomResource, Duration
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from components import nag
+from components.handler_provider import HandlerProvider
+
+# Tag that marks the home EFS and NFS security groups as this stack's to delete.
+OWNER_TAG_KEY = "autopilot-studio:owner-stack"
+
+
+def _vpc_arn(vpc: ec2.IVpc) -> str:
+    return f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc/{vpc.vpc_id}"
+
+
+class StudioAppsCleanup(Construct):
+    """Depends on the domain and profile, so it is deleted first.
+
+    On create it tags the domain's home EFS and NFS security groups with the owner tag;
+    on delete it removes every app and space users started in the domain.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain: sagemaker.CfnDomain,
+        vpc: ec2.IVpc,
+        owner_tag_value: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        domain_id, domain_arn = domain.attr_domain_id, domain.attr_domain_arn
+        self.provider = HandlerProvider(
+            self,
+            "Provider",
+            on_event_handler="studio_cleanup.handler.apps_on_event",
+            is_complete_handler="studio_cleanup.handler.apps_is_complete",
+            description="Delete Studio apps and spaces before the domain goes",
+            query_interval=Duration.seconds(30),
+            total_timeout=Duration.minutes(30),
+            timeout=Duration.minutes(2),
+        )
+        arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        self.provider.add_to_policy(
+            iam.PolicyStatement(actions=["sagemaker:DescribeDomain"], resources=[domain_arn]),
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteApp"], resources=[f"{arn}:app/{domain_id}/*"]
+            ),
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteSpace"], resources=[f"{arn}:space/{domain_id}/*"]
+            ),
+            # List calls and DescribeSecurityGroups support no resource-level scoping.
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:ListApps",
+                    "sagemaker:ListSpaces",
+                    "ec2:DescribeSecurityGroups",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                actions=["elasticfilesystem:TagResource", "elasticfilesystem:DescribeFileSystems"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
+                ],
+                conditions={
+                    "StringEquals": {"aws:ResourceTag/ManagedByAmazonSageMakerResource": domain_arn}
+                },
+            ),
+            iam.PolicyStatement(
+                actions=["ec2:CreateTags"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"
+                ],
+                conditions={"ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
+            ),
+        )
+        domain_ref = nag.attribute_ref(domain, "DomainId")
+        nag.acknowledge(
+            self.provider.role,
+            {
+                nag.wildcard_resource(nag.arn("sagemaker", f"app/{domain_ref}/*")): (
+                    "Apps that users start in this domain have names unknown at deploy"
+                ),
+                nag.wildcard_resource(nag.arn("sagemaker", f"space/{domain_ref}/*")): (
+                    "Spaces that users create in this domain have names unknown at deploy"
+                ),
+                nag.wildcard_resource("*"): (
+                    "sagemaker:ListApps, sagemaker:ListSpaces and ec2:DescribeSecurityGroups "
+                    "support no resource-level scoping"
+                ),
+                nag.wildcard_resource(nag.arn("elasticfilesystem", "file-system/*")): (
+                    "SageMaker creates the home EFS at deploy; the condition limits tagging "
+                    "to the file system tagged with this domain's ARN"
+                ),
+                nag.wildcard_resource(nag.arn("ec2", "security-group/*")): (
+                    "SageMaker creates the NFS groups at deploy; the condition limits "
+                    "tagging to groups in this stack's VPC"
+                ),
+            },
+        )
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type="Custom::StudioAppsCleanup",
+            properties={
+                "DomainId": domain_id,
+                "VpcId": vpc.vpc_id,
+                "OwnerTagKey": OWNER_TAG_KEY,
+                "OwnerTagValue": owner_tag_value,
+            },
+        )
+
+
+class StudioHomeCleanup(Construct):
+    """The domain depends on it, so it is deleted after the domain.
+
+    On delete it removes the tagged home EFS (mount targets first) and the tagged NFS
+    security groups, so the VPC can go too.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        owner_tag_value: str,
+        retain_home_file_system: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.provider = HandlerProvider(
+            self,
+            "Provider",
+            on_event_handler="studio_cleanup.handler.home_on_event",
+            is_complete_handler="studio_cleanup.handler.home_is_complete",
+            description="Delete the Studio home EFS and NFS security groups after the domain",
+            query_interval=Duration.seconds(30),
+            total_timeout=Duration.minutes(30),
+            timeout=Duration.minutes(2),
+        )
+        owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
+        self.provider.add_to_policy(
+            # Describe calls support no resource-level scoping.
+            iam.PolicyStatement(
+                actions=[
+                    "elasticfilesystem:DescribeFileSystems",
+                    "ec2:DescribeSecurityGroups",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                actions=[
+                    "elasticfilesystem:DescribeMountTargets",
+                    "elasticfilesystem:DeleteMountTarget",
+                    "elasticfilesystem:DeleteFileSystem",
+                ],
+                resources=[
+                    f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
+                ],
+                conditions=owned,
+            ),
+            iam.PolicyStatement(
+                actions=[
+                    "ec2:RevokeSecurityGroupIngress",
+                    "ec2:RevokeSecurityGroupEgress",
+                    "ec2:DeleteSecurityGroup",
+                ],
+                resources=[
+                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"
+                ],
+                conditions=owned,
+            ),
+            # EFS deletes a mount target's network interface with the caller's rights.
+            iam.PolicyStatement(
+                actions=["ec2:DeleteNetworkInterface"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:network-interface/*"
+                ],
+                conditions={"ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
+            ),
+        )
+        nag.acknowledge(
+            self.provider.role,
+            {
+                nag.wildcard_resource("*"): (
+                    "elasticfilesystem:DescribeFileSystems and ec2:DescribeSecurityGroups "
+                    "support no resource-level scoping"
+                ),
+                nag.wildcard_resource(nag.arn("elasticfilesystem", "file-system/*")): (
+                    "The home EFS is created by SageMaker; the condition limits deletes to "
+                    "file systems carrying this stack's owner tag"
+                ),
+                nag.wildcard_resource(nag.arn("ec2", "security-group/*")): (
+                    "The NFS groups are created by SageMaker; the condition limits deletes "
+                    "to groups carrying this stack's owner tag"
+                ),
+                nag.wildcard_resource(nag.arn("ec2", "network-interface/*")): (
+                    "EFS removes mount-target interfaces with the caller's rights; the "
+                    "condition limits it to this stack's VPC"
+                ),
+            },
+        )
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type="Custom::StudioHomeCleanup",
+            properties={
+                "VpcId": vpc.vpc_id,
+                "OwnerTagKey": OWNER_TAG_KEY,
+                "OwnerTagValue": owner_tag_value,
+                "RetainHomeFileSystem": str(retain_home_file_system).lower(),
+            },
+        )

@@ -1,0 +1,1 @@
+"""Shared plumbing for the custom-resource handlers: AWS clients, properties, logs."""

@@ -1,0 +1,78 @@
+"""Test-wide setup: offline AWS credentials, the pinned Node on PATH, stub helpers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from cr_support import aws
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEST_ACCOUNT = "111111111111"
+TEST_REGION = "us-east-1"
+
+# jsii starts Node on the first aws_cdk import; use the pinned one from package.json.
+_node_bin = PROJECT_ROOT / "node_modules" / ".bin"
+if _node_bin.is_dir():
+    os.environ["PATH"] = f"{_node_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+@pytest.fixture(autouse=True)
+def offline_aws(monkeypatch):
+    """Fake credentials and a fixed region, so nothing can reach a real account."""
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", TEST_REGION)
+    monkeypatch.setenv("AWS_REGION", TEST_REGION)
+    aws.client.cache_clear()
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    """Return ``make(service) -> Stubber`` whose client the handlers will receive.
+
+    The client uses the project's retry config; Stubber validates every request
+    against botocore's service model. Each stubber must be fully consumed.
+    """
+    stubbers: dict[str, Stubber] = {}
+
+    def client_for(service_name: str):
+        if service_name in stubbers:
+            return stubbers[service_name].client
+        raise AssertionError(f"handler called unstubbed service {service_name!r}")
+
+    def make(service_name: str) -> Stubber:
+        client = boto3.client(service_name, region_name=TEST_REGION, config=aws.RETRY_CONFIG)
+        stubber = Stubber(client)
+        stubber.activate()
+        stubbers[service_name] = stubber
+        return stubber
+
+    monkeypatch.setattr(aws, "client", client_for)
+    yield make
+    for stubber in stubbers.values():
+        stubber.assert_no_pending_responses()
+        stubber.deactivate()
+
+
+@pytest.fixture
+def moto_clients(monkeypatch):
+    """Route handler clients to moto's in-memory AWS for the test's duration."""
+    from moto import mock_aws
+
+    with mock_aws():
+        cache: dict[str, object] = {}
+
+        def client_for(service_name: str):
+            if service_name not in cache:
+                cache[service_name] = boto3.client(service_name, region_name=TEST_REGION)
+            return cache[service_name]
+
+        monkeypatch.setattr(aws, "client", client_for)
+        yield client_for

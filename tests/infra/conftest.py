@@ -1,0 +1,23 @@
+"""Each environment is synthesized once per test session and shared by the infra tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import load_settings
+from tests.infra.synth import Synthesized, synthesize
+
+ENVIRONMENTS = ("dev", "stage", "prod")
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory) -> dict[str, Synthesized]:
+    return {
+        name: synthesize(load_settings(name), tmp_path_factory.mktemp(f"cdk-{name}"))
+        for name in ENVIRONMENTS
+    }
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def env(request, synthesized) -> Synthesized:
+    return synthesized[request.param]

@@ -1,0 +1,77 @@
+"""Synthesize an environment offline, the way ``cdk synth`` would, for the infra tests."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+
+from app import build_app
+from config.settings import EnvironmentSettings
+
+TEST_ACCOUNT = "111111111111"
+TEST_REGION = "us-east-1"
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    settings: EnvironmentSettings
+    template: dict[str, Any]
+    template_path: Path
+    nag_findings: list[tuple[str, str]]
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.template["Resources"].items()
+            if resource["Type"] == resource_type
+        }
+
+    def only(self, resource_type: str) -> dict[str, Any]:
+        (resource,) = self.resources(resource_type).values()
+        return resource
+
+
+def synthesize(settings: EnvironmentSettings, outdir: Path) -> Synthesized:
+    """Synth with a fixed account and region; keep cdk-nag's findings instead of failing."""
+    app = cdk.App(outdir=str(outdir), context=_cdk_json_context())
+    stack = build_app(app, settings, default_account=TEST_ACCOUNT, default_region=TEST_REGION)
+    try:
+        app.synth()
+    except RuntimeError as error:  # cdk-nag failures surface as a ValidationFailed error
+        if "ValidationFailed" not in str(error):
+            raise
+    template_path = outdir / f"{stack.stack_name}.template.json"
+    return Synthesized(
+        settings=settings,
+        template=json.loads(template_path.read_text()),
+        template_path=template_path,
+        nag_findings=_nag_findings(outdir / "validation-report.json"),
+    )
+
+
+def masked(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with asset hashes masked, so snapshots match on any machine."""
+    return json.loads(_HASH.sub("<asset-hash>", json.dumps(template)))
+
+
+def _cdk_json_context() -> dict[str, Any]:
+    cdk_json = Path(__file__).resolve().parents[2] / "cdk.json"
+    return json.loads(cdk_json.read_text())["context"]
+
+
+def _nag_findings(report_path: Path) -> list[tuple[str, str]]:
+    if not report_path.exists():
+        return []
+    report = json.loads(report_path.read_text())
+    return [
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report.get("pluginReports", [])
+        for violation in plugin.get("violations", [])
+        for construct in violation.get("violatingConstructs", [])
+    ]

@@ -1,0 +1,74 @@
+"""Benchmarks kept out of the test suite: synth time per environment against a
+one-bucket floor app, and the offline test suite's wall time.
+
+    make bench            # writes bench-results/bench.json and prints a table
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("dev", "stage", "prod")
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+
+
+def _context(env_name: str | None) -> str:
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    if env_name:
+        context["env"] = env_name
+    return json.dumps(context)
+
+
+def _timed(command: list[str], extra_env: dict[str, str]) -> float:
+    env = {**os.environ, **extra_env}
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _synth_seconds(script: str, env_name: str | None) -> float:
+    samples = []
+    for _ in range(REPEATS):
+        with tempfile.TemporaryDirectory() as outdir:
+            samples.append(
+                _timed(
+                    [sys.executable, script],
+                    {"CDK_OUTDIR": outdir, "CDK_CONTEXT_JSON": _context(env_name)},
+                )
+            )
+    return statistics.median(samples)
+
+
+def main() -> None:
+    floor = _synth_seconds("tools/floor_app.py", None)
+    per_env = {name: _synth_seconds("app.py", name) for name in ENVIRONMENTS}
+    tests = _timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], {})
+    results = {
+        "repeats": REPEATS,
+        "cpu_count": os.cpu_count(),
+        "floor_one_bucket_app_s": round(floor, 2),
+        "synth_s": {name: round(value, 2) for name, value in per_env.items()},
+        "synth_all_environments_s": round(sum(per_env.values()), 2),
+        "synth_to_floor_ratio": {name: round(value / floor, 2) for name, value in per_env.items()},
+        "test_suite_s": round(tests, 2),
+    }
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"floor (one-bucket app)        {floor:6.2f} s")
+    for name, value in per_env.items():
+        print(f"synth {name:<6}                  {value:6.2f} s  ({value / floor:.2f}x floor)")
+    print(f"synth, all three environments {sum(per_env.values()):6.2f} s")
+    print(f"offline test suite            {tests:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
