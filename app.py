@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """CDK app entry point: the only place that reads the environment.
 
-    cdk deploy                # dev
-    cdk deploy -c env=prod    # or stage
+cdk deploy                # dev
+cdk deploy -c env=prod    # or stage
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ DEFAULT_ENV = "dev"
 
 
 def build_app(
-    app: cdk.App, settings: EnvironmentSettings, *, default_account: str | None = None,
+    app: cdk.App,
+    settings: EnvironmentSettings,
+    *,
+    default_account: str | None = None,
     default_region: str | None = None,
 ) -> AutopilotStudioStack:
     """Add the environment's stack and the cdk-nag checks to ``app``."""

@@ -52,7 +52,8 @@ class AutoMLJob(Construct):
             total_timeout=Duration.seconds(wait),
             timeout=Duration.minutes(2),
         )
-        job_arns = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:automl-job/{job_name_prefix}-*"
+        arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        job_arns = f"{arn}:automl-job/{job_name_prefix}-*"
         self.provider.add_to_policy(
             iam.PolicyStatement(
                 actions=[
@@ -60,6 +61,7 @@ class AutoMLJob(Construct):
                     "sagemaker:DescribeAutoMLJobV2",
                     "sagemaker:StopAutoMLJob",
                     "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
                 ],
                 resources=[job_arns],
             ),

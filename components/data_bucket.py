@@ -29,7 +29,9 @@ class DataBucket(Construct):
         super().__init__(scope, construct_id)
         removal_policy = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
         encryption = dict(
-            encryption=s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED,
+            encryption=s3.BucketEncryption.KMS
+            if encryption_key
+            else s3.BucketEncryption.S3_MANAGED,
             encryption_key=encryption_key,
             bucket_key_enabled=bool(encryption_key),
         )

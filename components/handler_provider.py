@@ -20,6 +20,8 @@ RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 # Below CloudFormation's one-hour custom-resource cap with room for one more poll.
 MAX_HANDLER_TIMEOUT = Duration.minutes(14)
+ONE_MINUTE = Duration.minutes(1)
+ONE_HOUR = Duration.minutes(60)
 
 
 def runtime_code() -> lambda_.Code:
@@ -46,8 +48,8 @@ class HandlerProvider(Construct):
         on_event_handler: str,
         is_complete_handler: str | None,
         description: str,
-        query_interval: Duration = Duration.minutes(1),
-        total_timeout: Duration = Duration.minutes(60),
+        query_interval: Duration = ONE_MINUTE,
+        total_timeout: Duration = ONE_HOUR,
         timeout: Duration = MAX_HANDLER_TIMEOUT,
         memory_size: int = 256,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -69,13 +71,21 @@ class HandlerProvider(Construct):
             encryption_key=environment_key,
         )
         self.on_event_function = self._function(
-            "OnEvent", on_event_handler, description, timeout,
-            memory_size, environment_key,
+            "OnEvent",
+            on_event_handler,
+            description,
+            timeout,
+            memory_size,
+            environment_key,
         )
         self.is_complete_function = (
             self._function(
-                "IsComplete", is_complete_handler, description, timeout,
-                memory_size, environment_key,
+                "IsComplete",
+                is_complete_handler,
+                description,
+                timeout,
+                memory_size,
+                environment_key,
             )
             if polls
             else None

@@ -63,6 +63,7 @@ class ModelEndpoint(Construct):
             iam.PolicyStatement(
                 actions=[
                     "sagemaker:CreateEndpointConfig",
+                    "sagemaker:DescribeEndpointConfig",
                     "sagemaker:DeleteEndpointConfig",
                     "sagemaker:AddTags",
                 ],

@@ -14,6 +14,18 @@ SERVICE_CATALOG_ROLE_NAMES = (
     "AmazonSageMakerServiceCatalogProductsLaunchRole",
     "AmazonSageMakerServiceCatalogProductsUseRole",
 )
+# The AWS managed policies the handler may attach to those roles (runtime/projects_enablement).
+SERVICE_CATALOG_MANAGED_POLICIES = (
+    "AmazonSageMakerAdmin-ServiceCatalogProductsServiceRolePolicy",
+    "service-role/AmazonSageMakerServiceCatalogProductsApiGatewayServiceRolePolicy",
+    "service-role/AmazonSageMakerServiceCatalogProductsCloudformationServiceRolePolicy",
+    "AmazonSageMakerServiceCatalogProductsCodeBuildServiceRolePolicy",
+    "service-role/AmazonSageMakerServiceCatalogProductsCodePipelineServiceRolePolicy",
+    "service-role/AmazonSageMakerServiceCatalogProductsEventsServiceRolePolicy",
+    "service-role/AmazonSageMakerServiceCatalogProductsFirehoseServiceRolePolicy",
+    "service-role/AmazonSageMakerServiceCatalogProductsGlueServiceRolePolicy",
+    "service-role/AmazonSageMakerServiceCatalogProductsLambdaServiceRolePolicy",
+)
 
 
 class ProjectsAndJumpStart(Construct):
@@ -49,7 +61,7 @@ class ProjectsAndJumpStart(Construct):
         ]
         owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
         self.provider.add_to_policy(
-            # The portfolio status calls and ListAcceptedPortfolios have no resource type.
+            # The portfolio status calls and ListAcceptedPortfolioShares have no resource type.
             iam.PolicyStatement(
                 actions=[
                     "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
@@ -64,19 +76,34 @@ class ProjectsAndJumpStart(Construct):
                     "servicecatalog:AssociatePrincipalWithPortfolio",
                     "servicecatalog:DisassociatePrincipalFromPortfolio",
                 ],
-                resources=[f"arn:{Aws.PARTITION}:catalog:{Aws.REGION}:{Aws.ACCOUNT_ID}:portfolio/*"],
+                # The SageMaker portfolio is shared from an AWS-owned account.
+                resources=[f"arn:{Aws.PARTITION}:catalog:{Aws.REGION}:*:portfolio/*"],
             ),
             iam.PolicyStatement(
                 actions=[
                     "iam:GetRole",
-                    "iam:CreateRole",
-                    "iam:TagRole",
-                    "iam:AttachRolePolicy",
                     "iam:ListRoleTags",
                     "iam:ListAttachedRolePolicies",
                     "iam:ListRolePolicies",
                 ],
                 resources=role_arns,
+            ),
+            iam.PolicyStatement(
+                actions=["iam:CreateRole", "iam:TagRole"],
+                resources=role_arns,
+                conditions={"StringEquals": {f"aws:RequestTag/{OWNER_TAG_KEY}": owner_tag_value}},
+            ),
+            iam.PolicyStatement(
+                actions=["iam:AttachRolePolicy"],
+                resources=role_arns,
+                conditions={
+                    "ArnEquals": {
+                        "iam:PolicyARN": [
+                            f"arn:{Aws.PARTITION}:iam::aws:policy/{name}"
+                            for name in SERVICE_CATALOG_MANAGED_POLICIES
+                        ]
+                    }
+                },
             ),
             iam.PolicyStatement(
                 actions=["iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole"],
@@ -91,7 +118,7 @@ class ProjectsAndJumpStart(Construct):
                     "The SageMaker portfolio status calls and servicecatalog:"
                     "ListAcceptedPortfolioShares support no resource-level scoping"
                 ),
-                nag.wildcard_resource(nag.arn("catalog", "portfolio/*")): (
+                nag.wildcard_resource("arn:<AWS::Partition>:catalog:<AWS::Region>:*:portfolio/*"): (
                     "The SageMaker portfolio is shared into the account by AWS; its ID is "
                     "known only after enabling"
                 ),

@@ -71,7 +71,7 @@ class StudioAppsCleanup(Construct):
                 resources=["*"],
             ),
             iam.PolicyStatement(
-                actions=["elasticfilesystem:TagResource", "elasticfilesystem:DescribeFileSystems"],
+                actions=["elasticfilesystem:TagResource"],
                 resources=[
                     f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
                 ],
@@ -84,7 +84,10 @@ class StudioAppsCleanup(Construct):
                 resources=[
                     f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"
                 ],
-                conditions={"ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
+                conditions={
+                    "ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)},
+                    "StringEquals": {f"aws:RequestTag/{OWNER_TAG_KEY}": owner_tag_value},
+                },
             ),
         )
         domain_ref = nag.attribute_ref(domain, "DomainId")
@@ -162,6 +165,11 @@ class StudioHomeCleanup(Construct):
                 ],
                 resources=["*"],
             ),
+            # Guard: never delete the home of a domain that still exists.
+            iam.PolicyStatement(
+                actions=["sagemaker:DescribeDomain"],
+                resources=[f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:domain/*"],
+            ),
             iam.PolicyStatement(
                 actions=[
                     "elasticfilesystem:DescribeMountTargets",
@@ -207,6 +215,10 @@ class StudioHomeCleanup(Construct):
                 nag.wildcard_resource(nag.arn("ec2", "security-group/*")): (
                     "The NFS groups are created by SageMaker; the condition limits deletes "
                     "to groups carrying this stack's owner tag"
+                ),
+                nag.wildcard_resource(nag.arn("sagemaker", "domain/*")): (
+                    "Read-only guard: the domain ID is read from the tagged file system at "
+                    "delete time, after this stack's domain is gone"
                 ),
                 nag.wildcard_resource(nag.arn("ec2", "network-interface/*")): (
                     "EFS removes mount-target interfaces with the caller's rights; the "

@@ -27,8 +27,13 @@ BANK_MARKETING_SAMPLE_MEMBER = "bank-additional/bank-additional-full.csv"
 
 OBJECTIVES_BY_PROBLEM_TYPE = {
     "BinaryClassification": ("F1", "Accuracy", "AUC", "BalancedAccuracy", "Precision", "Recall"),
-    "MulticlassClassification": ("Accuracy", "BalancedAccuracy", "F1macro", "PrecisionMacro",
-                                 "RecallMacro"),
+    "MulticlassClassification": (
+        "Accuracy",
+        "BalancedAccuracy",
+        "F1macro",
+        "PrecisionMacro",
+        "RecallMacro",
+    ),
     "Regression": ("MSE", "RMSE", "MAE", "R2"),
 }
 
@@ -130,9 +135,9 @@ class AutoMLSettings(_Settings):
     """The Autopilot job (CreateAutoMLJobV2, tabular) and its time budget."""
 
     mode: Literal["ENSEMBLING", "HYPERPARAMETER_TUNING", "AUTO"] = "ENSEMBLING"
-    problem_type: Literal["BinaryClassification", "MulticlassClassification", "Regression"] | None = (
-        "BinaryClassification"
-    )
+    problem_type: (
+        Literal["BinaryClassification", "MulticlassClassification", "Regression"] | None
+    ) = "BinaryClassification"
     objective: str | None = "F1"
     max_candidates: int = Field(10, ge=1, le=750)
     max_runtime_per_training_job_seconds: int = Field(900, ge=60)

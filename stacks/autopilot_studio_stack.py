@@ -94,7 +94,9 @@ class AutopilotStudioStack(Stack):
 
         if settings.studio.projects_and_jumpstart_enabled:
             projects = ProjectsAndJumpStart(
-                self, "ProjectsAndJumpStart", execution_role=execution_role,
+                self,
+                "ProjectsAndJumpStart",
+                execution_role=execution_role,
                 owner_tag_value=Aws.STACK_ID,
             )
             projects.node.add_dependency(studio.user_profile)
@@ -177,7 +179,9 @@ class AutopilotStudioStack(Stack):
             for name in managed
         }
         findings.update(nag.s3_grant_findings("CDK's read/write grant on the project bucket only"))
-        findings.update(nag.kms_grant_findings("CDK's encrypt/decrypt grant on the project key only"))
+        findings.update(
+            nag.kms_grant_findings("CDK's encrypt/decrypt grant on the project key only")
+        )
         findings[nag.wildcard_resource(f"{nag.attribute_ref(self._bucket)}/*")] = (
             "Studio users, Autopilot and the endpoint read and write any object in the "
             "project bucket, and only there"
@@ -199,7 +203,7 @@ class AutopilotStudioStack(Stack):
             self,
             "EncryptionKey",
             alias=f"alias/{settings.resource_prefix}",
-            description=f"Encrypts data, AutoML output, captured traffic and Studio ({settings.name})",
+            description=f"Data, AutoML output, captured traffic and Studio ({settings.name})",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN if settings.retains_data else RemovalPolicy.DESTROY,
         )

@@ -35,7 +35,9 @@ def integer(props: Mapping[str, Any], key: str, default: int | None = None) -> i
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise PropertyError(f"resource property '{key}' must be an integer, got {value!r}") from None
+        raise PropertyError(
+            f"resource property '{key}' must be an integer, got {value!r}"
+        ) from None
 
 
 def number(props: Mapping[str, Any], key: str, default: float | None = None) -> float:

@@ -31,7 +31,9 @@ def test_committed_environments_are_valid():
 
 
 def test_unknown_environment_lists_the_allowed_ones():
-    with pytest.raises(ConfigError, match=r"unknown environment 'qa' in 'env'; allowed: dev, stage, prod"):
+    with pytest.raises(
+        ConfigError, match=r"unknown environment 'qa' in 'env'; allowed: dev, stage, prod"
+    ):
         load_settings("qa")
 
 

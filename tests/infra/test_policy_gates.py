@@ -8,6 +8,7 @@ from pathlib import Path
 
 # W3005 (redundant DependsOn) is what CDK's explicit ordering produces.
 CFN_LINT_IGNORED = ["W3005"]
+CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
 
 
 def test_cdk_nag_reports_no_unacknowledged_findings(env):
@@ -17,7 +18,13 @@ def test_cdk_nag_reports_no_unacknowledged_findings(env):
 def test_cfn_lint_finds_no_errors(synthesized):
     paths = [str(s.template_path) for s in synthesized.values()]
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("cfn-lint")), "--ignore-checks", *CFN_LINT_IGNORED, "--", *paths],
+        [
+            str(Path(sys.executable).with_name("cfn-lint")),
+            "--ignore-checks",
+            *CFN_LINT_IGNORED,
+            "--",
+            *paths,
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from components.projects import SERVICE_CATALOG_MANAGED_POLICIES
+from projects_enablement import roles
+
 STATEFUL_LOGICAL_IDS = {
     "DataBucket": "AWS::S3::Bucket",
     "StudioDomain": "AWS::SageMaker::Domain",
@@ -15,7 +18,7 @@ STATEFUL_LOGICAL_IDS = {
 
 def _statements(env, role_logical_prefix: str) -> list[dict]:
     statements = []
-    for logical_id, policy in env.resources("AWS::IAM::Policy").items():
+    for policy in env.resources("AWS::IAM::Policy").values():
         roles = json.dumps(policy["Properties"].get("Roles", []))
         if role_logical_prefix in roles:
             statements += policy["Properties"]["PolicyDocument"]["Statement"]
@@ -99,7 +102,8 @@ def test_bucket_name_contains_sagemaker_and_is_locked_down(env):
         if p["Properties"]["Bucket"] == {"Ref": "DataBucket"}
     )
     deny_insecure = [
-        s for s in policy["Statement"]
+        s
+        for s in policy["Statement"]
         if s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     ]
     assert deny_insecure
@@ -239,3 +243,8 @@ def test_outputs_tell_the_user_what_to_do_next(env):
     ):
         assert key in outputs
     assert outputs["EndpointName"]["Value"] == f"apstudio-{env.settings.name}-endpoint"
+
+
+def test_projects_policy_allows_exactly_the_policies_the_handler_attaches():
+    attached = {policy for spec in roles.ROLE_SPECS for policy in spec.managed_policies}
+    assert attached == set(SERVICE_CATALOG_MANAGED_POLICIES)

@@ -1,0 +1,227 @@
+"""Command line: score the endpoint on held-out data, write a report, check capture."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from evaluation.errors import EvaluationError
+
+DEFAULT_BATCH_SIZE = 500
+DEFAULT_CAPTURE_WAIT = 120
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation",
+        description="Score the deployed Autopilot endpoint on the held-out data, write "
+        "report.json, report.md and confusion_matrix.png, and check its data capture.",
+    )
+    parser.add_argument("--env", default="dev", help="environment name (default: dev)")
+    parser.add_argument("--stack-name", help="stack to read outputs from (AutopilotStudio-<env>)")
+    parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"rows per request (default {DEFAULT_BATCH_SIZE}; requests stay under 5 MB)",
+    )
+    parser.add_argument("--out", type=Path, help="report directory (default reports/<env>)")
+    parser.add_argument(
+        "--capture-wait",
+        type=_seconds,
+        default=DEFAULT_CAPTURE_WAIT,
+        help=f"seconds to wait for data-capture files (default {DEFAULT_CAPTURE_WAIT})",
+    )
+    parser.add_argument(
+        "--probability-semantics",
+        choices=("auto", "predicted-label", "true-class"),
+        default="auto",
+        help="what 'probability' means: predicted label's (ensembling) or the True "
+        "class's (HPO); auto decides from the values (default)",
+    )
+    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    parser.add_argument("--profile", help="AWS profile name")
+    return parser
+
+
+@dataclass
+class Clients:
+    cloudformation: Any
+    s3: Any
+    sagemaker: Any
+    runtime: Any
+    region: str | None
+
+
+def make_clients(region: str | None = None, profile: str | None = None) -> Clients:
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.Session(profile_name=profile, region_name=region)
+    config = Config(retries={"mode": "standard", "max_attempts": 8})
+    runtime_config = config.merge(Config(read_timeout=70))
+    return Clients(
+        cloudformation=session.client("cloudformation", config=config),
+        s3=session.client("s3", config=config),
+        sagemaker=session.client("sagemaker", config=config),
+        runtime=session.client("sagemaker-runtime", config=runtime_config),
+        region=session.region_name,
+    )
+
+
+def check_endpoint(sagemaker: Any, name: str) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        endpoint = sagemaker.describe_endpoint(EndpointName=name)
+    except ClientError as error:
+        if "could not find" in error.response.get("Error", {}).get("Message", "").lower():
+            raise EvaluationError(f"endpoint {name} does not exist") from None
+        raise
+    status = endpoint["EndpointStatus"]
+    if status != "InService":
+        reason = endpoint.get("FailureReason")
+        detail = f": {reason}" if reason else ""
+        raise EvaluationError(
+            f"endpoint {name} is {status}{detail}; it must be InService to evaluate"
+        )
+
+
+def run(args: argparse.Namespace, clients: Clients, out: TextIO, err: TextIO) -> dict[str, Any]:
+    from evaluation import capture, holdout, metrics, report, scoring, stack_outputs
+
+    stack_name = args.stack_name or stack_outputs.stack_name_for(args.env)
+    outputs = stack_outputs.read(clients.cloudformation, stack_name, clients.region)
+    keys = outputs.response_keys
+    if "predicted_label" not in keys:
+        raise EvaluationError(
+            f"InferenceResponseKeys ({','.join(keys)}) must include predicted_label"
+        )
+    check_endpoint(clients.sagemaker, outputs.endpoint_name)
+    data = holdout.read(clients.s3, outputs.holdout_uri, outputs.target_attribute)
+    positive = outputs.positive_class
+    if positive not in set(data.labels):
+        seen = ", ".join(sorted(set(data.labels))[:10])
+        raise EvaluationError(f"positive class {positive!r} is not among held-out labels ({seen})")
+
+    print(
+        f"scoring {len(data.features)} rows on {outputs.endpoint_name} in batches of "
+        f"{args.batch_size}",
+        file=err,
+        flush=True,
+    )
+    result = scoring.score(
+        clients.runtime, outputs.endpoint_name, data.features, keys, args.batch_size, err
+    )
+    predicted = [p.label or "" for p in result.predictions]
+    matrix = metrics.confusion(data.labels, predicted, positive)
+    values = metrics.scores(matrix)
+    classes = set(data.labels) | set(predicted)
+    probabilities, auc_source = metrics.positive_probabilities(
+        result.predictions, positive, classes, args.probability_semantics
+    )
+    values["roc_auc"] = (
+        metrics.roc_auc([label == positive for label in data.labels], probabilities)
+        if probabilities is not None
+        else None
+    )
+    negatives = sorted(classes - {positive})
+    negative = negatives[0] if len(negatives) == 1 else f"not {positive}"
+
+    check = capture.wait_for_capture(
+        clients.s3, outputs.data_capture_uri, outputs.endpoint_name, args.capture_wait, err
+    )
+    document = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "stack_name": outputs.stack_name,
+        "endpoint_name": outputs.endpoint_name,
+        "holdout_uri": outputs.holdout_uri,
+        "target_attribute": outputs.target_attribute,
+        "response_keys": list(keys),
+        "positive_class": positive,
+        "negative_class": negative,
+        "autopilot_job_name": outputs.automl_job_name,
+        "autopilot_objective_metric": outputs.objective_metric,
+        "scoring": {
+            "rows": len(data.features),
+            "requests": result.requests,
+            "batches": result.batches,
+            "batch_size": args.batch_size,
+        },
+        "confusion_matrix": matrix.as_dict(),
+        "metrics": values,
+        "auc_source": auc_source,
+        "data_capture": check,
+    }
+    out_dir = args.out or Path("reports") / args.env
+    paths = report.write(document, matrix, out_dir)
+    print(report.format_table(document), file=out)
+    print("", file=out)
+    print(report.format_capture(check), file=out)
+    print(f"\nwrote {', '.join(str(p) for p in paths)}", file=out)
+    return document
+
+
+def main(
+    argv: list[str] | None = None,
+    clients: Clients | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+    )
+
+    try:
+        clients = clients or make_clients(args.region, args.profile)
+        run(args, clients, out, err)
+    except EvaluationError as error:
+        print(f"error: {error}", file=err)
+        return 1
+    except (NoCredentialsError, PartialCredentialsError):
+        print(
+            "error: no AWS credentials found. Configure them (aws configure, aws sso login, "
+            "AWS_PROFILE or --profile) and retry.",
+            file=err,
+        )
+        return 1
+    except NoRegionError:
+        print("error: no AWS region configured. Pass --region or set AWS_REGION.", file=err)
+        return 1
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        print(
+            f"error: AWS {error.operation_name} failed: {info.get('Code')}: {info.get('Message')}",
+            file=err,
+        )
+        return 1
+    except BotoCoreError as error:
+        print(f"error: {error}", file=err)
+        return 1
+    return 0

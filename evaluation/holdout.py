@@ -1,0 +1,55 @@
+"""Load the held-out CSV and split it into feature rows and true labels."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from evaluation import s3uri
+from evaluation.errors import EvaluationError
+
+
+@dataclass(frozen=True)
+class Holdout:
+    header: list[str]
+    features: list[list[str]]
+    labels: list[str]
+
+
+def parse(text: str, target: str) -> Holdout:
+    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    if not rows:
+        raise EvaluationError("the held-out CSV is empty")
+    header = [name.strip() for name in rows[0]]
+    if target not in header:
+        raise EvaluationError(
+            f"target column {target!r} is not in the held-out CSV header ({', '.join(header)})"
+        )
+    index = header.index(target)
+    features, labels = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise EvaluationError(
+                f"held-out CSV line {number} has {len(row)} fields, the header has {len(header)}"
+            )
+        labels.append(row[index].strip())
+        features.append(row[:index] + row[index + 1 :])
+    if not features:
+        raise EvaluationError("the held-out CSV has a header but no rows")
+    return Holdout(header=header, features=features, labels=labels)
+
+
+def read(s3: Any, uri: str, target: str) -> Holdout:
+    from botocore.exceptions import ClientError
+
+    bucket, key = s3uri.split(uri)
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in {"NoSuchKey", "NoSuchBucket", "404"}:
+            raise EvaluationError(f"held-out data {uri} not found ({code})") from None
+        raise
+    return parse(body.decode("utf-8-sig"), target)

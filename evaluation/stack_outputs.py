@@ -1,0 +1,81 @@
+"""Read what the evaluation needs from the deployed stack's outputs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from evaluation.errors import EvaluationError
+
+REQUIRED = (
+    "EndpointName",
+    "DataCaptureS3Uri",
+    "HoldoutDataS3Uri",
+    "TargetAttribute",
+    "InferenceResponseKeys",
+    "PositiveClass",
+)
+OPTIONAL = ("AutoMLJobName", "BestCandidateObjectiveMetric")
+
+
+def stack_name_for(env: str) -> str:
+    return f"AutopilotStudio-{env}"
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    stack_name: str
+    endpoint_name: str
+    data_capture_uri: str
+    holdout_uri: str
+    target_attribute: str
+    response_keys: tuple[str, ...]
+    positive_class: str
+    automl_job_name: str | None = None
+    objective_metric: str | None = None
+
+
+def _lookup(outputs: dict[str, str], key: str) -> str | None:
+    if key in outputs:
+        return outputs[key]
+    # An output declared inside a construct gets a path prefix and a hash suffix.
+    matches = [v for k, v in outputs.items() if re.fullmatch(rf"\w*{key}[0-9A-F]{{8}}", k)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def read(cloudformation: Any, stack_name: str, region: str | None = None) -> StackOutputs:
+    from botocore.exceptions import ClientError
+
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        message = error.response.get("Error", {}).get("Message", "")
+        if "does not exist" in message:
+            where = f" in {region}" if region else ""
+            raise EvaluationError(
+                f"stack {stack_name} is not deployed{where}. Deploy it first "
+                "(cdk deploy -c env=<env>), or pass --stack-name / --region."
+            ) from None
+        raise
+    stack = stacks[0]
+    outputs = {o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])}
+    values = {key: _lookup(outputs, key) for key in REQUIRED + OPTIONAL}
+    missing = [key for key in REQUIRED if not values[key]]
+    if missing:
+        raise EvaluationError(
+            f"stack {stack_name} ({stack.get('StackStatus', 'unknown status')}) is missing "
+            f"outputs: {', '.join(missing)}. Is it fully deployed from this version?"
+        )
+    keys = tuple(k.strip() for k in values["InferenceResponseKeys"].split(",") if k.strip())
+    return StackOutputs(
+        stack_name=stack_name,
+        endpoint_name=values["EndpointName"],
+        data_capture_uri=values["DataCaptureS3Uri"],
+        holdout_uri=values["HoldoutDataS3Uri"],
+        target_attribute=values["TargetAttribute"],
+        response_keys=keys,
+        positive_class=values["PositiveClass"],
+        automl_job_name=values["AutoMLJobName"],
+        objective_metric=values["BestCandidateObjectiveMetric"],
+    )

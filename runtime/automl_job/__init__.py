@@ -1,0 +1,1 @@
+"""Run a SageMaker Autopilot (CreateAutoMLJobV2) job as a polled custom resource."""

@@ -1,0 +1,161 @@
+"""Custom-resource entry points for one Autopilot job (on_event plus is_complete polling).
+
+The physical ID is the job name. Changed inputs give a new name and a new job;
+CloudFormation then sends Delete for the old name, which stops it if still running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from automl_job import naming, status
+from automl_job.spec import JobSpec, parse_tags
+from cr_support import aws
+from cr_support.logs import log
+
+
+def _describe(name: str) -> dict[str, Any]:
+    return aws.client("sagemaker").describe_auto_ml_job_v2(AutoMLJobName=name)
+
+
+def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request_type = event["RequestType"]
+    if request_type == "Delete":
+        return _delete(event.get("PhysicalResourceId", ""), event.get("ResourceProperties", {}))
+    if request_type not in ("Create", "Update"):
+        raise ValueError(f"unsupported RequestType {request_type!r}")
+    spec = JobSpec.from_properties(event["ResourceProperties"])
+    name = spec.job_name(event["StackId"], event["LogicalResourceId"])
+    unchanged = request_type == "Update" and event.get("PhysicalResourceId") == name
+    if unchanged and _sync_tags(name, spec, event.get("OldResourceProperties", {})):
+        return {"PhysicalResourceId": name, "Data": {"JobName": name}}
+    _create_or_adopt(name, spec)
+    return {"PhysicalResourceId": name, "Data": {"JobName": name}}
+
+
+def _create_or_adopt(name: str, spec: JobSpec) -> None:
+    sagemaker = aws.client("sagemaker")
+    try:
+        response = sagemaker.create_auto_ml_job_v2(**spec.create_request(name))
+    except ClientError as error:
+        if aws.error_code(error) != "ResourceInUse":
+            raise
+    else:
+        log(name, "created AutoML job", arn=response["AutoMLJobArn"])
+        return
+    try:
+        existing = _describe(name)
+    except ClientError as error:
+        if not aws.is_not_found(error):
+            raise
+        existing = None
+    if existing is None:
+        raise RuntimeError(
+            f"AutoML job name {name} is already taken by a job whose name differs only in "
+            "letter case; job names can never be reused, so change JobNamePrefix or an input"
+        )
+    conflicts = spec.conflicts_with(existing)
+    if conflicts:
+        raise RuntimeError(
+            f"AutoML job name {name} is already taken by a job with different inputs "
+            f"({'; '.join(conflicts)}); job names can never be reused, so change "
+            "JobNamePrefix or an input"
+        )
+    log(
+        name, "adopted existing AutoML job with the same inputs", status=existing["AutoMLJobStatus"]
+    )
+
+
+def _sync_tags(name: str, spec: JobSpec, old_props: Mapping[str, Any]) -> bool:
+    """Bring the existing job's tags in line; False when the job does not exist."""
+    try:
+        arn = _describe(name)["AutoMLJobArn"]
+    except ClientError as error:
+        if aws.is_not_found(error):
+            return False
+        raise
+    old_tags = dict(parse_tags(old_props))
+    new_tags = dict(spec.tags)
+    sagemaker = aws.client("sagemaker")
+    removed = sorted(set(old_tags) - set(new_tags))
+    if removed:
+        sagemaker.delete_tags(ResourceArn=arn, TagKeys=removed)
+    if new_tags and new_tags != old_tags:
+        sagemaker.add_tags(ResourceArn=arn, Tags=spec.tag_list())
+    log(name, "job inputs unchanged; kept the job", tags_removed=removed)
+    return True
+
+
+def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    name = event.get("PhysicalResourceId", "")
+    if event["RequestType"] == "Delete":
+        return {"IsComplete": _delete_complete(name, event.get("ResourceProperties", {}))}
+    try:
+        job = _describe(name)
+    except ClientError as error:
+        if aws.is_throttling(error) or aws.is_not_found(error):
+            log(name, "describe failed; will poll again", error=aws.error_code(error))
+            return {"IsComplete": False}
+        raise
+    state = job["AutoMLJobStatus"]
+    secondary = job.get("AutoMLJobSecondaryStatus", "")
+    if state in status.RUNNING:
+        log(name, "AutoML job running", status=state, secondary_status=secondary)
+        return {"IsComplete": False}
+    try:
+        status.raise_if_unusable(name, job)
+        data = status.completed_data(name, job)
+    except status.JobFailedError as error:
+        log(name, "AutoML job unusable", status=state, reason=str(error))
+        raise
+    log(name, "AutoML job completed", **data)
+    return {"IsComplete": True, "Data": data}
+
+
+def _ours(name: str, props: Mapping[str, Any]) -> bool:
+    if not naming.is_job_name(name):
+        return False
+    prefix = str(props.get("JobNamePrefix") or "")
+    return not prefix or name.lower().startswith(f"{prefix.lower()}-")
+
+
+def _delete(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    if not _ours(name, props):
+        log(name or "automl-job", "not a job this resource created; nothing to delete")
+        return {"PhysicalResourceId": name}
+    try:
+        state = _describe(name)["AutoMLJobStatus"]
+    except ClientError as error:
+        if aws.is_not_found(error):
+            log(name, "AutoML job not found; nothing to delete")
+            return {"PhysicalResourceId": name}
+        raise
+    if state == "InProgress":
+        try:
+            aws.client("sagemaker").stop_auto_ml_job(AutoMLJobName=name)
+        except ClientError as error:
+            if not aws.is_not_found(error):
+                raise
+        log(name, "stop requested for running AutoML job")
+    else:
+        log(name, "AutoML job not running; kept (job records cannot be deleted)", status=state)
+    return {"PhysicalResourceId": name}
+
+
+def _delete_complete(name: str, props: Mapping[str, Any]) -> bool:
+    if not _ours(name, props):
+        return True
+    try:
+        state = _describe(name)["AutoMLJobStatus"]
+    except ClientError as error:
+        if aws.is_not_found(error):
+            return True
+        if aws.is_throttling(error):
+            log(name, "describe throttled; will poll again")
+            return False
+        raise
+    log(name, "delete check", status=state)
+    return state != "InProgress"

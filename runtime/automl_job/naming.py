@@ -1,0 +1,46 @@
+"""Deterministic AutoML job names: prefix plus a hash of where and what the job is."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cr_support.properties import PropertyError
+
+MAX_NAME_LENGTH = 32
+MAX_PREFIX_LENGTH = 20
+JOB_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
+_PREFIX_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,19}")
+
+
+def check_prefix(prefix: str) -> str:
+    if len(prefix) > MAX_PREFIX_LENGTH or not _PREFIX_PATTERN.fullmatch(prefix):
+        raise PropertyError(
+            f"resource property 'JobNamePrefix' must be 1-{MAX_PREFIX_LENGTH} letters, digits "
+            f"and hyphens, starting and ending with a letter or digit; got {prefix!r}"
+        )
+    return prefix
+
+
+def is_job_name(value: str) -> bool:
+    # The pattern alone lets hyphens run past 32 characters.
+    return 0 < len(value) <= MAX_NAME_LENGTH and JOB_NAME_PATTERN.fullmatch(value) is not None
+
+
+def job_name(prefix: str, stack_id: str, logical_id: str, inputs: Mapping[str, Any]) -> str:
+    """``<prefix>-<sha256 hex>`` cut to 32 characters.
+
+    SageMaker never frees an AutoML job name, so the name changes with the stack, the
+    resource and every input that shapes the job, and stays stable otherwise.
+    """
+    check_prefix(prefix)
+    canonical = json.dumps(
+        {"StackId": stack_id, "LogicalResourceId": logical_id, "Inputs": dict(inputs)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return f"{prefix}-{digest}"[:MAX_NAME_LENGTH]

@@ -1,0 +1,1 @@
+"""Stage a CSV dataset: fetch, validate, split into train and holdout, upload to S3."""

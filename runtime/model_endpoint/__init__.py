@@ -1,0 +1,1 @@
+"""Custom resource: a real-time endpoint with data capture for an Autopilot best candidate."""

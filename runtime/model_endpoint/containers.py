@@ -1,0 +1,112 @@
+"""Wire Autopilot inference response keys into a best candidate's containers.
+
+Two layouts exist for tabular classification candidates:
+
+* ensembling: one container; its ``SAGEMAKER_INFERENCE_OUTPUT`` selects the keys.
+* HPO: feature transform, algorithm, inverse label transform. The algorithm container
+  outputs what it can compute (never ``labels``); the last container takes those keys as
+  ``SAGEMAKER_INFERENCE_INPUT`` and emits the requested keys as ``SAGEMAKER_INFERENCE_OUTPUT``.
+
+Every requested key must be listed in the container's ``SAGEMAKER_INFERENCE_SUPPORTED``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+OUTPUT_ENV = "SAGEMAKER_INFERENCE_OUTPUT"
+INPUT_ENV = "SAGEMAKER_INFERENCE_INPUT"
+SUPPORTED_ENV = "SAGEMAKER_INFERENCE_SUPPORTED"
+
+ENSEMBLING_CONTAINERS = 1
+HPO_CONTAINERS = 3
+ALGORITHM_INDEX = 1
+# Only the inverse label transform knows the label names.
+ALGORITHM_NEVER = frozenset({"labels"})
+# The inverse label transform can add these when the algorithm cannot emit them.
+ALGORITHM_OPTIONAL = frozenset({"labels", "probabilities"})
+DEFAULT_KEY = "predicted_label"
+
+
+class ContainerError(ValueError):
+    """The candidate's containers cannot serve the requested response keys."""
+
+
+def normalize_keys(keys: Iterable[str]) -> tuple[str, ...]:
+    """Strip blanks and duplicates, keeping the requested order."""
+    seen: list[str] = []
+    for key in keys:
+        text = str(key).strip()
+        if text and text not in seen:
+            seen.append(text)
+    return tuple(seen)
+
+
+def supported_keys(container: Mapping[str, Any]) -> tuple[str, ...]:
+    env = container.get("Environment") or {}
+    return normalize_keys(str(env.get(SUPPORTED_ENV, "")).split(","))
+
+
+def _model_container(container: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields CreateModel takes from an AutoML container definition."""
+    result: dict[str, Any] = {"Image": container["Image"]}
+    if container.get("ModelDataUrl"):
+        result["ModelDataUrl"] = container["ModelDataUrl"]
+    result["Environment"] = copy.deepcopy(dict(container.get("Environment") or {}))
+    return result
+
+
+def _require_supported(containers: Sequence[Mapping[str, Any]], index: int, keys: Iterable[str]):
+    container = containers[index]
+    supported = supported_keys(container)
+    for key in keys:
+        if key not in supported:
+            listed = ", ".join(supported) if supported else f"none (no {SUPPORTED_ENV})"
+            raise ContainerError(
+                f"inference response key {key!r} is not supported by container {index} "
+                f"({container.get('Image', '?')}); supported keys: {listed}"
+            )
+
+
+def wire_response_keys(
+    containers: Sequence[Mapping[str, Any]] | None, keys: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Return CreateModel container definitions that emit ``keys`` in order.
+
+    The input is left untouched; every other environment variable is kept as is.
+    """
+    if not containers:
+        raise ContainerError("the best candidate has no inference containers")
+    wired = [_model_container(c) for c in containers]
+    wanted = normalize_keys(keys)
+    if not wanted:
+        return wired
+
+    if len(wired) == ENSEMBLING_CONTAINERS:
+        _require_supported(wired, 0, wanted)
+        wired[0]["Environment"][OUTPUT_ENV] = ",".join(wanted)
+        return wired
+
+    if len(wired) == HPO_CONTAINERS:
+        algorithm_supported = supported_keys(wired[ALGORITHM_INDEX])
+        algorithm_keys = tuple(
+            key
+            for key in wanted
+            if key not in ALGORITHM_NEVER
+            and (key not in ALGORITHM_OPTIONAL or key in algorithm_supported)
+        ) or (DEFAULT_KEY,)
+        _require_supported(wired, ALGORITHM_INDEX, algorithm_keys)
+        _require_supported(wired, len(wired) - 1, wanted)
+        wired[ALGORITHM_INDEX]["Environment"][OUTPUT_ENV] = ",".join(algorithm_keys)
+        wired[-1]["Environment"][INPUT_ENV] = ",".join(algorithm_keys)
+        wired[-1]["Environment"][OUTPUT_ENV] = ",".join(wanted)
+        return wired
+
+    raise ContainerError(
+        f"cannot set inference response keys on a candidate with {len(wired)} containers; "
+        f"supported layouts are {ENSEMBLING_CONTAINERS} container (ensembling) and "
+        f"{HPO_CONTAINERS} containers (HPO classification: feature transform, algorithm, "
+        "inverse label transform). Remove InferenceResponseKeys to deploy it unchanged."
+    )

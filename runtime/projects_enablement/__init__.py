@@ -1,0 +1,1 @@
+"""Custom resource enabling SageMaker Projects and JumpStart for the Studio execution role."""

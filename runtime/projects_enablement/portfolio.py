@@ -1,0 +1,62 @@
+"""The SageMaker Service Catalog portfolio behind Projects and JumpStart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cr_support import aws
+from cr_support.logs import log
+
+# EnableSagemakerServicecatalogPortfolio shares this portfolio into the account.
+SAGEMAKER_PROVIDER = "Amazon SageMaker"
+ENABLED = "Enabled"
+
+
+def is_enabled() -> bool:
+    status = aws.client("sagemaker").get_sagemaker_servicecatalog_portfolio_status()
+    return status.get("Status") == ENABLED
+
+
+def enable() -> None:
+    aws.client("sagemaker").enable_sagemaker_servicecatalog_portfolio()
+
+
+def disable() -> None:
+    aws.client("sagemaker").disable_sagemaker_servicecatalog_portfolio()
+
+
+def find_portfolio_id() -> str | None:
+    """The imported SageMaker portfolio's ID, or None while it is not visible yet."""
+    client = aws.client("servicecatalog")
+    request: dict[str, Any] = {"PortfolioShareType": "IMPORTED"}
+    while True:
+        page = client.list_accepted_portfolio_shares(**request)
+        for detail in page.get("PortfolioDetails", []):
+            if detail.get("ProviderName") == SAGEMAKER_PROVIDER:
+                return detail["Id"]
+        if not page.get("NextPageToken"):
+            return None
+        request["PageToken"] = page["NextPageToken"]
+
+
+def associate(portfolio_id: str, role_arn: str) -> None:
+    # Associating a principal that is already associated succeeds.
+    aws.client("servicecatalog").associate_principal_with_portfolio(
+        PortfolioId=portfolio_id, PrincipalARN=role_arn, PrincipalType="IAM"
+    )
+    log(role_arn, "associated with the SageMaker portfolio", portfolio_id=portfolio_id)
+
+
+def disassociate(portfolio_id: str, role_arn: str) -> None:
+    try:
+        aws.client("servicecatalog").disassociate_principal_from_portfolio(
+            PortfolioId=portfolio_id, PrincipalARN=role_arn, PrincipalType="IAM"
+        )
+    except ClientError as error:
+        if aws.is_not_found(error):
+            log(role_arn, "not associated with the SageMaker portfolio", portfolio_id=portfolio_id)
+            return
+        raise
+    log(role_arn, "disassociated from the SageMaker portfolio", portfolio_id=portfolio_id)

@@ -1,0 +1,132 @@
+"""Delete the Studio apps and spaces users started in the UI.
+
+They block deleting the user profile and the domain, and CloudFormation does not know
+about them. Each call to ``cleanup_step`` is one poll: it (re)issues deletes and says
+whether anything is still on its way out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cr_support import aws
+from cr_support.logs import log
+from studio_cleanup.ownership import describe_domain
+
+# Apps in these states hold nothing and need no delete.
+FINISHED_APP_STATUSES = frozenset({"Deleted", "Failed"})
+DELETING = "Deleting"
+# Still starting or updating: SageMaker may refuse the delete until they settle.
+SETTLING_STATUSES = frozenset({"Pending", "Updating"})
+
+
+def _retry_later(error: ClientError, status: str) -> bool:
+    code = aws.error_code(error)
+    return code == "ResourceInUse" or (
+        status in SETTLING_STATUSES and code == "ValidationException"
+    )
+
+
+def list_apps(domain_id: str) -> list[dict[str, Any]]:
+    client = aws.client("sagemaker")
+    apps: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"DomainIdEquals": domain_id}
+    while True:
+        page = client.list_apps(**request)
+        apps.extend(page.get("Apps", []))
+        if not page.get("NextToken"):
+            return apps
+        request["NextToken"] = page["NextToken"]
+
+
+def list_spaces(domain_id: str) -> list[dict[str, Any]]:
+    client = aws.client("sagemaker")
+    spaces: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"DomainIdEquals": domain_id}
+    while True:
+        page = client.list_spaces(**request)
+        spaces.extend(page.get("Spaces", []))
+        if not page.get("NextToken"):
+            return spaces
+        request["NextToken"] = page["NextToken"]
+
+
+def _app_owner(app: dict[str, Any]) -> dict[str, str]:
+    # An app belongs to a user profile (Studio Classic) or to a space (new Studio UI).
+    if app.get("SpaceName"):
+        return {"SpaceName": app["SpaceName"]}
+    if app.get("UserProfileName"):
+        return {"UserProfileName": app["UserProfileName"]}
+    return {}
+
+
+def delete_apps(domain_id: str) -> int:
+    """Issue DeleteApp for every live app; return how many apps are not finished yet."""
+    client = aws.client("sagemaker")
+    pending = 0
+    for app in list_apps(domain_id):
+        status = app.get("Status", "")
+        if status in FINISHED_APP_STATUSES:
+            continue
+        pending += 1
+        if status == DELETING:
+            continue
+        request = {
+            "DomainId": domain_id,
+            "AppType": app["AppType"],
+            "AppName": app["AppName"],
+            **_app_owner(app),
+        }
+        try:
+            client.delete_app(**request)
+        except ClientError as error:
+            if aws.is_not_found(error):
+                pending -= 1
+                continue
+            if not _retry_later(error, status):
+                raise
+            log(domain_id, "app busy, retrying next poll", app=request, status=status)
+            continue
+        log(domain_id, "deleting app", app=request, status=status)
+    return pending
+
+
+def delete_spaces(domain_id: str) -> int:
+    """Issue DeleteSpace for every space not already deleting; return how many remain."""
+    client = aws.client("sagemaker")
+    spaces = list_spaces(domain_id)
+    for space in spaces:
+        name = space["SpaceName"]
+        status = space.get("Status", "")
+        if status == DELETING:
+            continue
+        try:
+            client.delete_space(DomainId=domain_id, SpaceName=name)
+        except ClientError as error:
+            if aws.is_not_found(error):
+                continue
+            if not _retry_later(error, status):
+                raise
+            log(domain_id, "space busy, retrying next poll", space=name, status=status)
+            continue
+        log(domain_id, "deleting space", space=name, status=status)
+    return len(spaces)
+
+
+def cleanup_step(domain_id: str) -> bool:
+    """One poll of the delete: apps first, then spaces. True once nothing is left."""
+    if describe_domain(domain_id) is None:
+        log(domain_id, "domain not found, nothing to clean up")
+        return True
+    pending_apps = delete_apps(domain_id)
+    if pending_apps:
+        log(domain_id, "waiting for apps to delete", pending_apps=pending_apps)
+        return False
+    pending_spaces = delete_spaces(domain_id)
+    if pending_spaces:
+        log(domain_id, "waiting for spaces to delete", pending_spaces=pending_spaces)
+        return False
+    log(domain_id, "no apps or spaces left")
+    return True

@@ -1,0 +1,95 @@
+"""Entry points for the two Studio cleanup custom resources (CDK Provider framework).
+
+StudioAppsCleanup is created after the domain and user profile, so it is deleted before
+them: its Delete removes the apps and spaces that block deleting them. It also tags the
+domain's home EFS and NFS security groups with the stack's owner tag.
+
+StudioHomeCleanup is created before the domain, so it is deleted after it: its Delete
+removes the tagged home file system and security groups, which only works once the
+domain is gone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cr_support import aws, properties
+from cr_support.logs import log
+from studio_cleanup import apps_and_spaces, home_efs
+from studio_cleanup.ownership import OwnerTag
+
+
+def _owner(props: dict[str, Any]) -> OwnerTag:
+    return OwnerTag(
+        key=properties.string(props, "OwnerTagKey"),
+        value=properties.string(props, "OwnerTagValue"),
+    )
+
+
+def _retain_home(props: dict[str, Any]) -> bool:
+    if properties.optional_string(props, "RetainHomeFileSystem") is None:
+        return False
+    return properties.boolean(props, "RetainHomeFileSystem")
+
+
+def _poll(resource: str, step) -> dict[str, Any]:
+    """Run one delete poll; a throttled poll is simply not complete yet."""
+    try:
+        return {"IsComplete": bool(step())}
+    except ClientError as error:
+        if aws.is_throttling(error):
+            log(resource, "throttled, retrying next poll", error=aws.error_code(error))
+            return {"IsComplete": False}
+        raise
+
+
+def apps_on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    props = event["ResourceProperties"]
+    domain_id = properties.string(props, "DomainId")
+    physical_id = f"studio-apps-cleanup-{domain_id}"
+    request = event["RequestType"]
+    log(domain_id, f"{request} StudioAppsCleanup")
+    if request == "Delete":
+        # is_complete does the deleting, poll by poll.
+        return {"PhysicalResourceId": event.get("PhysicalResourceId") or physical_id}
+    vpc_id = properties.string(props, "VpcId")
+    file_system_id = home_efs.tag_home_resources(domain_id, vpc_id, _owner(props))
+    return {
+        "PhysicalResourceId": physical_id,
+        "Data": {"HomeEfsFileSystemId": file_system_id or ""},
+    }
+
+
+def apps_is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    if event["RequestType"] != "Delete":
+        return {"IsComplete": True}
+    domain_id = properties.string(event["ResourceProperties"], "DomainId")
+    return _poll(domain_id, lambda: apps_and_spaces.cleanup_step(domain_id))
+
+
+def home_on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    props = event["ResourceProperties"]
+    vpc_id = properties.string(props, "VpcId")
+    physical_id = f"studio-home-cleanup-{vpc_id}"
+    request = event["RequestType"]
+    log(vpc_id, f"{request} StudioHomeCleanup")
+    if request == "Delete":
+        return {"PhysicalResourceId": event.get("PhysicalResourceId") or physical_id}
+    # Fail the deploy early on a missing or malformed property, not at delete time.
+    _owner(props)
+    _retain_home(props)
+    return {"PhysicalResourceId": physical_id}
+
+
+def home_is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    if event["RequestType"] != "Delete":
+        return {"IsComplete": True}
+    props = event["ResourceProperties"]
+    vpc_id = properties.string(props, "VpcId")
+    if _retain_home(props):
+        log(vpc_id, "RetainHomeFileSystem is true: keeping home file systems and NFS groups")
+        return {"IsComplete": True}
+    owner = _owner(props)
+    return _poll(vpc_id, lambda: home_efs.cleanup_step(vpc_id, owner))

@@ -1,0 +1,107 @@
+"""The AutoML job lifecycle on moto; the test drives the job's status itself."""
+
+from __future__ import annotations
+
+import pytest
+from automl_job_responses import PROPS, REGION, STACK_ID, TRAIN_URI, ensembling_candidate
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sagemaker.models import sagemaker_backends
+
+from automl_job import handler
+
+
+def event(request_type: str, physical_id: str | None = None, **props) -> dict:
+    result = {
+        "RequestType": request_type,
+        "StackId": STACK_ID,
+        "LogicalResourceId": "AutoMLJob",
+        "RequestId": "req",
+        "ResourceProperties": {**PROPS, **props},
+    }
+    if physical_id is not None:
+        result["PhysicalResourceId"] = physical_id
+    return result
+
+
+def backend_job(name: str):
+    return sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION].auto_ml_jobs[name]
+
+
+@pytest.fixture
+def sagemaker(moto_clients):
+    return moto_clients("sagemaker")
+
+
+def test_create_poll_complete_and_delete(sagemaker):
+    name = handler.on_event(event("Create"), None)["PhysicalResourceId"]
+
+    created = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=name)
+    assert created["AutoMLJobInputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == (
+        TRAIN_URI
+    )
+    assert created["AutoMLProblemTypeConfig"]["TabularJobConfig"]["Mode"] == "ENSEMBLING"
+    assert handler.is_complete(event("Create", name), None) == {"IsComplete": False}
+
+    job = backend_job(name)
+    job.auto_ml_job_status = "Completed"
+    job.auto_ml_job_secondary_status = "MaxCandidatesReached"
+    job.best_candidate = ensembling_candidate(name)
+
+    result = handler.is_complete(event("Create", name), None)
+    assert result == {
+        "IsComplete": True,
+        "Data": {
+            "JobName": name,
+            "JobArn": created["AutoMLJobArn"],
+            "BestCandidateName": "WeightedEnsemble-L3-FULL-t1",
+            "ObjectiveMetricName": "F1",
+            "ObjectiveMetricValue": "0.6364",
+            "InferenceContainerCount": "1",
+            "ProblemType": "BinaryClassification",
+        },
+    }
+
+    assert handler.on_event(event("Delete", name), None) == {"PhysicalResourceId": name}
+    assert backend_job(name).auto_ml_job_status == "Completed"
+    assert handler.is_complete(event("Delete", name), None) == {"IsComplete": True}
+
+
+def test_delete_stops_a_running_job(sagemaker):
+    name = handler.on_event(event("Create"), None)["PhysicalResourceId"]
+    assert backend_job(name).auto_ml_job_status == "InProgress"
+
+    handler.on_event(event("Delete", name), None)
+
+    assert sagemaker.describe_auto_ml_job_v2(AutoMLJobName=name)["AutoMLJobStatus"] == "Stopped"
+    assert handler.is_complete(event("Delete", name), None) == {"IsComplete": True}
+    handler.on_event(event("Delete", name), None)
+
+
+def test_retried_create_adopts_its_own_job(sagemaker):
+    first = handler.on_event(event("Create"), None)["PhysicalResourceId"]
+    second = handler.on_event(event("Create"), None)["PhysicalResourceId"]
+    assert first == second
+    assert len(sagemaker.list_auto_ml_jobs()["AutoMLJobSummaries"]) == 1
+
+
+def test_update_with_new_inputs_makes_a_second_job_and_deletes_nothing(sagemaker):
+    first = handler.on_event(event("Create"), None)["PhysicalResourceId"]
+    second = handler.on_event(event("Update", first, MaxCandidates="20"), None)[
+        "PhysicalResourceId"
+    ]
+    assert second != first
+    names = {job["AutoMLJobName"] for job in sagemaker.list_auto_ml_jobs()["AutoMLJobSummaries"]}
+    assert names == {first, second}
+    assert backend_job(first).auto_ml_job_status == "InProgress"
+
+
+def test_tags_reach_the_job(sagemaker):
+    name = handler.on_event(event("Create"), None)["PhysicalResourceId"]
+    arn = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=name)["AutoMLJobArn"]
+    assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == PROPS["Tags"]
+
+
+def test_delete_of_unknown_job_is_done(sagemaker):
+    assert handler.on_event(event("Delete", "apstudio-dev-0123456789abcdef0123"), None) == {
+        "PhysicalResourceId": "apstudio-dev-0123456789abcdef0123"
+    }

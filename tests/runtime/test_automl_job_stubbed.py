@@ -1,0 +1,419 @@
+"""Every SageMaker call of the AutoML job handler, checked against botocore's model."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from automl_job_responses import (
+    KMS_KEY,
+    OUTPUT_URI,
+    PROPS,
+    ROLE_ARN,
+    STACK_ID,
+    TRAIN_URI,
+    described,
+    ensembling_candidate,
+    hpo_candidate,
+    job_arn,
+)
+from botocore.exceptions import ClientError
+
+from automl_job import handler
+from automl_job.spec import JobSpec
+from automl_job.status import JobFailedError
+
+NAME = JobSpec.from_properties(PROPS).job_name(STACK_ID, "AutoMLJob")
+HINT = "SageMaker never reuses a job name, so change an input or JobNamePrefix to run a new job"
+
+
+def event(request_type: str, physical_id: str | None = None, old: dict | None = None, **props):
+    result = {
+        "RequestType": request_type,
+        "ServiceToken": PROPS["ServiceToken"],
+        "StackId": STACK_ID,
+        "LogicalResourceId": "AutoMLJob",
+        "RequestId": "5d4c3b2a-1f0e-4d3c-9b8a-7f6e5d4c3b2a",
+        "ResourceType": "Custom::AutoMLJob",
+        "ResourceProperties": {**PROPS, **props},
+    }
+    if physical_id is not None:
+        result["PhysicalResourceId"] = physical_id
+    if old is not None:
+        result["OldResourceProperties"] = old
+    return result
+
+
+def expect_describe(sagemaker, response: dict, name: str = NAME) -> None:
+    sagemaker.add_response("describe_auto_ml_job_v2", response, {"AutoMLJobName": name})
+
+
+def expect_describe_error(sagemaker, code: str, message: str = "", name: str = NAME) -> None:
+    sagemaker.add_client_error(
+        "describe_auto_ml_job_v2",
+        service_error_code=code,
+        service_message=message,
+        http_status_code=400,
+        expected_params={"AutoMLJobName": name},
+    )
+
+
+def test_create_sends_the_exact_request(stub):
+    sagemaker = stub("sagemaker")
+    sagemaker.add_response(
+        "create_auto_ml_job_v2",
+        {"AutoMLJobArn": job_arn(NAME)},
+        {
+            "AutoMLJobName": NAME,
+            "AutoMLJobInputDataConfig": [
+                {
+                    "ChannelType": "training",
+                    "ContentType": "text/csv;header=present",
+                    "CompressionType": "None",
+                    "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": TRAIN_URI}},
+                }
+            ],
+            "OutputDataConfig": {"S3OutputPath": OUTPUT_URI},
+            "AutoMLProblemTypeConfig": {
+                "TabularJobConfig": {
+                    "TargetAttributeName": "y",
+                    "Mode": "ENSEMBLING",
+                    "CompletionCriteria": {
+                        "MaxCandidates": 10,
+                        "MaxRuntimePerTrainingJobInSeconds": 900,
+                        "MaxAutoMLJobRuntimeInSeconds": 1800,
+                    },
+                    "ProblemType": "BinaryClassification",
+                }
+            },
+            "AutoMLJobObjective": {"MetricName": "F1"},
+            "RoleArn": ROLE_ARN,
+            "Tags": [{"Key": "project", "Value": "autopilot-studio"}],
+        },
+    )
+    assert handler.on_event(event("Create"), None) == {
+        "PhysicalResourceId": NAME,
+        "Data": {"JobName": NAME},
+    }
+
+
+def test_create_with_kms_and_inferred_problem_type(stub):
+    props = {"KmsKeyId": KMS_KEY, "ProblemType": "", "Objective": "", "Tags": []}
+    name = JobSpec.from_properties({**PROPS, **props}).job_name(STACK_ID, "AutoMLJob")
+    assert name != NAME
+    sagemaker = stub("sagemaker")
+    sagemaker.add_response(
+        "create_auto_ml_job_v2",
+        {"AutoMLJobArn": job_arn(name)},
+        {
+            "AutoMLJobName": name,
+            "AutoMLJobInputDataConfig": [
+                {
+                    "ChannelType": "training",
+                    "ContentType": "text/csv;header=present",
+                    "CompressionType": "None",
+                    "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": TRAIN_URI}},
+                }
+            ],
+            "OutputDataConfig": {"S3OutputPath": OUTPUT_URI, "KmsKeyId": KMS_KEY},
+            "AutoMLProblemTypeConfig": {
+                "TabularJobConfig": {
+                    "TargetAttributeName": "y",
+                    "Mode": "ENSEMBLING",
+                    "CompletionCriteria": {
+                        "MaxCandidates": 10,
+                        "MaxRuntimePerTrainingJobInSeconds": 900,
+                        "MaxAutoMLJobRuntimeInSeconds": 1800,
+                    },
+                }
+            },
+            "RoleArn": ROLE_ARN,
+            "SecurityConfig": {"VolumeKmsKeyId": KMS_KEY},
+        },
+    )
+    assert handler.on_event(event("Create", **props), None)["PhysicalResourceId"] == name
+
+
+def in_use(sagemaker) -> None:
+    sagemaker.add_client_error(
+        "create_auto_ml_job_v2",
+        service_error_code="ResourceInUse",
+        service_message=f"Resource Already Exists: Auto ML Job with name {NAME} already exists.",
+        http_status_code=400,
+    )
+
+
+def test_duplicate_name_with_same_inputs_is_adopted(stub):
+    sagemaker = stub("sagemaker")
+    in_use(sagemaker)
+    expect_describe(sagemaker, described(NAME))
+    assert handler.on_event(event("Create"), None)["PhysicalResourceId"] == NAME
+
+
+def test_duplicate_name_with_other_inputs_is_rejected(stub):
+    sagemaker = stub("sagemaker")
+    in_use(sagemaker)
+    other = "s3://someone-else/train.csv"
+    expect_describe(sagemaker, described(NAME, training_uri=other, target="label"))
+    with pytest.raises(RuntimeError) as raised:
+        handler.on_event(event("Create"), None)
+    assert str(raised.value) == (
+        f"AutoML job name {NAME} is already taken by a job with different inputs "
+        f"(training data '{other}'; target 'label'); job names can never be reused, so "
+        "change JobNamePrefix or an input"
+    )
+
+
+def test_quota_errors_propagate(stub):
+    sagemaker = stub("sagemaker")
+    sagemaker.add_client_error(
+        "create_auto_ml_job_v2",
+        service_error_code="ResourceLimitExceeded",
+        service_message="The account-level service limit 'Number of concurrent AutoML jobs' is 1",
+        http_status_code=400,
+    )
+    with pytest.raises(ClientError, match="Number of concurrent AutoML jobs"):
+        handler.on_event(event("Create"), None)
+
+
+def test_update_without_job_changes_keeps_the_job(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, "Completed", "Completed"))
+    response = handler.on_event(event("Update", NAME, old=dict(PROPS)), None)
+    assert response["PhysicalResourceId"] == NAME
+
+
+def test_update_of_tags_only_syncs_tags_in_place(stub):
+    sagemaker = stub("sagemaker")
+    old = {**PROPS, "Tags": [{"Key": "project", "Value": "x"}, {"Key": "owner", "Value": "me"}]}
+    expect_describe(sagemaker, described(NAME, "Completed", "Completed"))
+    sagemaker.add_response("delete_tags", {}, {"ResourceArn": job_arn(NAME), "TagKeys": ["owner"]})
+    sagemaker.add_response(
+        "add_tags",
+        {"Tags": PROPS["Tags"]},
+        {"ResourceArn": job_arn(NAME), "Tags": [{"Key": "project", "Value": "autopilot-studio"}]},
+    )
+    assert handler.on_event(event("Update", NAME, old=old), None)["PhysicalResourceId"] == NAME
+
+
+def test_update_with_changed_inputs_creates_a_new_job(stub):
+    new_uri = TRAIN_URI.replace("0123456789abcdef", "fedcba9876543210")
+    new_name = JobSpec.from_properties({**PROPS, "TrainingDataUri": new_uri}).job_name(
+        STACK_ID, "AutoMLJob"
+    )
+    sagemaker = stub("sagemaker")
+    sagemaker.add_response(
+        "create_auto_ml_job_v2",
+        {"AutoMLJobArn": job_arn(new_name)},
+        JobSpec.from_properties({**PROPS, "TrainingDataUri": new_uri}).create_request(new_name),
+    )
+    response = handler.on_event(
+        event("Update", NAME, old=dict(PROPS), TrainingDataUri=new_uri), None
+    )
+    assert response["PhysicalResourceId"] == new_name != NAME
+
+
+@pytest.mark.parametrize(
+    ("status", "secondary"),
+    [("InProgress", "Starting"), ("InProgress", "TrainingModels"), ("Stopping", "Stopping")],
+)
+def test_running_job_is_not_complete(stub, status, secondary):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, status, secondary))
+    assert handler.is_complete(event("Create", NAME), None) == {"IsComplete": False}
+
+
+def test_completed_ensembling_job_returns_its_results(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe(
+        sagemaker, described(NAME, "Completed", "Completed", best=ensembling_candidate(NAME))
+    )
+    assert handler.is_complete(event("Create", NAME), None) == {
+        "IsComplete": True,
+        "Data": {
+            "JobName": NAME,
+            "JobArn": job_arn(NAME),
+            "BestCandidateName": "WeightedEnsemble-L3-FULL-t1",
+            "ObjectiveMetricName": "F1",
+            "ObjectiveMetricValue": "0.6364",
+            "InferenceContainerCount": "1",
+            "ProblemType": "BinaryClassification",
+        },
+    }
+
+
+def test_completed_hpo_job_with_inferred_problem_type(stub):
+    sagemaker = stub("sagemaker")
+    response = described(
+        NAME, "Completed", "MaxAutoMLJobRuntimeReached", problem_type=None, best=hpo_candidate(NAME)
+    )
+    response["ResolvedAttributes"]["AutoMLProblemTypeResolvedAttributes"] = {
+        "TabularResolvedAttributes": {"ProblemType": "MulticlassClassification"}
+    }
+    expect_describe(sagemaker, response)
+    data = handler.is_complete(event("Update", NAME), None)["Data"]
+    assert data["InferenceContainerCount"] == "3"
+    assert data["ProblemType"] == "MulticlassClassification"
+    assert data["ObjectiveMetricValue"] == "0.612"
+    assert data["BestCandidateName"] == f"{NAME[:20]}-tuning-003-a1b2c3d4"
+
+
+def test_completed_without_best_candidate_fails_clearly(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, "Completed", "MaxAutoMLJobRuntimeReached"))
+    with pytest.raises(JobFailedError) as raised:
+        handler.is_complete(event("Create", NAME), None)
+    assert str(raised.value) == (
+        f"AutoML job {NAME} completed without a best candidate (secondary status: "
+        "MaxAutoMLJobRuntimeReached); no candidate finished training: raise "
+        "MaxAutoMLJobRuntimeInSeconds or MaxRuntimePerTrainingJobInSeconds, and check the "
+        f"data; {HINT}"
+    )
+
+
+def test_failed_job_fails_the_deploy_with_the_aws_reason(stub):
+    reason = (
+        "ClientError: The training data must have at least 500 rows, but only 312 rows were "
+        "found. Provide more data and try again."
+    )
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, "Failed", "Failed", failure_reason=reason))
+    with pytest.raises(JobFailedError) as raised:
+        handler.is_complete(event("Create", NAME), None)
+    assert str(raised.value) == f"AutoML job {NAME} failed: {reason} ({HINT})"
+    assert str(raised.value).startswith(f"AutoML job {NAME} failed: {reason}")
+
+
+def test_stopped_job_fails_the_deploy(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, "Stopped", "Stopped"))
+    with pytest.raises(JobFailedError) as raised:
+        handler.is_complete(event("Create", NAME), None)
+    assert str(raised.value) == (
+        f"AutoML job {NAME} was stopped before completing (secondary status: Stopped); {HINT}"
+    )
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "ResourceNotFound"])
+def test_throttled_or_not_yet_visible_describe_polls_again(stub, code):
+    sagemaker = stub("sagemaker")
+    expect_describe_error(sagemaker, code, "Rate exceeded")
+    assert handler.is_complete(event("Create", NAME), None) == {"IsComplete": False}
+
+
+def test_other_describe_errors_fail(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe_error(sagemaker, "AccessDeniedException", "not authorized")
+    with pytest.raises(ClientError, match="AccessDeniedException"):
+        handler.is_complete(event("Create", NAME), None)
+
+
+# Delete
+
+
+def test_delete_stops_a_running_job(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, "InProgress", "TrainingModels"))
+    sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
+    assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}
+
+
+@pytest.mark.parametrize("status", ["Completed", "Failed", "Stopped", "Stopping"])
+def test_delete_leaves_a_finished_job_alone(stub, status):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, status, status))
+    assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("ResourceNotFound", f"Could not find AutoML job with name {NAME}."),
+        ("ValidationException", f"Job {NAME} does not exist."),
+    ],
+)
+def test_delete_of_a_missing_job_is_done(stub, code, message):
+    sagemaker = stub("sagemaker")
+    expect_describe_error(sagemaker, code, message)
+    assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}
+
+
+def test_delete_when_job_vanishes_before_stop(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME))
+    sagemaker.add_client_error(
+        "stop_auto_ml_job",
+        service_error_code="ResourceNotFound",
+        http_status_code=400,
+        expected_params={"AutoMLJobName": NAME},
+    )
+    handler.on_event(event("Delete", NAME), None)
+
+
+def test_throttled_stop_is_not_swallowed(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME))
+    sagemaker.add_client_error(
+        "stop_auto_ml_job",
+        service_error_code="ThrottlingException",
+        service_message="Rate exceeded",
+        http_status_code=400,
+        expected_params={"AutoMLJobName": NAME},
+    )
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        handler.on_event(event("Delete", NAME), None)
+
+
+@pytest.mark.parametrize(
+    "physical_id",
+    [
+        "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED",
+        "",
+        "someone-elses-job",
+    ],
+)
+def test_delete_ignores_ids_it_did_not_issue(stub, physical_id):
+    stub("sagemaker")
+    assert handler.on_event(event("Delete", physical_id), None) == {
+        "PhysicalResourceId": physical_id
+    }
+    assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": True}
+
+
+@pytest.mark.parametrize(
+    ("status", "done"),
+    [("InProgress", False), ("Stopping", True), ("Stopped", True), ("Completed", True)],
+)
+def test_delete_completes_once_nothing_runs(stub, status, done):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, status, status))
+    assert handler.is_complete(event("Delete", NAME), None) == {"IsComplete": done}
+
+
+@pytest.mark.parametrize(
+    ("code", "done"), [("ResourceNotFound", True), ("ThrottlingException", False)]
+)
+def test_delete_completion_on_describe_errors(stub, code, done):
+    sagemaker = stub("sagemaker")
+    expect_describe_error(sagemaker, code)
+    assert handler.is_complete(event("Delete", NAME), None) == {"IsComplete": done}
+
+
+def test_duplicate_name_that_cannot_be_described_is_explained(stub):
+    sagemaker = stub("sagemaker")
+    in_use(sagemaker)
+    expect_describe_error(sagemaker, "ResourceNotFound", "Could not find AutoML job")
+    with pytest.raises(RuntimeError, match="differs only in letter case; job names can never"):
+        handler.on_event(event("Create"), None)
+
+
+def test_log_lines_name_the_job(stub, caplog):
+    caplog.set_level(logging.INFO, logger="autopilot_studio")
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, "Failed", "Failed", failure_reason="boom"))
+    with pytest.raises(JobFailedError):
+        handler.is_complete(event("Create", NAME), None)
+    (line,) = [json.loads(record.getMessage()) for record in caplog.records]
+    assert line["resource"] == NAME
+    assert line["status"] == "Failed"

@@ -1,0 +1,79 @@
+"""The seeded, stratified train / holdout split."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from csv_factory import bank_rows
+
+from dataset_staging import split
+
+
+def targets_of(count: int, yes_rate: float = 0.11) -> list[str]:
+    return [row[-1] for row in bank_rows(count, yes_rate=yes_rate)]
+
+
+def is_subsequence(part: list[int], whole: list[int]) -> bool:
+    remaining = iter(whole)
+    return all(item in remaining for item in part)
+
+
+def test_same_seed_gives_same_split_and_other_seed_differs():
+    targets = targets_of(2000)
+    first = split.holdout_mask(targets, 0.05, 42)
+    assert split.holdout_mask(list(targets), 0.05, 42) == first
+    assert split.holdout_mask(targets, 0.05, 43) != first
+
+
+def test_known_split_is_stable_across_interpreters():
+    # sha256-ranked, so this never depends on the random module's algorithm.
+    mask = split.holdout_mask(["a"] * 6 + ["b"] * 4, 0.25, 42)
+    assert [i for i, held in enumerate(mask) if held] == [0, 1, 6]
+
+
+def test_each_class_is_sampled_in_proportion():
+    targets = targets_of(41188)
+    mask = split.holdout_mask(targets, 0.05, 42)
+    per_class = Counter(t for t, held in zip(targets, mask, strict=True) if held)
+    totals = Counter(targets)
+    assert totals == {"no": 36657, "yes": 4531}
+    assert per_class == {"no": round(36657 * 0.05), "yes": round(4531 * 0.05)}
+
+
+def test_render_keeps_order_and_loses_or_duplicates_nothing():
+    records = [f"{i},{'yes' if i % 9 == 0 else 'no'}\n" for i in range(1000)]
+    targets = [r.split(",")[1].strip() for r in records]
+    mask = split.holdout_mask(targets, 0.1, 7)
+    result = split.render("id,y\n", records, mask)
+    train_lines = result.train.decode().splitlines()
+    holdout_lines = result.holdout.decode().splitlines()
+    assert train_lines[0] == holdout_lines[0] == "id,y"
+    train_ids = [int(line.split(",")[0]) for line in train_lines[1:]]
+    holdout_ids = [int(line.split(",")[0]) for line in holdout_lines[1:]]
+    assert sorted(train_ids + holdout_ids) == list(range(1000))
+    assert train_ids == sorted(train_ids)
+    assert holdout_ids == sorted(holdout_ids)
+    assert is_subsequence(holdout_ids, list(range(1000)))
+    assert (result.train_rows, result.holdout_rows) == (len(train_ids), len(holdout_ids))
+    assert result.holdout_rows == round(112 * 0.1) + round(888 * 0.1)
+
+
+@pytest.mark.parametrize(
+    ("rows", "fraction", "expected"),
+    [(1, 0.05, 0), (2, 0.05, 1), (3, 0.05, 1), (19, 0.05, 1), (30, 0.05, 2), (100, 0.49, 49)],
+)
+def test_holdout_count(rows, fraction, expected):
+    assert split.holdout_count(rows, fraction) == expected
+
+
+def test_rare_classes_keep_a_training_row():
+    mask = split.holdout_mask(["a"] * 50 + ["b"] * 2 + ["c"], 0.05, 1)
+    held = Counter(t for t, h in zip(["a"] * 50 + ["b"] * 2 + ["c"], mask, strict=True) if h)
+    assert held == {"a": 2, "b": 1}
+
+
+def test_many_distinct_targets_fall_back_to_one_sample():
+    targets = [str(i * 0.5) for i in range(400)]
+    mask = split.holdout_mask(targets, 0.05, 3)
+    assert sum(mask) == 20

@@ -1,0 +1,311 @@
+"""Response-key wiring, generated names and property parsing (no AWS calls)."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from cr_support.properties import PropertyError
+from model_endpoint import containers, naming, spec
+
+AUTOGLUON_IMAGE = (
+    "763104351884.dkr.ecr.us-east-1.amazonaws.com/autogluon-inference:0.4.3-cpu-py38-ubuntu20.04"
+)
+AUTOGLUON_MODEL = (
+    "s3://bucket/automl/job/sagemaker-automl-candidates/model/"
+    "WeightedEnsemble-L3-FULL-t1/model.tar.gz"
+)
+# Environments as Autopilot returns them. HPO: the AWS SageMaker Developer Guide's
+# "Deploy Autopilot models for real-time inference" create-model example.
+ENSEMBLING = [
+    {
+        "Image": AUTOGLUON_IMAGE,
+        "ModelDataUrl": AUTOGLUON_MODEL,
+        "Environment": {
+            "MODEL_NAME": "WeightedEnsemble_L3_FULL",
+            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+            "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+            "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,probabilities,labels",
+            "SAGEMAKER_PROGRAM": "tabular_serve.py",
+            "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+        },
+    }
+]
+FEATURE_TRANSFORM = {
+    "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3",
+    "ModelDataUrl": "s3://bucket/automl/job/data-processor-models/job-dpp0-1-e569ff7/output/model.tar.gz",
+    "Environment": {
+        "AUTOML_SPARSE_ENCODE_RECORDIO_PROTOBUF": "1",
+        "AUTOML_TRANSFORM_MODE": "feature-transform",
+        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/x-recordio-protobuf",
+        "SAGEMAKER_PROGRAM": "sagemaker_serve",
+        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+    },
+}
+ALGORITHM = {
+    "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.3-1-cpu-py3",
+    "ModelDataUrl": "s3://bucket/automl/job/tuning/job-dpp0-xgb/job-t1-001/output/model.tar.gz",
+    "Environment": {
+        "MAX_CONTENT_LENGTH": "20971520",
+        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+        "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+        "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,probabilities",
+    },
+}
+INVERSE_LABEL = {
+    "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3",
+    "ModelDataUrl": "s3://bucket/automl/job/data-processor-models/job-dpp0-1-e569ff7/output/model.tar.gz",
+    "Environment": {
+        "AUTOML_TRANSFORM_MODE": "inverse-label-transform",
+        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+        "SAGEMAKER_INFERENCE_INPUT": "predicted_label",
+        "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+        "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels,probabilities",
+        "SAGEMAKER_PROGRAM": "sagemaker_serve",
+        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+    },
+}
+HPO = [FEATURE_TRANSFORM, ALGORITHM, INVERSE_LABEL]
+
+PROPS = {
+    "EndpointName": "apstudio-dev-endpoint",
+    "ResourceNamePrefix": "apstudio-dev",
+    "AutoMLJobName": "apstudio-dev-automl-3f2a9c",
+    "BestCandidateName": "WeightedEnsemble-L3-FULL-t1",
+    "RoleArn": "arn:aws:iam::111111111111:role/apstudio-dev-sagemaker-execution",
+    "InstanceType": "ml.m5.large",
+    "InitialInstanceCount": "1",
+    "InferenceResponseKeys": ["predicted_label", "probability"],
+    "CaptureDestinationS3Uri": "s3://apstudio-dev-sagemaker-111111111111/datacapture/dev",
+    "CaptureSamplingPercentage": "100",
+}
+
+
+def env(container):
+    return container["Environment"]
+
+
+def test_ensembling_sets_output_and_keeps_other_env():
+    wired = containers.wire_response_keys(ENSEMBLING, ["predicted_label", "probability"])
+
+    assert len(wired) == 1
+    expected = dict(env(ENSEMBLING[0]), SAGEMAKER_INFERENCE_OUTPUT="predicted_label,probability")
+    assert env(wired[0]) == expected
+    assert wired[0]["Image"] == ENSEMBLING[0]["Image"]
+    assert wired[0]["ModelDataUrl"] == ENSEMBLING[0]["ModelDataUrl"]
+
+
+def test_ensembling_accepts_all_four_keys_in_requested_order():
+    keys = ["labels", "probabilities", "probability", "predicted_label"]
+    wired = containers.wire_response_keys(ENSEMBLING, keys)
+    assert env(wired[0])["SAGEMAKER_INFERENCE_OUTPUT"] == ",".join(keys)
+
+
+def test_input_is_not_mutated():
+    before = copy.deepcopy(HPO)
+    containers.wire_response_keys(HPO, ["predicted_label", "probability", "labels"])
+    containers.wire_response_keys(ENSEMBLING, ["probability"])
+    assert before == HPO
+    assert env(ENSEMBLING[0])["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label"
+
+
+def test_hpo_wires_algorithm_and_inverse_label_transform():
+    keys = ["predicted_label", "probability", "probabilities", "labels"]
+    wired = containers.wire_response_keys(HPO, keys)
+
+    assert env(wired[0]) == env(FEATURE_TRANSFORM)
+    assert env(wired[1]) == dict(
+        env(ALGORITHM), SAGEMAKER_INFERENCE_OUTPUT="predicted_label,probability,probabilities"
+    )
+    assert env(wired[2]) == dict(
+        env(INVERSE_LABEL),
+        SAGEMAKER_INFERENCE_INPUT="predicted_label,probability,probabilities",
+        SAGEMAKER_INFERENCE_OUTPUT="predicted_label,probability,probabilities,labels",
+    )
+
+
+def test_hpo_two_keys():
+    wired = containers.wire_response_keys(HPO, ["predicted_label", "probability"])
+    assert env(wired[1])["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label,probability"
+    assert env(wired[2])["SAGEMAKER_INFERENCE_INPUT"] == "predicted_label,probability"
+    assert env(wired[2])["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label,probability"
+
+
+def test_hpo_algorithm_without_probabilities_leaves_them_to_the_last_container():
+    algorithm = copy.deepcopy(ALGORITHM)
+    env(algorithm)["SAGEMAKER_INFERENCE_SUPPORTED"] = "predicted_label,probability"
+    keys = ["predicted_label", "probabilities", "labels"]
+    wired = containers.wire_response_keys([FEATURE_TRANSFORM, algorithm, INVERSE_LABEL], keys)
+    assert env(wired[1])["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label"
+    assert env(wired[2])["SAGEMAKER_INFERENCE_INPUT"] == "predicted_label"
+    assert env(wired[2])["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label,probabilities,labels"
+
+
+def test_hpo_labels_only_feeds_predicted_label_to_the_last_container():
+    wired = containers.wire_response_keys(HPO, ["labels"])
+    assert env(wired[1])["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label"
+    assert env(wired[2])["SAGEMAKER_INFERENCE_INPUT"] == "predicted_label"
+    assert env(wired[2])["SAGEMAKER_INFERENCE_OUTPUT"] == "labels"
+
+
+def test_keys_are_stripped_and_deduplicated():
+    wired = containers.wire_response_keys(ENSEMBLING, [" probability", "probability", ""])
+    assert env(wired[0])["SAGEMAKER_INFERENCE_OUTPUT"] == "probability"
+
+
+def test_no_keys_keeps_containers_unchanged():
+    assert containers.wire_response_keys(HPO, []) == HPO
+    two = [FEATURE_TRANSFORM, ALGORITHM]
+    assert containers.wire_response_keys(two, []) == two
+
+
+def test_unsupported_key_names_key_container_and_supported_keys():
+    with pytest.raises(containers.ContainerError) as caught:
+        containers.wire_response_keys(ENSEMBLING, ["predicted_label", "score"])
+    message = str(caught.value)
+    assert "'score'" in message
+    assert "container 0" in message
+    assert "autogluon-inference:0.4.3" in message
+    assert "predicted_label, probability, probabilities, labels" in message
+
+
+def test_hpo_key_the_algorithm_cannot_emit_is_rejected_at_the_algorithm():
+    algorithm = copy.deepcopy(ALGORITHM)
+    env(algorithm)["SAGEMAKER_INFERENCE_SUPPORTED"] = "predicted_label"
+    with pytest.raises(containers.ContainerError, match=r"'probability'.*container 1.*xgboost"):
+        containers.wire_response_keys(
+            [FEATURE_TRANSFORM, algorithm, INVERSE_LABEL], ["predicted_label", "probability"]
+        )
+
+
+def test_container_without_supported_list_is_rejected():
+    bare = [{"Image": "img", "ModelDataUrl": "s3://b/m.tar.gz", "Environment": {}}]
+    with pytest.raises(containers.ContainerError, match="none \\(no SAGEMAKER_INFERENCE_SUPPORTED"):
+        containers.wire_response_keys(bare, ["predicted_label"])
+
+
+@pytest.mark.parametrize("empty", [None, []])
+def test_no_containers_is_a_clear_error(empty):
+    with pytest.raises(containers.ContainerError, match="no inference containers"):
+        containers.wire_response_keys(empty, ["predicted_label"])
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_other_layouts_name_the_supported_ones(count):
+    layout = [copy.deepcopy(ALGORITHM) for _ in range(count)]
+    with pytest.raises(containers.ContainerError) as caught:
+        containers.wire_response_keys(layout, ["predicted_label"])
+    message = str(caught.value)
+    assert f"{count} containers" in message
+    assert "1 container (ensembling)" in message
+    assert "3 containers (HPO classification" in message
+
+
+# Names
+
+
+def test_generated_names_have_the_documented_shape_and_fit():
+    endpoint = spec.parse(PROPS)
+    pattern = r"apstudio-dev-{}-[0-9a-f]{{6}}-[0-9a-f]{{10}}"
+    assert re.fullmatch(pattern.format("m"), endpoint.model_name)
+    assert re.fullmatch(pattern.format("c"), endpoint.config_name)
+    long_prefix = "p" * naming.MAX_PREFIX_LENGTH
+    longest = spec.parse(dict(PROPS, ResourceNamePrefix=long_prefix))
+    assert len(longest.config_name) == 63
+    assert naming.is_valid_name(longest.config_name)
+
+
+def test_names_are_stable_across_releases():
+    # Changing these strands deployed models and configs; change only on purpose.
+    endpoint = spec.parse(PROPS)
+    assert endpoint.model_name == "apstudio-dev-m-" + naming.scope("apstudio-dev-endpoint") + (
+        "-" + naming._hash("m", PROPS["AutoMLJobName"], PROPS["BestCandidateName"],
+                           ["predicted_label", "probability"], PROPS["RoleArn"])[:10]
+    )  # fmt: skip
+    assert naming.scope("apstudio-dev-endpoint") == naming.scope("APSTUDIO-dev-endpoint")
+
+
+@pytest.mark.parametrize(
+    ("change", "model_changes"),
+    [
+        ({"AutoMLJobName": "other-job"}, True),
+        ({"BestCandidateName": "other-candidate"}, True),
+        ({"InferenceResponseKeys": ["predicted_label"]}, True),
+        ({"RoleArn": "arn:aws:iam::111111111111:role/other"}, True),
+        ({"EndpointName": "other-endpoint"}, True),
+        ({"InstanceType": "ml.m5.xlarge"}, False),
+        ({"InitialInstanceCount": "2"}, False),
+        ({"CaptureDestinationS3Uri": "s3://other/capture"}, False),
+        ({"CaptureSamplingPercentage": "50"}, False),
+        ({"KmsKeyId": "arn:aws:kms:us-east-1:111111111111:key/abc"}, False),
+    ],
+)
+def test_each_input_changes_the_right_names(change, model_changes):
+    before = spec.parse(PROPS)
+    after = spec.parse(dict(PROPS, **change))
+    assert (after.model_name != before.model_name) is model_changes
+    assert after.config_name != before.config_name
+
+
+def test_tags_and_key_spelling_do_not_change_names():
+    before = spec.parse(PROPS)
+    after = spec.parse(
+        dict(
+            PROPS,
+            Tags=[{"Key": "team", "Value": "ml"}],
+            InferenceResponseKeys="predicted_label, probability",
+        )
+    )
+    assert (after.model_name, after.config_name) == (before.model_name, before.config_name)
+
+
+def test_is_generated_rejects_look_alikes():
+    endpoint = spec.parse(PROPS)
+    assert naming.is_generated(endpoint.model_name, "apstudio-dev", "m", "apstudio-dev-endpoint")
+    assert not naming.is_generated(endpoint.model_name, "apstudio-dev", "m", "another-endpoint")
+    scope = ("apstudio-dev", "m", "apstudio-dev-endpoint")
+    assert not naming.is_generated(endpoint.model_name + "0", *scope)
+    assert not naming.is_generated("x" + endpoint.model_name, *scope)
+    assert not naming.is_generated(endpoint.config_name, *scope)
+
+
+# Properties
+
+
+def test_parse_reads_string_properties():
+    endpoint = spec.parse(
+        dict(PROPS, Tags=[{"Key": "env", "Value": "dev"}], KmsKeyId="alias/capture")
+    )
+    assert endpoint.instance_count == 1
+    assert endpoint.sampling_percentage == 100
+    assert endpoint.response_keys == ("predicted_label", "probability")
+    assert endpoint.tag_list() == [{"Key": "env", "Value": "dev"}]
+    assert endpoint.kms_key_id == "alias/capture"
+    assert endpoint.data("arn:x") == {
+        "EndpointName": "apstudio-dev-endpoint",
+        "EndpointArn": "arn:x",
+        "ModelName": endpoint.model_name,
+        "EndpointConfigName": endpoint.config_name,
+        "DataCaptureS3Uri": "s3://apstudio-dev-sagemaker-111111111111/datacapture/dev",
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"EndpointName": "bad_name"}, "EndpointName"),
+        ({"ResourceNamePrefix": "p" * (naming.MAX_PREFIX_LENGTH + 1)}, "at most"),
+        ({"RoleArn": "my-role"}, "RoleArn"),
+        ({"InstanceType": "m5.large"}, "InstanceType"),
+        ({"InitialInstanceCount": "0"}, "InitialInstanceCount"),
+        ({"CaptureSamplingPercentage": "101"}, "CaptureSamplingPercentage"),
+        ({"CaptureDestinationS3Uri": "bucket/prefix"}, "CaptureDestinationS3Uri"),
+        ({"Tags": [{"Key": "only-key"}]}, "Tags"),
+        ({"AutoMLJobName": None}, "AutoMLJobName"),
+    ],
+)
+def test_parse_rejects_bad_properties(change, message):
+    with pytest.raises(PropertyError, match=message):
+        spec.parse(dict(PROPS, **change))
