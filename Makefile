@@ -5,6 +5,8 @@ UV_VERSION := 0.13.8
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 CDK := node_modules/.bin/cdk
+# checkov pins an old boto3, so it gets its own hash-locked environment.
+CHECKOV := $(TOOLS)/checkov/bin/checkov
 # The pinned Node 22 from package.json, ahead of any system Node (jsii needs a supported one).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export UV_PYTHON_DOWNLOADS := never
@@ -31,7 +33,12 @@ node_modules/.installed: package-lock.json package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: .venv/.synced node_modules/.installed
+$(CHECKOV): tools/checkov/requirements.txt | $(UV)
+	$(UV) venv -q --allow-existing --python python3 $(TOOLS)/checkov
+	VIRTUAL_ENV=$(TOOLS)/checkov $(UV) pip install -q --require-hashes -r tools/checkov/requirements.txt
+	@touch $@
+
+install: .venv/.synced node_modules/.installed $(CHECKOV)
 
 deploy: install
 	$(CDK) deploy -c env=$(ENV) --require-approval broadening

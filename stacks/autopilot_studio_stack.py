@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Aws, CfnOutput, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -59,6 +60,14 @@ class AutopilotStudioStack(Stack):
         self._acknowledge_execution_role_findings(execution_role, settings)
         if encryption_key:
             encryption_key.grant_encrypt_decrypt(execution_role)
+            # Training and endpoint volumes: SageMaker attaches the key through a grant.
+            execution_role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:CreateGrant"],
+                    resources=[encryption_key.key_arn],
+                    conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                )
+            )
 
         home_cleanup = StudioHomeCleanup(
             self,

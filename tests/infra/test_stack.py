@@ -248,3 +248,35 @@ def test_outputs_tell_the_user_what_to_do_next(env):
 def test_projects_policy_allows_exactly_the_policies_the_handler_attaches():
     attached = {policy for spec in roles.ROLE_SPECS for policy in spec.managed_policies}
     assert attached == set(SERVICE_CATALOG_MANAGED_POLICIES)
+
+
+def _encryption_key_id(env) -> str | None:
+    keys = env.resources("AWS::KMS::Key")
+    return next(iter(keys)) if keys else None
+
+
+def test_customer_managed_key_encrypts_every_data_path(env):
+    key_id = _encryption_key_id(env)
+    if not env.settings.encryption.customer_managed_key:
+        assert key_id is None
+        assert env.only("Custom::AutoMLJob")["Properties"]["KmsKeyId"] == ""
+        return
+    key_arn = {"Fn::GetAtt": [key_id, "Arn"]}
+    key = env.template["Resources"][key_id]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == ("Retain" if env.settings.retains_data else "Delete")
+    bucket_encryption = env.template["Resources"]["DataBucket"]["Properties"]["BucketEncryption"]
+    rule = bucket_encryption["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == key_arn
+    assert env.template["Resources"]["StudioDomain"]["Properties"]["KmsKeyId"] == key_arn
+    assert env.only("Custom::AutoMLJob")["Properties"]["KmsKeyId"] == key_arn
+    assert env.only("Custom::ModelEndpoint")["Properties"]["KmsKeyId"] == key_arn
+
+
+def test_prod_keeps_its_data_on_destroy(synthesized):
+    prod = synthesized["prod"]
+    assert prod.template["Resources"]["DataBucket"]["DeletionPolicy"] == "Retain"
+    assert prod.template["Resources"]["DataBucket"]["UpdateReplacePolicy"] == "Retain"
+    assert prod.only("Custom::TrainingDataset")["Properties"]["RetainOnDelete"] == "true"
+    dev = synthesized["dev"]
+    assert dev.only("Custom::TrainingDataset")["Properties"]["RetainOnDelete"] == "false"
