@@ -20,13 +20,6 @@ _CRITERIA = (
 )
 
 
-def _s3_uri(props: Mapping[str, Any], key: str) -> str:
-    value = properties.string(props, key)
-    if not value.startswith("s3://") or len(value) <= len("s3://"):
-        raise PropertyError(f"resource property '{key}' must be an s3:// URI, got {value!r}")
-    return value
-
-
 def _choice(props: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: str) -> str:
     value = properties.string(props, key, default)
     if value not in allowed:
@@ -85,11 +78,7 @@ class JobSpec:
                 f"resource property 'ProblemType' must be one of {', '.join(PROBLEM_TYPES)} "
                 f"or empty; got {problem_type!r}"
             )
-        role_arn = properties.string(props, "RoleArn")
-        if not role_arn.startswith("arn:") or ":role/" not in role_arn:
-            raise PropertyError(
-                f"resource property 'RoleArn' must be an IAM role ARN, got {role_arn!r}"
-            )
+        role_arn = properties.role_arn(props)
         target = properties.string(props, "TargetAttribute")
         if not target:
             raise PropertyError("resource property 'TargetAttribute' must not be empty")
@@ -98,8 +87,8 @@ class JobSpec:
         )
         return cls(
             name_prefix=naming.check_prefix(properties.string(props, "JobNamePrefix")),
-            training_data_uri=_s3_uri(props, "TrainingDataUri"),
-            output_uri=_s3_uri(props, "OutputUri"),
+            training_data_uri=properties.s3_uri(props, "TrainingDataUri"),
+            output_uri=properties.s3_uri(props, "OutputUri"),
             role_arn=role_arn,
             target=target,
             problem_type=problem_type,

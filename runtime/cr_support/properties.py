@@ -65,3 +65,19 @@ def string_list(props: Mapping[str, Any], key: str, default: list[str] | None = 
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return [str(item) for item in value]
+
+
+def s3_uri(props: Mapping[str, Any], key: str, *, strip_trailing_slash: bool = False) -> str:
+    value = string(props, key)
+    if strip_trailing_slash:
+        value = value.rstrip("/")
+    if not value.startswith("s3://") or len(value) <= len("s3://"):
+        raise PropertyError(f"resource property '{key}' must be an s3:// URI, got {value!r}")
+    return value
+
+
+def role_arn(props: Mapping[str, Any], key: str = "RoleArn") -> str:
+    value = string(props, key)
+    if not value.startswith("arn:") or ":role/" not in value:
+        raise PropertyError(f"resource property '{key}' must be an IAM role ARN, got {value!r}")
+    return value

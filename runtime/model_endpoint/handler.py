@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -11,6 +12,8 @@ from cr_support.logs import log
 from cr_support.properties import PropertyError
 from model_endpoint import containers, lifecycle, naming
 from model_endpoint.spec import EndpointSpec, parse
+
+_T = TypeVar("_T")
 
 
 class EndpointFailed(RuntimeError):
@@ -45,18 +48,25 @@ def _model_containers(spec: EndpointSpec) -> list[dict[str, Any]]:
     return containers.wire_response_keys(lifecycle.candidate_containers(spec), spec.response_keys)
 
 
-def _create(spec: EndpointSpec) -> dict[str, Any]:
-    model_containers = _model_containers(spec)
+def _with_model_and_config(
+    spec: EndpointSpec, model_containers: list[dict[str, Any]], then: Callable[[], _T]
+) -> _T:
+    """Create the model and config, then run ``then``; discard what was created on failure."""
     created: list[tuple[str, str]] = []
     try:
         if lifecycle.create_model(spec, model_containers):
             created.append((naming.MODEL, spec.model_name))
         if lifecycle.create_endpoint_config(spec):
             created.append((naming.CONFIG, spec.config_name))
-        arn = lifecycle.create_endpoint(spec)
+        return then()
     except Exception:
         lifecycle.discard(spec.endpoint_name, created)
         raise
+
+
+def _create(spec: EndpointSpec) -> dict[str, Any]:
+    model_containers = _model_containers(spec)
+    arn = _with_model_and_config(spec, model_containers, lambda: lifecycle.create_endpoint(spec))
     return {"PhysicalResourceId": spec.endpoint_name, "Data": spec.data(arn)}
 
 
@@ -84,19 +94,14 @@ def _update(event: dict[str, Any]) -> dict[str, Any]:
     current = lifecycle.describe_endpoint(spec.endpoint_name)
     if current is None:
         raise EndpointFailed(f"endpoint {spec.endpoint_name} does not exist; cannot update it")
-    created: list[tuple[str, str]] = []
-    try:
-        if lifecycle.create_model(spec, model_containers):
-            created.append((naming.MODEL, spec.model_name))
-        if lifecycle.create_endpoint_config(spec):
-            created.append((naming.CONFIG, spec.config_name))
+
+    def switch_config() -> None:
         if current.get("EndpointConfigName") == spec.config_name:
             log(spec.endpoint_name, "endpoint already uses the config", config=spec.config_name)
         else:
             lifecycle.update_endpoint(spec)
-    except Exception:
-        lifecycle.discard(spec.endpoint_name, created)
-        raise
+
+    _with_model_and_config(spec, model_containers, switch_config)
     return {"PhysicalResourceId": physical_id, "Data": spec.data(current["EndpointArn"])}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -56,6 +56,19 @@ def is_already_exists(error: ClientError) -> bool:
     }
 
 
+def _create_or_reuse(resource: str, create: Callable[[], Any], what: str, **fields: str) -> bool:
+    """Run ``create``; False when the thing already exists (a retry or a rollback)."""
+    try:
+        create()
+    except ClientError as error:
+        if not is_already_exists(error):
+            raise
+        log(resource, f"{what} exists, reusing it", **fields)
+        return False
+    log(resource, f"{what} created", **fields)
+    return True
+
+
 def candidate_containers(spec: EndpointSpec) -> list[dict[str, Any]]:
     job = _sagemaker().describe_auto_ml_job_v2(AutoMLJobName=spec.job_name)
     best = job.get("BestCandidate")
@@ -80,15 +93,12 @@ def create_model(spec: EndpointSpec, model_containers: list[dict[str, Any]]) -> 
     }
     if spec.tags:
         request["Tags"] = spec.tag_list()
-    try:
-        _sagemaker().create_model(**request)
-    except ClientError as error:
-        if not is_already_exists(error):
-            raise
-        log(spec.endpoint_name, "model exists, reusing it", model=spec.model_name)
-        return False
-    log(spec.endpoint_name, "model created", model=spec.model_name)
-    return True
+    return _create_or_reuse(
+        spec.endpoint_name,
+        lambda: _sagemaker().create_model(**request),
+        "model",
+        model=spec.model_name,
+    )
 
 
 def capture_config(spec: EndpointSpec) -> dict[str, Any]:
@@ -123,15 +133,12 @@ def create_endpoint_config(spec: EndpointSpec) -> bool:
         request["KmsKeyId"] = spec.kms_key_id
     if spec.tags:
         request["Tags"] = spec.tag_list()
-    try:
-        _call(spec.endpoint_name, "create_endpoint_config", **request)
-    except ClientError as error:
-        if not is_already_exists(error):
-            raise
-        log(spec.endpoint_name, "endpoint config exists, reusing it", config=spec.config_name)
-        return False
-    log(spec.endpoint_name, "endpoint config created", config=spec.config_name)
-    return True
+    return _create_or_reuse(
+        spec.endpoint_name,
+        lambda: _call(spec.endpoint_name, "create_endpoint_config", **request),
+        "endpoint config",
+        config=spec.config_name,
+    )
 
 
 def describe_endpoint(name: str) -> dict[str, Any] | None:
@@ -191,26 +198,31 @@ def delete_endpoint(name: str) -> bool:
     return True
 
 
-def delete_endpoint_config(resource: str, name: str) -> None:
+def _delete_quietly(
+    resource: str, operation: str, request: dict[str, str], what: str, **fields: str
+) -> None:
     try:
-        _sagemaker().delete_endpoint_config(EndpointConfigName=name)
+        getattr(_sagemaker(), operation)(**request)
     except ClientError as error:
         if not aws.is_not_found(error):
             raise
-        log(resource, "endpoint config already gone", config=name)
+        log(resource, f"{what} already gone", **fields)
         return
-    log(resource, "endpoint config deleted", config=name)
+    log(resource, f"{what} deleted", **fields)
+
+
+def delete_endpoint_config(resource: str, name: str) -> None:
+    _delete_quietly(
+        resource,
+        "delete_endpoint_config",
+        {"EndpointConfigName": name},
+        "endpoint config",
+        config=name,
+    )
 
 
 def delete_model(resource: str, name: str) -> None:
-    try:
-        _sagemaker().delete_model(ModelName=name)
-    except ClientError as error:
-        if not aws.is_not_found(error):
-            raise
-        log(resource, "model already gone", model=name)
-        return
-    log(resource, "model deleted", model=name)
+    _delete_quietly(resource, "delete_model", {"ModelName": name}, "model", model=name)
 
 
 def discard(resource: str, created: Iterable[tuple[str, str]]) -> None:
@@ -243,32 +255,32 @@ def in_use(endpoint_name: str) -> set[str]:
     return names
 
 
-def _list_names(operation: str, result_key: str, name_key: str, name_contains: str) -> list[str]:
+def _generated_names(
+    operation: str, result_key: str, name_key: str, kind: str, prefix: str, endpoint_name: str
+) -> list[str]:
     paginator = _sagemaker().get_paginator(operation)
+    name_contains = naming.name_filter(prefix, kind, endpoint_name)
     names: list[str] = []
     for page in paginator.paginate(NameContains=name_contains):
         names.extend(item[name_key] for item in page.get(result_key, []))
-    return names
+    return [n for n in names if naming.is_generated(n, prefix, kind, endpoint_name)]
 
 
 def generated_configs(prefix: str, endpoint_name: str) -> list[str]:
-    found = _list_names(
+    return _generated_names(
         "list_endpoint_configs",
         "EndpointConfigs",
         "EndpointConfigName",
-        naming.name_filter(prefix, naming.CONFIG, endpoint_name),
+        naming.CONFIG,
+        prefix,
+        endpoint_name,
     )
-    return [n for n in found if naming.is_generated(n, prefix, naming.CONFIG, endpoint_name)]
 
 
 def generated_models(prefix: str, endpoint_name: str) -> list[str]:
-    found = _list_names(
-        "list_models",
-        "Models",
-        "ModelName",
-        naming.name_filter(prefix, naming.MODEL, endpoint_name),
+    return _generated_names(
+        "list_models", "Models", "ModelName", naming.MODEL, prefix, endpoint_name
     )
-    return [n for n in found if naming.is_generated(n, prefix, naming.MODEL, endpoint_name)]
 
 
 def delete_generated(prefix: str, endpoint_name: str, keep: set[str] | frozenset = frozenset()):

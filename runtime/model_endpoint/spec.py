@@ -96,11 +96,7 @@ def parse(props: Mapping[str, Any]) -> EndpointSpec:
             f"resource property 'ResourceNamePrefix' must be at most "
             f"{naming.MAX_PREFIX_LENGTH} characters so generated names fit in 63, got {prefix!r}"
         )
-    role_arn = properties.string(props, "RoleArn")
-    if not role_arn.startswith("arn:") or ":role/" not in role_arn:
-        raise PropertyError(
-            f"resource property 'RoleArn' must be an IAM role ARN, got {role_arn!r}"
-        )
+    role_arn = properties.role_arn(props)
     instance_type = properties.string(props, "InstanceType")
     if not instance_type.startswith("ml."):
         raise PropertyError(
@@ -115,11 +111,7 @@ def parse(props: Mapping[str, Any]) -> EndpointSpec:
         raise PropertyError(
             f"resource property 'CaptureSamplingPercentage' must be 0-100, got {sampling}"
         )
-    capture_uri = properties.string(props, "CaptureDestinationS3Uri").rstrip("/")
-    if not capture_uri.startswith("s3://") or len(capture_uri) <= len("s3://"):
-        raise PropertyError(
-            f"resource property 'CaptureDestinationS3Uri' must be an s3:// URI, got {capture_uri!r}"
-        )
+    capture_uri = properties.s3_uri(props, "CaptureDestinationS3Uri", strip_trailing_slash=True)
     return EndpointSpec(
         endpoint_name=_name(props, "EndpointName"),
         prefix=prefix,

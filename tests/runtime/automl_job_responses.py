@@ -29,12 +29,26 @@ PROPS: dict[str, Any] = {
     "KmsKeyId": "",
     "Tags": [{"Key": "project", "Value": "autopilot-studio"}],
 }
+CRITERIA = {
+    "MaxCandidates": 10,
+    "MaxRuntimePerTrainingJobInSeconds": 900,
+    "MaxAutoMLJobRuntimeInSeconds": 1800,
+}
 _T0 = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 _T1 = datetime(2025, 6, 2, 9, 31, tzinfo=UTC)
 
 
 def job_arn(name: str) -> str:
     return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:automl-job/{name}"
+
+
+def training_channel(uri: str = TRAIN_URI) -> dict[str, Any]:
+    return {
+        "ChannelType": "training",
+        "ContentType": "text/csv;header=present",
+        "CompressionType": "None",
+        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}},
+    }
 
 
 def ensembling_candidate(name: str) -> dict[str, Any]:
@@ -172,11 +186,7 @@ def described(
     failure_reason: str | None = None,
 ) -> dict[str, Any]:
     tabular: dict[str, Any] = {
-        "CompletionCriteria": {
-            "MaxCandidates": 10,
-            "MaxRuntimePerTrainingJobInSeconds": 900,
-            "MaxAutoMLJobRuntimeInSeconds": 1800,
-        },
+        "CompletionCriteria": dict(CRITERIA),
         "Mode": "ENSEMBLING",
         "TargetAttributeName": target,
     }
@@ -185,14 +195,7 @@ def described(
     job: dict[str, Any] = {
         "AutoMLJobName": name,
         "AutoMLJobArn": job_arn(name),
-        "AutoMLJobInputDataConfig": [
-            {
-                "ChannelType": "training",
-                "ContentType": "text/csv;header=present",
-                "CompressionType": "None",
-                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": training_uri}},
-            }
-        ],
+        "AutoMLJobInputDataConfig": [training_channel(training_uri)],
         "OutputDataConfig": {"S3OutputPath": OUTPUT_URI},
         "RoleArn": role_arn,
         "AutoMLJobObjective": {"MetricName": "F1"},

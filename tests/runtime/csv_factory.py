@@ -29,21 +29,6 @@ BANK_COLUMNS = (
     "nr.employed",
     "y",
 )
-TEXT_COLUMNS = frozenset(
-    {
-        "job",
-        "marital",
-        "education",
-        "default",
-        "housing",
-        "loan",
-        "contact",
-        "month",
-        "day_of_week",
-        "poutcome",
-        "y",
-    }
-)
 _CHOICES = {
     "job": (
         "admin.",
@@ -78,6 +63,8 @@ _CHOICES = {
     "day_of_week": ("mon", "tue", "wed", "thu", "fri"),
     "poutcome": ("failure", "nonexistent", "success"),
 }
+# Every text column draws from a choice list, except the target.
+TEXT_COLUMNS = frozenset({*_CHOICES, "y"})
 # (emp.var.rate, cons.price.idx, cons.conf.idx, euribor3m, nr.employed) per period.
 _ECONOMY = (
     ("1.1", "93.994", "-36.4", "4.857", "5191.0"),

@@ -5,27 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from automl_job_responses import PROPS, STACK_ID
 
 from automl_job import naming
 from automl_job.spec import JobSpec
 from cr_support.properties import PropertyError
 
-STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/apstudio-dev/0f1e2d3c-4b5a-6978"
-PROPS = {
-    "JobNamePrefix": "apstudio-dev",
-    "TrainingDataUri": "s3://sagemaker-apstudio-dev/datasets/0123456789abcdef/train.csv",
-    "OutputUri": "s3://sagemaker-apstudio-dev/automl-output/",
-    "RoleArn": "arn:aws:iam::123456789012:role/apstudio-dev-SageMakerExecutionRole",
-    "TargetAttribute": "y",
-    "ProblemType": "BinaryClassification",
-    "Objective": "F1",
-    "Mode": "ENSEMBLING",
-    "MaxCandidates": "10",
-    "MaxRuntimePerTrainingJobInSeconds": "900",
-    "MaxAutoMLJobRuntimeInSeconds": "1800",
-    "KmsKeyId": "",
-    "Tags": [{"Key": "project", "Value": "autopilot-studio"}],
-}
 SAGEMAKER_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
 
 

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 from automl_job_responses import (
+    CRITERIA,
     KMS_KEY,
     OUTPUT_URI,
     PROPS,
@@ -17,6 +18,7 @@ from automl_job_responses import (
     ensembling_candidate,
     hpo_candidate,
     job_arn,
+    training_channel,
 )
 from botocore.exceptions import ClientError
 
@@ -59,38 +61,38 @@ def expect_describe_error(sagemaker, code: str, message: str = "", name: str = N
     )
 
 
+def expected_create(
+    name: str, *, tabular: dict | None = None, output: dict | None = None, **extra
+) -> dict:
+    """The CreateAutoMLJobV2 request for PROPS, with ``tabular``/``output``/``extra`` added."""
+    return {
+        "AutoMLJobName": name,
+        "AutoMLJobInputDataConfig": [training_channel(TRAIN_URI)],
+        "OutputDataConfig": {"S3OutputPath": OUTPUT_URI, **(output or {})},
+        "AutoMLProblemTypeConfig": {
+            "TabularJobConfig": {
+                "TargetAttributeName": "y",
+                "Mode": "ENSEMBLING",
+                "CompletionCriteria": dict(CRITERIA),
+                **(tabular or {}),
+            }
+        },
+        "RoleArn": ROLE_ARN,
+        **extra,
+    }
+
+
 def test_create_sends_the_exact_request(stub):
     sagemaker = stub("sagemaker")
     sagemaker.add_response(
         "create_auto_ml_job_v2",
         {"AutoMLJobArn": job_arn(NAME)},
-        {
-            "AutoMLJobName": NAME,
-            "AutoMLJobInputDataConfig": [
-                {
-                    "ChannelType": "training",
-                    "ContentType": "text/csv;header=present",
-                    "CompressionType": "None",
-                    "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": TRAIN_URI}},
-                }
-            ],
-            "OutputDataConfig": {"S3OutputPath": OUTPUT_URI},
-            "AutoMLProblemTypeConfig": {
-                "TabularJobConfig": {
-                    "TargetAttributeName": "y",
-                    "Mode": "ENSEMBLING",
-                    "CompletionCriteria": {
-                        "MaxCandidates": 10,
-                        "MaxRuntimePerTrainingJobInSeconds": 900,
-                        "MaxAutoMLJobRuntimeInSeconds": 1800,
-                    },
-                    "ProblemType": "BinaryClassification",
-                }
-            },
-            "AutoMLJobObjective": {"MetricName": "F1"},
-            "RoleArn": ROLE_ARN,
-            "Tags": [{"Key": "project", "Value": "autopilot-studio"}],
-        },
+        expected_create(
+            NAME,
+            tabular={"ProblemType": "BinaryClassification"},
+            AutoMLJobObjective={"MetricName": "F1"},
+            Tags=[{"Key": "project", "Value": "autopilot-studio"}],
+        ),
     )
     assert handler.on_event(event("Create"), None) == {
         "PhysicalResourceId": NAME,
@@ -106,31 +108,11 @@ def test_create_with_kms_and_inferred_problem_type(stub):
     sagemaker.add_response(
         "create_auto_ml_job_v2",
         {"AutoMLJobArn": job_arn(name)},
-        {
-            "AutoMLJobName": name,
-            "AutoMLJobInputDataConfig": [
-                {
-                    "ChannelType": "training",
-                    "ContentType": "text/csv;header=present",
-                    "CompressionType": "None",
-                    "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": TRAIN_URI}},
-                }
-            ],
-            "OutputDataConfig": {"S3OutputPath": OUTPUT_URI, "KmsKeyId": KMS_KEY},
-            "AutoMLProblemTypeConfig": {
-                "TabularJobConfig": {
-                    "TargetAttributeName": "y",
-                    "Mode": "ENSEMBLING",
-                    "CompletionCriteria": {
-                        "MaxCandidates": 10,
-                        "MaxRuntimePerTrainingJobInSeconds": 900,
-                        "MaxAutoMLJobRuntimeInSeconds": 1800,
-                    },
-                }
-            },
-            "RoleArn": ROLE_ARN,
-            "SecurityConfig": {"VolumeKmsKeyId": KMS_KEY},
-        },
+        expected_create(
+            name,
+            output={"KmsKeyId": KMS_KEY},
+            SecurityConfig={"VolumeKmsKeyId": KMS_KEY},
+        ),
     )
     assert handler.on_event(event("Create", **props), None)["PhysicalResourceId"] == name
 

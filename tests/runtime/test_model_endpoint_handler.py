@@ -6,6 +6,7 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
+from model_endpoint_props import autogluon_container, endpoint_props
 
 from model_endpoint import handler, naming, spec
 
@@ -13,39 +14,8 @@ NOW = datetime(2025, 1, 1, tzinfo=UTC)
 ACCOUNT = "111111111111"
 ENDPOINT = "apstudio-dev-endpoint"
 ENDPOINT_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/{ENDPOINT}"
-PROPS = {
-    "EndpointName": ENDPOINT,
-    "ResourceNamePrefix": "apstudio-dev",
-    "AutoMLJobName": "apstudio-dev-automl-3f2a9c",
-    "BestCandidateName": "WeightedEnsemble-L3-FULL-t1",
-    "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/apstudio-dev-sagemaker-execution",
-    "InstanceType": "ml.m5.large",
-    "InitialInstanceCount": "1",
-    "InferenceResponseKeys": ["predicted_label", "probability"],
-    "CaptureDestinationS3Uri": f"s3://apstudio-dev-sagemaker-{ACCOUNT}/datacapture/dev",
-    "CaptureSamplingPercentage": "100",
-}
-AUTOGLUON_IMAGE = (
-    "763104351884.dkr.ecr.us-east-1.amazonaws.com/autogluon-inference:0.4.3-cpu-py38-ubuntu20.04"
-)
-AUTOGLUON_MODEL = (
-    "s3://bucket/automl/job/sagemaker-automl-candidates/model/"
-    "WeightedEnsemble-L3-FULL-t1/model.tar.gz"
-)
-ENSEMBLING = [
-    {
-        "Image": AUTOGLUON_IMAGE,
-        "ModelDataUrl": AUTOGLUON_MODEL,
-        "Environment": {
-            "MODEL_NAME": "WeightedEnsemble_L3_FULL",
-            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
-            "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
-            "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,probabilities,labels",
-            "SAGEMAKER_PROGRAM": "tabular_serve.py",
-            "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-        },
-    }
-]
+PROPS = endpoint_props(ACCOUNT)
+ENSEMBLING = [autogluon_container()]
 
 
 @pytest.fixture
@@ -117,6 +87,16 @@ def wired_containers(keys="predicted_label,probability"):
     return containers
 
 
+def expect_create(sagemaker, operation, params, response, tags=None, error=None):
+    """Expect one create call with ``params`` (plus ``tags``); fail it when ``error`` is set."""
+    if tags:
+        params["Tags"] = tags
+    if error:
+        sagemaker.add_client_error(operation, "ValidationException", error, 400, None, params)
+    else:
+        sagemaker.add_response(operation, response, params)
+
+
 def expect_create_model(sagemaker, props=None, tags=None, error=None):
     model, _ = names(props)
     params = {
@@ -124,13 +104,8 @@ def expect_create_model(sagemaker, props=None, tags=None, error=None):
         "Containers": wired_containers(),
         "ExecutionRoleArn": (props or PROPS)["RoleArn"],
     }
-    if tags:
-        params["Tags"] = tags
-    if error:
-        sagemaker.add_client_error("create_model", "ValidationException", error, 400, None, params)
-    else:
-        arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/{model}"
-        sagemaker.add_response("create_model", {"ModelArn": arn}, params)
+    arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/{model}"
+    expect_create(sagemaker, "create_model", params, {"ModelArn": arn}, tags, error)
 
 
 def capture(props=None, kms=None):
@@ -165,29 +140,17 @@ def expect_create_config(sagemaker, props=None, tags=None, kms=None, error=None)
     }
     if kms:
         params["KmsKeyId"] = kms
-    if tags:
-        params["Tags"] = tags
-    if error:
-        sagemaker.add_client_error(
-            "create_endpoint_config", "ValidationException", error, 400, None, params
-        )
-    else:
-        arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint-config/{config}"
-        sagemaker.add_response("create_endpoint_config", {"EndpointConfigArn": arn}, params)
+    arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint-config/{config}"
+    expect_create(
+        sagemaker, "create_endpoint_config", params, {"EndpointConfigArn": arn}, tags, error
+    )
 
 
 def expect_create_endpoint(sagemaker, props=None, tags=None, error=None):
     props = props or PROPS
     params = {"EndpointName": props["EndpointName"], "EndpointConfigName": names(props)[1]}
-    if tags:
-        params["Tags"] = tags
-    if error:
-        sagemaker.add_client_error(
-            "create_endpoint", "ValidationException", error, 400, None, params
-        )
-    else:
-        arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/{props['EndpointName']}"
-        sagemaker.add_response("create_endpoint", {"EndpointArn": arn}, params)
+    arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/{props['EndpointName']}"
+    expect_create(sagemaker, "create_endpoint", params, {"EndpointArn": arn}, tags, error)
 
 
 def endpoint(status, config, reason=None, name=ENDPOINT):

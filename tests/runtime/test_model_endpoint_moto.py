@@ -3,43 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from model_endpoint_props import autogluon_container, endpoint_props
 
 from model_endpoint import handler, spec
 
 ACCOUNT = "123456789012"  # moto's default account
-PROPS = {
-    "EndpointName": "apstudio-dev-endpoint",
-    "ResourceNamePrefix": "apstudio-dev",
-    "AutoMLJobName": "apstudio-dev-automl-3f2a9c",
-    "BestCandidateName": "WeightedEnsemble-L3-FULL-t1",
-    "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/apstudio-dev-sagemaker-execution",
-    "InstanceType": "ml.m5.large",
-    "InitialInstanceCount": "1",
-    "InferenceResponseKeys": ["predicted_label", "probability"],
-    "CaptureDestinationS3Uri": f"s3://apstudio-dev-sagemaker-{ACCOUNT}/datacapture/dev",
-    "CaptureSamplingPercentage": "100",
-    "KmsKeyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    "Tags": [{"Key": "project", "Value": "autopilot-studio"}],
-}
-AUTOGLUON_IMAGE = (
-    "763104351884.dkr.ecr.us-east-1.amazonaws.com/autogluon-inference:0.4.3-cpu-py38-ubuntu20.04"
+PROPS = endpoint_props(
+    ACCOUNT,
+    KmsKeyId=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    Tags=[{"Key": "project", "Value": "autopilot-studio"}],
 )
-AUTOGLUON_MODEL = (
-    "s3://bucket/automl/job/sagemaker-automl-candidates/model/"
-    "WeightedEnsemble-L3-FULL-t1/model.tar.gz"
-)
-CONTAINER = {
-    "Image": AUTOGLUON_IMAGE,
-    "ModelDataUrl": AUTOGLUON_MODEL,
-    "Environment": {
-        "MODEL_NAME": "WeightedEnsemble_L3_FULL",
-        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
-        "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
-        "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,probabilities,labels",
-        "SAGEMAKER_PROGRAM": "tabular_serve.py",
-        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-    },
-}
+CONTAINER = autogluon_container()
 
 
 @pytest.fixture

@@ -6,33 +6,14 @@ import copy
 import re
 
 import pytest
+from model_endpoint_props import autogluon_container, endpoint_props
 
 from cr_support.properties import PropertyError
 from model_endpoint import containers, naming, spec
 
-AUTOGLUON_IMAGE = (
-    "763104351884.dkr.ecr.us-east-1.amazonaws.com/autogluon-inference:0.4.3-cpu-py38-ubuntu20.04"
-)
-AUTOGLUON_MODEL = (
-    "s3://bucket/automl/job/sagemaker-automl-candidates/model/"
-    "WeightedEnsemble-L3-FULL-t1/model.tar.gz"
-)
 # Environments as Autopilot returns them. HPO: the AWS SageMaker Developer Guide's
 # "Deploy Autopilot models for real-time inference" create-model example.
-ENSEMBLING = [
-    {
-        "Image": AUTOGLUON_IMAGE,
-        "ModelDataUrl": AUTOGLUON_MODEL,
-        "Environment": {
-            "MODEL_NAME": "WeightedEnsemble_L3_FULL",
-            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
-            "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
-            "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,probabilities,labels",
-            "SAGEMAKER_PROGRAM": "tabular_serve.py",
-            "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-        },
-    }
-]
+ENSEMBLING = [autogluon_container()]
 FEATURE_TRANSFORM = {
     "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3",
     "ModelDataUrl": "s3://bucket/automl/job/data-processor-models/job-dpp0-1-e569ff7/output/model.tar.gz",
@@ -69,18 +50,7 @@ INVERSE_LABEL = {
 }
 HPO = [FEATURE_TRANSFORM, ALGORITHM, INVERSE_LABEL]
 
-PROPS = {
-    "EndpointName": "apstudio-dev-endpoint",
-    "ResourceNamePrefix": "apstudio-dev",
-    "AutoMLJobName": "apstudio-dev-automl-3f2a9c",
-    "BestCandidateName": "WeightedEnsemble-L3-FULL-t1",
-    "RoleArn": "arn:aws:iam::111111111111:role/apstudio-dev-sagemaker-execution",
-    "InstanceType": "ml.m5.large",
-    "InitialInstanceCount": "1",
-    "InferenceResponseKeys": ["predicted_label", "probability"],
-    "CaptureDestinationS3Uri": "s3://apstudio-dev-sagemaker-111111111111/datacapture/dev",
-    "CaptureSamplingPercentage": "100",
-}
+PROPS = endpoint_props("111111111111")
 
 
 def env(container):
