@@ -17,6 +17,10 @@ from cr_support import aws
 from cr_support.logs import log
 
 
+# Set by a Delete whose StopAutoMLJob was throttled; the delete polls then retry it.
+STOP_PENDING = "StopPending"
+
+
 def _describe(name: str) -> dict[str, Any]:
     return aws.client("sagemaker").describe_auto_ml_job_v2(AutoMLJobName=name)
 
@@ -92,7 +96,9 @@ def _sync_tags(name: str, spec: JobSpec, old_props: Mapping[str, Any]) -> bool:
 def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = event.get("PhysicalResourceId", "")
     if event["RequestType"] == "Delete":
-        return {"IsComplete": _delete_complete(name, event.get("ResourceProperties", {}))}
+        stop_pending = event.get("Data", {}).get(STOP_PENDING) == "true"
+        props = event.get("ResourceProperties", {})
+        return {"IsComplete": _delete_complete(name, props, stop_pending)}
     try:
         job = _describe(name)
     except ClientError as error:
@@ -132,20 +138,37 @@ def _delete(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
         if aws.is_not_found(error):
             log(name, "AutoML job not found; nothing to delete")
             return {"PhysicalResourceId": name}
+        if aws.is_throttling(error):
+            log(name, "describe throttled; the delete poll will stop the job")
+            return {"PhysicalResourceId": name}
         raise
-    if state == "InProgress":
-        try:
-            aws.client("sagemaker").stop_auto_ml_job(AutoMLJobName=name)
-        except ClientError as error:
-            if not aws.is_not_found(error):
-                raise
-        log(name, "stop requested for running AutoML job")
-    else:
+    if state == "InProgress" and not _request_stop(name):
+        # The delete polls repeat the stop: a failed Delete would abandon a running job.
+        return {"PhysicalResourceId": name, "Data": {STOP_PENDING: "true"}}
+    if state != "InProgress":
         log(name, "AutoML job not running; kept (job records cannot be deleted)", status=state)
     return {"PhysicalResourceId": name}
 
 
-def _delete_complete(name: str, props: Mapping[str, Any]) -> bool:
+def _request_stop(name: str) -> bool:
+    """Ask a running job to stop; False when the request was throttled."""
+    try:
+        aws.client("sagemaker").stop_auto_ml_job(AutoMLJobName=name)
+    except ClientError as error:
+        if aws.is_throttling(error):
+            log(name, "stop throttled; will ask again on the next poll")
+            return False
+        if aws.is_not_found(error):
+            return True
+        if aws.error_code(error) == "ValidationException":
+            log(name, "stop not accepted; the job is already finishing", error=str(error))
+            return True
+        raise
+    log(name, "stop requested for running AutoML job")
+    return True
+
+
+def _delete_complete(name: str, props: Mapping[str, Any], stop_pending: bool) -> bool:
     if not _ours(name, props):
         return True
     try:
@@ -158,4 +181,8 @@ def _delete_complete(name: str, props: Mapping[str, Any]) -> bool:
             return False
         raise
     log(name, "delete check", status=state)
-    return state != "InProgress"
+    if state != "InProgress":
+        return True
+    if stop_pending:
+        _request_stop(name)
+    return False

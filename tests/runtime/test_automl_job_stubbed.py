@@ -333,7 +333,7 @@ def test_delete_when_job_vanishes_before_stop(stub):
     handler.on_event(event("Delete", NAME), None)
 
 
-def test_throttled_stop_is_not_swallowed(stub):
+def test_throttled_stop_is_retried_by_the_delete_poll_until_the_job_stops(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
     sagemaker.add_client_error(
@@ -343,8 +343,14 @@ def test_throttled_stop_is_not_swallowed(stub):
         http_status_code=400,
         expected_params={"AutoMLJobName": NAME},
     )
-    with pytest.raises(ClientError, match="ThrottlingException"):
-        handler.on_event(event("Delete", NAME), None)
+    response = handler.on_event(event("Delete", NAME), None)
+    assert response == {"PhysicalResourceId": NAME, "Data": {"StopPending": "true"}}
+    poll = {**event("Delete", NAME), **response}
+    expect_describe(sagemaker, described(NAME))
+    sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
+    assert handler.is_complete(poll, None) == {"IsComplete": False}
+    expect_describe(sagemaker, described(NAME, "Stopping", "Stopping"))
+    assert handler.is_complete(poll, None) == {"IsComplete": True}
 
 
 @pytest.mark.parametrize(
@@ -399,3 +405,16 @@ def test_log_lines_name_the_job(stub, caplog):
     (line,) = [json.loads(record.getMessage()) for record in caplog.records]
     assert line["resource"] == NAME
     assert line["status"] == "Failed"
+
+
+def test_stop_refused_because_the_job_is_finishing_does_not_fail_the_delete(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME))
+    sagemaker.add_client_error(
+        "stop_auto_ml_job",
+        service_error_code="ValidationException",
+        service_message="Job is not in progress",
+        http_status_code=400,
+        expected_params={"AutoMLJobName": NAME},
+    )
+    assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}

@@ -1,0 +1,725 @@
+"""Failure and rollback scenarios, driven through the handlers as the Provider framework would.
+
+Each scenario runs on_event, the is_complete polls, the failure, then the Delete that
+CloudFormation sends with the returned physical ID and its polls until complete. It then
+checks what is left: moto state where moto implements the calls, exact Stubber calls where
+it does not or cannot show the state in question.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import types
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import botocore.endpoint
+import pytest
+from automl_job_responses import PROPS as JOB_PROPS
+from automl_job_responses import STACK_ID, described, ensembling_candidate, job_arn
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+from csv_factory import bank_rows, comma_csv
+from model_endpoint_props import endpoint_props
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sagemaker.models import sagemaker_backends
+
+from automl_job import handler as automl
+from automl_job.spec import JobSpec
+from automl_job.status import JobFailedError
+from cr_support import aws
+from dataset_staging import handler as dataset
+from model_endpoint import handler as endpoint
+from model_endpoint import naming
+from model_endpoint.handler import EndpointFailed
+from projects_enablement import handler as projects
+from studio_cleanup import handler as studio
+
+REGION = "us-east-1"
+NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+JOB = JobSpec.from_properties(JOB_PROPS).job_name(STACK_ID, "AutoMLJob")
+ENDPOINT_PROPS = endpoint_props(DEFAULT_ACCOUNT_ID)
+ENDPOINT = ENDPOINT_PROPS["EndpointName"]
+PREFIX = ENDPOINT_PROPS["ResourceNamePrefix"]
+DOMAIN = "d-abc123xyz789"
+VPC = "vpc-0123456789abcdef0"
+OWNER = {"OwnerTagKey": "autopilot-studio:owner-stack", "OwnerTagValue": STACK_ID}
+EXEC_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/dev-studio-execution"
+LAUNCH_ROLE = "AmazonSageMakerServiceCatalogProductsLaunchRole"
+USE_ROLE = "AmazonSageMakerServiceCatalogProductsUseRole"
+PORTFOLIO = "port-abcdefghijklm"
+APPS_PROPS = {"DomainId": DOMAIN, "VpcId": VPC, **OWNER}
+HOME_PROPS = {"VpcId": VPC, **OWNER}
+PROJECTS_PROPS = {"ExecutionRoleArn": EXEC_ROLE, **OWNER}
+ENABLED_BY_STACK = "sagemaker-projects/enabled-by-stack"
+LOGGER = "autopilot_studio"
+APPS_ID = f"studio-apps-cleanup-{DOMAIN}"
+HOME_ID = f"studio-home-cleanup-{VPC}"
+JOB_ID = {"AutoMLJobName": JOB}
+
+
+def cfn_event(request: str, logical_id: str, props: dict, physical_id: str | None = None):
+    event = {
+        "RequestType": request,
+        "StackId": STACK_ID,
+        "LogicalResourceId": logical_id,
+        "RequestId": "0f9e8d7c-6b5a-4f3e-9d2c-1b0a9f8e7d6c",
+        "ResourceProperties": dict(props),
+    }
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    return event
+
+
+def job_event(request: str, physical_id: str | None = None) -> dict:
+    return cfn_event(request, "AutoMLJob", JOB_PROPS, physical_id)
+
+
+def poll_until_complete(is_complete, event: dict, max_polls: int = 5) -> list[dict]:
+    """Poll like the Provider framework; return every answer up to the complete one."""
+    answers = []
+    for _ in range(max_polls):
+        answers.append(is_complete(event))
+        if answers[-1]["IsComplete"]:
+            return answers
+    raise AssertionError(f"not complete after {max_polls} polls: {answers}")
+
+
+class LogLines:
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        self._caplog = caplog
+
+    def resources(self) -> list[str]:
+        records = self._caplog.records
+        return [json.loads(r.getMessage())["resource"] for r in records if r.name == LOGGER]
+
+    def clear(self) -> None:
+        self._caplog.clear()
+
+    def assert_all_name(self, resource: str) -> None:
+        resources = self.resources()
+        assert resources, "the scenario logged nothing"
+        assert set(resources) == {resource}
+
+
+@pytest.fixture
+def logs(caplog) -> LogLines:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    return LogLines(caplog)
+
+
+class Recorded:
+    """A moto client that records the name of every operation called on it."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.calls: list[str] = []
+        client.meta.events.register("before-call", self._record)
+
+    def _record(self, model, **_: Any) -> None:
+        self.calls.append(model.name)
+
+
+@pytest.fixture
+def sagemaker(moto_clients) -> Recorded:
+    return Recorded(moto_clients("sagemaker"))
+
+
+def moto_backend():
+    return sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION]
+
+
+def jobs_in_progress(client) -> list[dict]:
+    return client.list_auto_ml_jobs(StatusEquals="InProgress")["AutoMLJobSummaries"]
+
+
+def create_running_job() -> str:
+    name = automl.on_event(job_event("Create"))["PhysicalResourceId"]
+    assert automl.is_complete(job_event("Create", name)) == {"IsComplete": False}
+    return name
+
+
+def completed_job() -> str:
+    """An AutoML job, made by its handler, that moto then reports Completed."""
+    name = automl.on_event(job_event("Create"))["PhysicalResourceId"]
+    job = moto_backend().auto_ml_jobs[name]
+    job.auto_ml_job_status = "Completed"
+    job.best_candidate = ensembling_candidate(name)
+    return name
+
+
+def roll_back_ended_job(sagemaker: Recorded, name: str, status: str) -> None:
+    """The rollback Delete of a job that already ended: it only looks, and is done."""
+    sagemaker.calls.clear()
+    delete = job_event("Delete", name)
+    assert automl.on_event(delete) == {"PhysicalResourceId": name}
+    assert poll_until_complete(automl.is_complete, delete) == [{"IsComplete": True}]
+    assert sagemaker.calls == ["DescribeAutoMLJobV2", "DescribeAutoMLJobV2"]
+    assert jobs_in_progress(sagemaker.client) == []
+    assert moto_backend().auto_ml_jobs[name].auto_ml_job_status == status
+
+
+@dataclass(frozen=True)
+class Fault:
+    code: str
+    message: str
+
+
+def expect(stubbers: dict, steps: list[tuple[str, str, dict, Any]]) -> None:
+    """Queue (service, operation, exact params, response or Fault) in call order."""
+    for service, operation, params, answer in steps:
+        if isinstance(answer, Fault):
+            stubbers[service].add_client_error(
+                operation, answer.code, answer.message, 400, expected_params=params
+            )
+        else:
+            stubbers[service].add_response(operation, answer, params)
+
+
+def stub_all(stub, steps) -> dict:
+    return {service: stub(service) for service in dict.fromkeys(s[0] for s in steps)}
+
+
+# 1. The job fails
+
+
+def test_failed_job_fails_the_deploy_with_its_reason_and_rollback_stops_nothing(sagemaker, logs):
+    reason = (
+        "ClientError: Could not find the target attribute y in the header of the training "
+        "data. Check TargetAttributeName and the dataset's header row."
+    )
+    name = create_running_job()
+    job = moto_backend().auto_ml_jobs[name]
+    job.auto_ml_job_status = job.auto_ml_job_secondary_status = "Failed"
+    job.failure_reason = reason
+
+    with pytest.raises(JobFailedError) as raised:
+        automl.is_complete(job_event("Create", name))
+
+    assert str(raised.value).startswith(f"AutoML job {name} failed: {reason} (")
+    roll_back_ended_job(sagemaker, name, "Failed")
+    logs.assert_all_name(name)
+
+
+# 2. The job is stopped from outside
+
+
+def test_job_stopped_from_outside_fails_the_deploy_and_rollback_is_a_no_op(sagemaker, logs):
+    name = create_running_job()
+    sagemaker.client.stop_auto_ml_job(AutoMLJobName=name)
+
+    with pytest.raises(JobFailedError, match=f"AutoML job {name} was stopped before completing"):
+        automl.is_complete(job_event("Create", name))
+
+    roll_back_ended_job(sagemaker, name, "Stopped")
+    logs.assert_all_name(name)
+
+
+# 3. The endpoint ends Failed
+
+
+def test_failed_endpoint_fails_the_deploy_and_rollback_removes_all_it_created(sagemaker, logs):
+    props = endpoint_props(DEFAULT_ACCOUNT_ID, AutoMLJobName=completed_job())
+    logs.clear()
+    reason = (
+        "The primary container for production variant AllTraffic did not pass the ping "
+        "health check. Please check CloudWatch logs for this endpoint."
+    )
+
+    name = endpoint.on_event(cfn_event("Create", "Endpoint", props))["PhysicalResourceId"]
+    assert name == ENDPOINT
+    assert len(sagemaker.client.list_models()["Models"]) == 1
+    assert len(sagemaker.client.list_endpoint_configs()["EndpointConfigs"]) == 1
+    created = moto_backend().endpoints[name]
+    created.endpoint_status = "Creating"
+    poll = cfn_event("Create", "Endpoint", props, name)
+    assert endpoint.is_complete(poll) == {"IsComplete": False}
+    created.endpoint_status, created.failure_reason = "Failed", reason
+    with pytest.raises(EndpointFailed) as raised:
+        endpoint.is_complete(poll)
+    assert str(raised.value) == f"endpoint {name} failed: {reason}"
+
+    sagemaker.calls.clear()
+    delete = cfn_event("Delete", "Endpoint", props, name)
+    assert endpoint.on_event(delete) == {"PhysicalResourceId": name}
+    assert poll_until_complete(endpoint.is_complete, delete) == [{"IsComplete": True}]
+
+    # Endpoint first, then its configs, then its models.
+    assert sagemaker.calls == [
+        "DeleteEndpoint",
+        "DescribeEndpoint",
+        "ListEndpointConfigs",
+        "DeleteEndpointConfig",
+        "ListModels",
+        "DeleteModel",
+    ]
+    assert sagemaker.client.list_endpoints()["Endpoints"] == []
+    assert sagemaker.client.list_endpoint_configs()["EndpointConfigs"] == []
+    assert sagemaker.client.list_models()["Models"] == []
+    logs.assert_all_name(name)
+
+
+# 4. The stack is deleted while the job trains
+
+
+def test_stack_delete_during_training_stops_the_job_and_waits_until_it_stops(stub, logs):
+    # moto stops a job at once; AWS shows InProgress, then Stopping, then Stopped.
+    describe = "describe_auto_ml_job_v2"
+    running = described(JOB, "InProgress")
+    create_request = JobSpec.from_properties(JOB_PROPS).create_request(JOB)
+    steps = [
+        ("sagemaker", "create_auto_ml_job_v2", create_request, {"AutoMLJobArn": job_arn(JOB)}),
+        # Create's poll, then the Delete's look before it stops the job.
+        ("sagemaker", describe, JOB_ID, running),
+        ("sagemaker", describe, JOB_ID, running),
+        ("sagemaker", "stop_auto_ml_job", JOB_ID, {}),
+        # Delete's polls: the stop is not visible yet, then the job winds down. The handler
+        # counts Stopping as done: AWS has accepted the stop and finishes it on its own.
+        ("sagemaker", describe, JOB_ID, running),
+        ("sagemaker", describe, JOB_ID, described(JOB, "Stopping", "Stopping")),
+    ]  # fmt: skip
+    stubbers = stub_all(stub, steps)
+    expect(stubbers, steps)
+
+    name = create_running_job()
+    delete = job_event("Delete", name)
+    assert automl.on_event(delete) == {"PhysicalResourceId": name}
+    assert poll_until_complete(automl.is_complete, delete) == [
+        {"IsComplete": False},
+        {"IsComplete": True},
+    ]
+    stubbers["sagemaker"].assert_no_pending_responses()
+    logs.assert_all_name(name)
+
+
+def test_stack_delete_during_training_leaves_no_job_running_in_moto(sagemaker, logs):
+    name = create_running_job()
+    sagemaker.calls.clear()
+
+    delete = job_event("Delete", name)
+    automl.on_event(delete)
+    assert poll_until_complete(automl.is_complete, delete) == [{"IsComplete": True}]
+
+    assert sagemaker.calls == ["DescribeAutoMLJobV2", "StopAutoMLJob", "DescribeAutoMLJobV2"]
+    assert jobs_in_progress(sagemaker.client) == []
+    logs.assert_all_name(name)
+
+
+# 5. Throttling on every polling call
+
+# What each service really answers when it throttles.
+THROTTLED = {
+    "sagemaker": Fault("ThrottlingException", "Rate exceeded"),
+    "servicecatalog": Fault("ThrottlingException", "Rate exceeded"),
+    "efs": Fault("ThrottlingException", "Rate exceeded"),
+    "ec2": Fault("RequestLimitExceeded", "Request limit exceeded."),
+    "iam": Fault("Throttling", "Rate exceeded"),
+}
+
+
+def endpoint_description(status: str, **extra: Any) -> dict:
+    arn = f"arn:aws:sagemaker:{REGION}:{DEFAULT_ACCOUNT_ID}:endpoint/{ENDPOINT}"
+    times = {"CreationTime": NOW, "LastModifiedTime": NOW}
+    return {
+        "EndpointName": ENDPOINT,
+        "EndpointArn": arn,
+        "EndpointStatus": status,
+        **times,
+        **extra,
+    }
+
+
+def file_system(tags: list[dict]) -> dict:
+    return {
+        "OwnerId": DEFAULT_ACCOUNT_ID,
+        "CreationToken": "home",
+        "FileSystemId": "fs-0123456789abcdef0",
+        "CreationTime": NOW,
+        "LifeCycleState": "available",
+        "NumberOfMountTargets": 1,
+        "SizeInBytes": {"Value": 6144},
+        "PerformanceMode": "generalPurpose",
+        "Tags": tags,
+    }
+
+
+OWNER_TAG = {"Key": OWNER["OwnerTagKey"], "Value": OWNER["OwnerTagValue"]}
+DOMAIN_TAG = {
+    "Key": "ManagedByAmazonSageMakerResource",
+    "Value": f"arn:aws:sagemaker:{REGION}:{DEFAULT_ACCOUNT_ID}:domain/{DOMAIN}",
+}
+HOME_FS = file_system([OWNER_TAG, DOMAIN_TAG])
+TAGGED_GROUPS = {
+    "Filters": [
+        {"Name": f"tag:{OWNER['OwnerTagKey']}", "Values": [OWNER["OwnerTagValue"]]},
+        {"Name": "vpc-id", "Values": [VPC]},
+    ]
+}
+ENDPOINT_ID = {"EndpointName": ENDPOINT}
+DOMAIN_ID = {"DomainId": DOMAIN}
+IN_DOMAIN = {"DomainIdEquals": DOMAIN}
+IMPORTED = {"PortfolioShareType": "IMPORTED"}
+CONFIGS = {"NameContains": naming.name_filter(PREFIX, naming.CONFIG, ENDPOINT)}
+MODELS = {"NameContains": naming.name_filter(PREFIX, naming.MODEL, ENDPOINT)}
+ENDPOINT_GONE = Fault("ValidationException", f'Could not find endpoint "{ENDPOINT}".')
+PORTFOLIO_STATUS = "get_sagemaker_servicecatalog_portfolio_status"
+
+# (id, is_complete, event, resource logged, calls of one poll: the last is throttled)
+THROTTLED_POLLS = [
+    ("automl-create", automl.is_complete, job_event("Create", JOB), JOB,
+     [("sagemaker", "describe_auto_ml_job_v2", JOB_ID, THROTTLED["sagemaker"])]),
+    ("automl-delete", automl.is_complete, job_event("Delete", JOB), JOB,
+     [("sagemaker", "describe_auto_ml_job_v2", JOB_ID, THROTTLED["sagemaker"])]),
+    ("endpoint-create", endpoint.is_complete,
+     cfn_event("Create", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
+     [("sagemaker", "describe_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
+    ("endpoint-delete-describe", endpoint.is_complete,
+     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
+     [("sagemaker", "describe_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
+    ("endpoint-delete-redelete", endpoint.is_complete,
+     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
+     [("sagemaker", "describe_endpoint", ENDPOINT_ID,
+       endpoint_description("Failed", FailureReason="Image pull failed")),
+      ("sagemaker", "delete_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
+    ("endpoint-delete-list-configs", endpoint.is_complete,
+     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
+     [("sagemaker", "describe_endpoint", ENDPOINT_ID, ENDPOINT_GONE),
+      ("sagemaker", "list_endpoint_configs", CONFIGS, THROTTLED["sagemaker"])]),
+    ("endpoint-delete-list-models", endpoint.is_complete,
+     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
+     [("sagemaker", "describe_endpoint", ENDPOINT_ID, ENDPOINT_GONE),
+      ("sagemaker", "list_endpoint_configs", CONFIGS, {"EndpointConfigs": []}),
+      ("sagemaker", "list_models", MODELS, THROTTLED["sagemaker"])]),
+    ("apps-delete-domain", studio.apps_is_complete,
+     cfn_event("Delete", "StudioAppsCleanup", APPS_PROPS, APPS_ID), DOMAIN,
+     [("sagemaker", "describe_domain", DOMAIN_ID, THROTTLED["sagemaker"])]),
+    ("apps-delete-list-apps", studio.apps_is_complete,
+     cfn_event("Delete", "StudioAppsCleanup", APPS_PROPS, APPS_ID), DOMAIN,
+     [("sagemaker", "describe_domain", DOMAIN_ID, {"DomainId": DOMAIN, "Status": "InService"}),
+      ("sagemaker", "list_apps", IN_DOMAIN, THROTTLED["sagemaker"])]),
+    ("apps-delete-list-spaces", studio.apps_is_complete,
+     cfn_event("Delete", "StudioAppsCleanup", APPS_PROPS, APPS_ID), DOMAIN,
+     [("sagemaker", "describe_domain", DOMAIN_ID, {"DomainId": DOMAIN, "Status": "InService"}),
+      ("sagemaker", "list_apps", IN_DOMAIN, {"Apps": []}),
+      ("sagemaker", "list_spaces", IN_DOMAIN, THROTTLED["sagemaker"])]),
+    ("home-delete-file-systems", studio.home_is_complete,
+     cfn_event("Delete", "StudioHomeCleanup", HOME_PROPS, HOME_ID), VPC,
+     [("efs", "describe_file_systems", {}, THROTTLED["efs"])]),
+    ("home-delete-domain", studio.home_is_complete,
+     cfn_event("Delete", "StudioHomeCleanup", HOME_PROPS, HOME_ID), VPC,
+     [("efs", "describe_file_systems", {}, {"FileSystems": [HOME_FS]}),
+      ("sagemaker", "describe_domain", DOMAIN_ID, THROTTLED["sagemaker"])]),
+    ("home-delete-groups", studio.home_is_complete,
+     cfn_event("Delete", "StudioHomeCleanup", HOME_PROPS, HOME_ID), VPC,
+     [("efs", "describe_file_systems", {}, {"FileSystems": []}),
+      ("ec2", "describe_security_groups", TAGGED_GROUPS, THROTTLED["ec2"])]),
+    ("projects-create", projects.is_complete,
+     cfn_event("Create", "ProjectsEnablement", PROJECTS_PROPS, ENABLED_BY_STACK), EXEC_ROLE,
+     [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED,
+       THROTTLED["servicecatalog"])]),
+    ("projects-delete-portfolio", projects.is_complete,
+     cfn_event("Delete", "ProjectsEnablement", PROJECTS_PROPS, ENABLED_BY_STACK), EXEC_ROLE,
+     [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED,
+       THROTTLED["servicecatalog"])]),
+    ("projects-delete-status", projects.is_complete,
+     cfn_event("Delete", "ProjectsEnablement", PROJECTS_PROPS, ENABLED_BY_STACK), EXEC_ROLE,
+     [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED, {"PortfolioDetails": []}),
+      ("sagemaker", PORTFOLIO_STATUS, {}, THROTTLED["sagemaker"])]),
+    ("projects-delete-roles", projects.is_complete,
+     cfn_event("Delete", "ProjectsEnablement", PROJECTS_PROPS, ENABLED_BY_STACK), EXEC_ROLE,
+     [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED, {"PortfolioDetails": []}),
+      ("sagemaker", PORTFOLIO_STATUS, {}, {"Status": "Disabled"}),
+      ("iam", "list_role_tags", {"RoleName": LAUNCH_ROLE}, THROTTLED["iam"])]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("is_complete", "event", "resource", "steps"),
+    [case[1:] for case in THROTTLED_POLLS],
+    ids=[case[0] for case in THROTTLED_POLLS],
+)
+def test_throttled_poll_is_never_complete_and_never_raises(
+    stub, logs, is_complete, event, resource, steps
+):
+    stubbers = stub_all(stub, steps)
+    for _ in range(3):
+        expect(stubbers, steps)
+        assert is_complete(event) == {"IsComplete": False}
+        for stubber in stubbers.values():
+            stubber.assert_no_pending_responses()
+    logs.assert_all_name(resource)
+
+
+class Throttler:
+    """Answer the first ``times`` sends of one operation with a throttling HTTP 400.
+
+    It runs before anything else that answers sends (moto included); later sends get
+    ``then`` as a 200 body, or go on to moto when ``then`` is None.
+    """
+
+    def __init__(self, client, operation: str, times: int, then: dict | None = None) -> None:
+        self.times, self.then, self.sends = times, then, 0
+        service = client.meta.service_model.service_id.hyphenize()
+        client.meta.events.register_first(f"before-send.{service}.{operation}", self._send)
+
+    def _send(self, request, **_: Any) -> AWSResponse | None:
+        self.sends += 1
+        if self.sends <= self.times:
+            body = {"__type": "ThrottlingException", "message": "Rate exceeded"}
+            return json_response(request.url, 400, body)
+        return None if self.then is None else json_response(request.url, 200, self.then)
+
+
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any):
+        yield self._data
+
+
+def json_response(url: str, status: int, body: dict) -> AWSResponse:
+    headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": "req-1"}
+    return AWSResponse(url, status, headers, _Raw(json.dumps(body).encode()))
+
+
+@pytest.fixture
+def retries() -> int:
+    """Retries botocore makes after the first send with the project's client config.
+
+    botocore rewrites the config's max_attempts (retries) into total_max_attempts (sends)
+    in place when it builds a client, so read it from a built client.
+    """
+    client = boto3.client("sagemaker", region_name=REGION, config=aws.RETRY_CONFIG)
+    return client.meta.config.retries["total_max_attempts"] - 1
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> list[float]:
+    """botocore's retry backoff, recorded instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=slept.append))
+    return slept
+
+
+def test_poll_throttled_past_botocore_retries_is_not_complete(
+    moto_clients, monkeypatch, sleeps, retries
+):
+    moto_clients("sagemaker")
+    client = boto3.client("sagemaker", region_name=REGION, config=aws.RETRY_CONFIG)
+    monkeypatch.setattr(aws, "client", lambda name: client)
+    name = automl.on_event(job_event("Create"))["PhysicalResourceId"]
+    throttler = Throttler(client, "DescribeAutoMLJobV2", times=100)
+
+    assert automl.is_complete(job_event("Create", name)) == {"IsComplete": False}
+    assert automl.is_complete(job_event("Delete", name)) == {"IsComplete": False}
+
+    assert throttler.sends == 2 * (retries + 1)
+    assert len(sleeps) == 2 * retries
+    assert moto_backend().auto_ml_jobs[name].auto_ml_job_status == "InProgress"
+
+
+# 6. Delete of a resource someone already removed by hand
+
+
+def test_delete_of_a_job_that_is_not_there_is_done(sagemaker, logs):
+    delete = job_event("Delete", JOB)
+    assert automl.on_event(delete) == {"PhysicalResourceId": JOB}
+    assert poll_until_complete(automl.is_complete, delete) == [{"IsComplete": True}]
+    assert sagemaker.calls == ["DescribeAutoMLJobV2", "DescribeAutoMLJobV2"]
+    logs.assert_all_name(JOB)
+
+
+@pytest.mark.parametrize(
+    "removed", [("endpoint",), ("endpoint", "config", "model")], ids=["endpoint", "all"]
+)
+def test_delete_after_parts_of_the_endpoint_were_removed_by_hand(sagemaker, logs, removed):
+    client = sagemaker.client
+    props = endpoint_props(DEFAULT_ACCOUNT_ID, AutoMLJobName=completed_job())
+    data = endpoint.on_event(cfn_event("Create", "Endpoint", props))["Data"]
+    logs.clear()
+    by_hand = {
+        "endpoint": lambda: client.delete_endpoint(EndpointName=ENDPOINT),
+        "config": lambda: client.delete_endpoint_config(
+            EndpointConfigName=data["EndpointConfigName"]
+        ),
+        "model": lambda: client.delete_model(ModelName=data["ModelName"]),
+    }
+    for part in removed:
+        by_hand[part]()
+
+    delete = cfn_event("Delete", "Endpoint", props, ENDPOINT)
+    assert endpoint.on_event(delete) == {"PhysicalResourceId": ENDPOINT}
+    assert poll_until_complete(endpoint.is_complete, delete) == [{"IsComplete": True}]
+
+    assert client.list_endpoints()["Endpoints"] == []
+    assert client.list_endpoint_configs()["EndpointConfigs"] == []
+    assert client.list_models()["Models"] == []
+    logs.assert_all_name(ENDPOINT)
+
+
+@pytest.mark.parametrize("removed", ["objects", "bucket"])
+def test_delete_of_a_dataset_removed_by_hand(moto_clients, removed):
+    s3 = moto_clients("s3")
+    for bucket in ("sagemaker-staging", "uploads"):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket="uploads", Key="bank.csv", Body=comma_csv(bank_rows(600)))
+    props = {
+        "Bucket": "sagemaker-staging",
+        "Prefix": "datasets",
+        "SourceUri": "s3://uploads/bank.csv",
+        "TargetAttribute": "y",
+        "RetainOnDelete": "false",
+    }
+    physical_id = dataset.on_event(cfn_event("Create", "Dataset", props))["PhysicalResourceId"]
+    staged = s3.list_objects_v2(Bucket="sagemaker-staging")["Contents"]
+    assert len(staged) == 2
+    s3.delete_objects(
+        Bucket="sagemaker-staging", Delete={"Objects": [{"Key": o["Key"]} for o in staged]}
+    )
+    if removed == "bucket":
+        s3.delete_bucket(Bucket="sagemaker-staging")
+
+    delete = cfn_event("Delete", "Dataset", props, physical_id)
+    assert dataset.on_event(delete) == {"PhysicalResourceId": physical_id}
+
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert buckets == ({"uploads"} if removed == "bucket" else {"sagemaker-staging", "uploads"})
+    assert s3.list_objects_v2(Bucket="uploads")["KeyCount"] == 1
+
+
+APP = {"DomainId": DOMAIN, "AppType": "JupyterLab", "AppName": "default", "SpaceName": "lab"}
+SPACE = {"DomainId": DOMAIN, "SpaceName": "lab"}
+LIVE_DOMAIN = (
+    "sagemaker",
+    "describe_domain",
+    DOMAIN_ID,
+    {"DomainId": DOMAIN, "Status": "InService"},
+)
+INBOUND = f"security-group-for-inbound-nfs-{DOMAIN}"
+NFS_RULE = {
+    "IpProtocol": "tcp",
+    "FromPort": 2049,
+    "ToPort": 2049,
+    "UserIdGroupPairs": [{"GroupId": "sg-0bbbbbbbbbbbbbbbb"}],
+}
+
+# (id, handler pair, props, physical ID, calls of each Delete poll; the last completes)
+REMOVED_BY_HAND = [
+    ("apps-domain-gone", (studio.apps_on_event, studio.apps_is_complete), APPS_PROPS, APPS_ID, [
+        [("sagemaker", "describe_domain", DOMAIN_ID,
+          Fault("ResourceNotFound", f"Domain {DOMAIN} not found"))],
+    ]),
+    ("apps-and-spaces-gone", (studio.apps_on_event, studio.apps_is_complete), APPS_PROPS, APPS_ID, [
+        [LIVE_DOMAIN,
+         ("sagemaker", "list_apps", IN_DOMAIN, {"Apps": [{**APP, "Status": "InService"}]}),
+         ("sagemaker", "delete_app", APP, Fault("ResourceNotFound", "App does not exist")),
+         ("sagemaker", "list_spaces", IN_DOMAIN, {"Spaces": [{**SPACE, "Status": "InService"}]}),
+         ("sagemaker", "delete_space", SPACE, Fault("ResourceNotFound", "Space does not exist"))],
+        # A space found gone is not counted done until it is no longer listed.
+        [LIVE_DOMAIN,
+         ("sagemaker", "list_apps", IN_DOMAIN, {"Apps": []}),
+         ("sagemaker", "list_spaces", IN_DOMAIN, {"Spaces": []})],
+    ]),
+    ("home-efs-and-groups-gone", (studio.home_on_event, studio.home_is_complete),
+     HOME_PROPS, HOME_ID, [
+        [("efs", "describe_file_systems", {}, {"FileSystems": [HOME_FS]}),
+         ("sagemaker", "describe_domain", DOMAIN_ID, Fault("ResourceNotFound", "gone")),
+         ("efs", "describe_mount_targets", {"FileSystemId": HOME_FS["FileSystemId"]},
+          {"MountTargets": [{"MountTargetId": "fsmt-0123456789abcdef0",
+                             "FileSystemId": HOME_FS["FileSystemId"],
+                             "SubnetId": "subnet-0123456789abcdef0",
+                             "LifeCycleState": "available"}]}),
+         ("efs", "delete_mount_target", {"MountTargetId": "fsmt-0123456789abcdef0"},
+          Fault("MountTargetNotFound", "Mount target not found")),
+         ("efs", "delete_file_system", {"FileSystemId": HOME_FS["FileSystemId"]},
+          Fault("FileSystemNotFound", "File system not found")),
+         ("ec2", "describe_security_groups", TAGGED_GROUPS,
+          {"SecurityGroups": [{"GroupId": "sg-0aaaaaaaaaaaaaaaa", "GroupName": INBOUND,
+                               "VpcId": VPC, "IpPermissions": [NFS_RULE]}]}),
+         ("ec2", "revoke_security_group_ingress",
+          {"GroupId": "sg-0aaaaaaaaaaaaaaaa", "IpPermissions": [NFS_RULE]},
+          Fault("InvalidPermission.NotFound", "The specified rule does not exist")),
+         ("ec2", "delete_security_group", {"GroupId": "sg-0aaaaaaaaaaaaaaaa"},
+          Fault("InvalidGroup.NotFound", "The security group does not exist"))],
+    ]),
+    ("projects-roles-and-portfolio-gone", (projects.on_event, projects.is_complete),
+     PROJECTS_PROPS, ENABLED_BY_STACK, [
+        [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED,
+          {"PortfolioDetails": [{"Id": PORTFOLIO, "ProviderName": "Amazon SageMaker"}]}),
+         ("servicecatalog", "disassociate_principal_from_portfolio",
+          {"PortfolioId": PORTFOLIO, "PrincipalARN": EXEC_ROLE, "PrincipalType": "IAM"},
+          Fault("ResourceNotFoundException", "Principal not found")),
+         ("sagemaker", PORTFOLIO_STATUS, {}, {"Status": "Disabled"}),
+         ("iam", "list_role_tags", {"RoleName": LAUNCH_ROLE},
+          Fault("NoSuchEntity", f"The role with name {LAUNCH_ROLE} cannot be found.")),
+         ("iam", "list_role_tags", {"RoleName": USE_ROLE},
+          Fault("NoSuchEntity", f"The role with name {USE_ROLE} cannot be found."))],
+    ]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("handlers", "props", "physical_id", "polls"),
+    [case[1:] for case in REMOVED_BY_HAND],
+    ids=[case[0] for case in REMOVED_BY_HAND],
+)
+def test_delete_of_a_resource_removed_by_hand_completes(stub, handlers, props, physical_id, polls):
+    on_event, is_complete = handlers
+    stubbers = stub_all(stub, [step for poll in polls for step in poll])
+    delete = cfn_event("Delete", "Resource", props, physical_id)
+
+    # on_event only acknowledges; the polls do the deleting.
+    assert on_event(delete) == {"PhysicalResourceId": physical_id}
+    answers = []
+    for steps in polls:
+        expect(stubbers, steps)
+        answers.append(is_complete(delete))
+        for stubber in stubbers.values():
+            stubber.assert_no_pending_responses()
+
+    assert answers == [{"IsComplete": False}] * (len(polls) - 1) + [{"IsComplete": True}]
+
+
+# 7. Retries
+
+
+def test_retry_config_is_standard_mode_with_bounded_attempts(retries):
+    assert aws.RETRY_CONFIG.retries["mode"] == "standard"
+    assert aws.client("sagemaker").meta.config.retries == {
+        "mode": "standard",
+        "total_max_attempts": retries + 1,
+    }
+    assert 1 <= retries <= 10
+
+
+@pytest.mark.parametrize("all_retries", [False, True], ids=["once", "all-but-the-last"])
+def test_botocore_retries_a_throttled_call_until_it_succeeds(sleeps, retries, all_retries):
+    throttles = retries if all_retries else 1
+    client = aws.client("sagemaker")
+    when = NOW.timestamp()
+    body = endpoint_description("InService", CreationTime=when, LastModifiedTime=when)
+    throttler = Throttler(client, "DescribeEndpoint", throttles, then=body)
+
+    response = client.describe_endpoint(EndpointName=ENDPOINT)
+
+    assert response["EndpointStatus"] == "InService"
+    assert response["ResponseMetadata"]["RetryAttempts"] == throttles
+    assert throttler.sends == throttles + 1
+    assert len(sleeps) == throttles
+
+
+def test_botocore_gives_up_after_max_attempts(sleeps, retries):
+    client = aws.client("sagemaker")
+    throttler = Throttler(client, "DescribeEndpoint", retries + 1, then={})
+
+    with pytest.raises(ClientError) as raised:
+        client.describe_endpoint(EndpointName=ENDPOINT)
+
+    assert aws.is_throttling(raised.value)
+    assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == retries
+    assert throttler.sends == retries + 1
+    assert len(sleeps) == retries
