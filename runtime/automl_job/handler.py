@@ -16,7 +16,6 @@ from automl_job.spec import JobSpec, parse_tags
 from cr_support import aws
 from cr_support.logs import log
 
-
 # Set by a Delete whose StopAutoMLJob was throttled; the delete polls then retry it.
 STOP_PENDING = "StopPending"
 
