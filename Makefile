@@ -64,7 +64,7 @@ test: install lint
 	$(UV) run --frozen pytest
 
 update-snapshots: install
-	$(UV) run --frozen pytest tests/infra/test_snapshots.py --snapshot-update
+	$(UV) run --frozen pytest tests/infra/test_snapshots.py tests/integ --snapshot-update
 
 bench: install
 	$(UV) run --frozen python tools/bench.py
@@ -78,7 +78,7 @@ audit: install
 	npm audit --omit=optional
 
 integ: install
-	node_modules/.bin/integ-runner --directory tests/integ --parallel-regions $${AWS_REGION:-us-east-1} --update-on-failed
+	tools/integ.sh
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache reports bench-results

@@ -51,6 +51,7 @@ class AutoMLJob(Construct):
             query_interval=Duration.minutes(1),
             total_timeout=Duration.seconds(wait),
             timeout=Duration.minutes(2),
+            encryption_key=encryption_key,
         )
         arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         job_arns = f"{arn}:automl-job/{job_name_prefix}-*"

@@ -37,7 +37,8 @@ class DataBucket(Construct):
         )
         self.access_log_bucket: s3.Bucket | None = None
         if server_access_logs:
-            # Server access logs only support SSE-S3 on the target bucket.
+            # Server access logs only support SSE-S3 on the target bucket. Versioning keeps
+            # a deleted or overwritten log for 30 days.
             self.access_log_bucket = s3.Bucket(
                 self,
                 "AccessLogs",
@@ -45,9 +46,15 @@ class DataBucket(Construct):
                 block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
                 enforce_ssl=True,
                 object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+                versioned=True,
                 removal_policy=removal_policy,
                 auto_delete_objects=not retain,
-                lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
+                lifecycle_rules=[
+                    s3.LifecycleRule(
+                        expiration=Duration.days(365),
+                        noncurrent_version_expiration=Duration.days(30),
+                    )
+                ],
             )
         self.bucket = s3.Bucket(
             self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import CustomResource, Duration
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
@@ -32,6 +33,7 @@ class TrainingDataset(Construct):
         bucket: s3.IBucket,
         settings: DatasetSettings,
         retain_on_delete: bool,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.provider = HandlerProvider(
@@ -42,6 +44,7 @@ class TrainingDataset(Construct):
             description="Stage, validate and split the training data",
             memory_size=2048,
             timeout=Duration.minutes(10),
+            encryption_key=encryption_key,
         )
         source_uri = settings.source_uri
         if settings.source == "local-file":

@@ -37,7 +37,8 @@ class HandlerProvider(Construct):
     Handlers are named ``package.module.function`` inside ``runtime/``.
 
     Both functions share one role (``self.role``); the stack grants it exactly what
-    the handler module calls.
+    the handler module calls. With ``encryption_key``, every log group and every
+    function's environment (the framework's included) is encrypted with it.
     """
 
     def __init__(
@@ -53,7 +54,7 @@ class HandlerProvider(Construct):
         timeout: Duration = MAX_HANDLER_TIMEOUT,
         memory_size: int = 256,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
-        environment_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         polls = is_complete_handler is not None
@@ -68,7 +69,7 @@ class HandlerProvider(Construct):
             "Logs",
             retention=log_retention,
             removal_policy=RemovalPolicy.DESTROY,
-            encryption_key=environment_key,
+            encryption_key=encryption_key,
         )
         self.on_event_function = self._function(
             "OnEvent",
@@ -76,7 +77,7 @@ class HandlerProvider(Construct):
             description,
             timeout,
             memory_size,
-            environment_key,
+            encryption_key,
         )
         self.is_complete_function = (
             self._function(
@@ -85,7 +86,7 @@ class HandlerProvider(Construct):
                 description,
                 timeout,
                 memory_size,
-                environment_key,
+                encryption_key,
             )
             if polls
             else None
@@ -93,7 +94,11 @@ class HandlerProvider(Construct):
         self.log_group.grant_write(self.role)
 
         provider_logs = logs.LogGroup(
-            self, "ProviderLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+            self,
+            "ProviderLogs",
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=encryption_key,
         )
         self.provider = cr.Provider(
             self,
@@ -103,6 +108,7 @@ class HandlerProvider(Construct):
             query_interval=query_interval if polls else None,
             total_timeout=total_timeout if polls else None,
             log_group=provider_logs,
+            provider_function_env_encryption=encryption_key,
             disable_waiter_state_machine_logging=False if polls else None,
             waiter_state_machine_log_options=(
                 cr.LogOptions(destination=provider_logs, level=sfn.LogLevel.ALL) if polls else None
@@ -152,7 +158,7 @@ class HandlerProvider(Construct):
         description: str,
         timeout: Duration,
         memory_size: int,
-        environment_key: kms.IKey | None,
+        encryption_key: kms.IKey | None,
     ) -> lambda_.Function:
         return lambda_.Function(
             self,
@@ -166,7 +172,7 @@ class HandlerProvider(Construct):
             memory_size=memory_size,
             role=self.role,
             log_group=self.log_group,
-            environment_encryption=environment_key,
+            environment_encryption=encryption_key,
         )
 
     def add_to_policy(self, *statements: iam.PolicyStatement) -> None:

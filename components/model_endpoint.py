@@ -46,6 +46,7 @@ class ModelEndpoint(Construct):
             query_interval=Duration.minutes(1),
             total_timeout=Duration.seconds(CUSTOM_RESOURCE_CAP_SECONDS),
             timeout=Duration.minutes(2),
+            encryption_key=encryption_key,
         )
         arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         models = f"{arn}:model/{name_prefix}-m-*"

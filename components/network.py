@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -27,6 +28,7 @@ class StudioNetwork(Construct):
         *,
         settings: NetworkSettings,
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if settings.mode == "dedicated":
@@ -46,7 +48,12 @@ class StudioNetwork(Construct):
             vpc.add_flow_log(
                 "FlowLog",
                 destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                    logs.LogGroup(self, "FlowLogGroup", retention=flow_log_retention)
+                    logs.LogGroup(
+                        self,
+                        "FlowLogGroup",
+                        retention=flow_log_retention,
+                        encryption_key=encryption_key,
+                    )
                 ),
                 traffic_type=ec2.FlowLogTrafficType.REJECT,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import Aws, CustomResource, Duration
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from components import nag
@@ -43,6 +44,7 @@ class ProjectsAndJumpStart(Construct):
         *,
         execution_role: iam.IRole,
         owner_tag_value: str,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.provider = HandlerProvider(
@@ -54,6 +56,7 @@ class ProjectsAndJumpStart(Construct):
             query_interval=Duration.seconds(30),
             total_timeout=Duration.minutes(15),
             timeout=Duration.minutes(2),
+            encryption_key=encryption_key,
         )
         role_arns = [
             f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/service-role/{name}"

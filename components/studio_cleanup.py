@@ -10,6 +10,7 @@ from __future__ import annotations
 from aws_cdk import Aws, CustomResource, Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -39,6 +40,7 @@ class StudioAppsCleanup(Construct):
         domain: sagemaker.CfnDomain,
         vpc: ec2.IVpc,
         owner_tag_value: str,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         domain_id, domain_arn = domain.attr_domain_id, domain.attr_domain_arn
@@ -51,6 +53,7 @@ class StudioAppsCleanup(Construct):
             query_interval=Duration.seconds(30),
             total_timeout=Duration.minutes(30),
             timeout=Duration.minutes(2),
+            encryption_key=encryption_key,
         )
         arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         self.provider.add_to_policy(
@@ -143,6 +146,7 @@ class StudioHomeCleanup(Construct):
         vpc: ec2.IVpc,
         owner_tag_value: str,
         retain_home_file_system: bool,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.provider = HandlerProvider(
@@ -154,6 +158,7 @@ class StudioHomeCleanup(Construct):
             query_interval=Duration.seconds(30),
             total_timeout=Duration.minutes(30),
             timeout=Duration.minutes(2),
+            encryption_key=encryption_key,
         )
         owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
         self.provider.add_to_policy(

@@ -39,7 +39,9 @@ class AutopilotStudioStack(Stack):
             )
 
         encryption_key = self._encryption_key(settings)
-        network = StudioNetwork(self, "Network", settings=settings.network)
+        network = StudioNetwork(
+            self, "Network", settings=settings.network, encryption_key=encryption_key
+        )
         data = DataBucket(
             self,
             "Data",
@@ -75,6 +77,7 @@ class AutopilotStudioStack(Stack):
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,
             retain_home_file_system=settings.studio.retain_home_file_system,
+            encryption_key=encryption_key,
         )
         home_cleanup.node.add_dependency(network)
         studio = StudioDomain(
@@ -97,6 +100,7 @@ class AutopilotStudioStack(Stack):
             domain=studio.domain,
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,
+            encryption_key=encryption_key,
         )
         # Deleted before the profile and the domain: removes apps and spaces users started.
         apps_cleanup.node.add_dependency(studio.user_profile)
@@ -107,6 +111,7 @@ class AutopilotStudioStack(Stack):
                 "ProjectsAndJumpStart",
                 execution_role=execution_role,
                 owner_tag_value=Aws.STACK_ID,
+                encryption_key=encryption_key,
             )
             projects.node.add_dependency(studio.user_profile)
 
@@ -116,6 +121,7 @@ class AutopilotStudioStack(Stack):
             bucket=bucket,
             settings=settings.dataset,
             retain_on_delete=settings.retains_data,
+            encryption_key=encryption_key,
         )
         automl = AutoMLJob(
             self,
@@ -208,14 +214,41 @@ class AutopilotStudioStack(Stack):
     def _encryption_key(self, settings: EnvironmentSettings) -> kms.Key | None:
         if not settings.encryption.customer_managed_key:
             return None
-        return kms.Key(
+        key = kms.Key(
             self,
             "EncryptionKey",
             alias=f"alias/{settings.resource_prefix}",
-            description=f"Data, AutoML output, captured traffic and Studio ({settings.name})",
+            description=(
+                f"Data, AutoML output, captured traffic, Studio, logs and Lambda environments "
+                f"({settings.name})"
+            ),
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN if settings.retains_data else RemovalPolicy.DESTROY,
         )
+        # CloudWatch Logs encrypts with the key only if the key policy lets its regional
+        # service principal do so, for this account's log groups (AWS docs,
+        # "Encrypt log data in CloudWatch Logs using AWS KMS").
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+        return key
 
     def _outputs(self, *, studio, bucket_name, dataset, automl, endpoint, capture_uri) -> None:
         s = self._settings
