@@ -138,7 +138,8 @@ def extract_csv(data: bytes, member: str, uri: str) -> tuple[bytes, str]:
             if info.file_size > MAX_CSV_BYTES:
                 raise _too_large(f"{uri} member '{info.filename}'", info.file_size)
             return archive.read(info), f"{uri} member '{info.filename}'"
-    except (zipfile.BadZipFile, NotImplementedError, EOFError) as error:
+    # RuntimeError covers zipfile's unsupported compression methods (a subclass of it).
+    except (zipfile.BadZipFile, RuntimeError, EOFError) as error:
         raise DatasetError(f"cannot read the zip archive {uri}: {error}") from None
 
 
