@@ -76,6 +76,9 @@ class ProjectsAndJumpStart(Construct):
             ),
             iam.PolicyStatement(
                 actions=[
+                    # Enabling accepts the portfolio share with the caller's rights, as
+                    # AmazonSageMakerFullAccess allows it for console users.
+                    "servicecatalog:AcceptPortfolioShare",
                     "servicecatalog:AssociatePrincipalWithPortfolio",
                     "servicecatalog:DisassociatePrincipalFromPortfolio",
                 ],
