@@ -61,6 +61,16 @@ def expect_describe_error(sagemaker, code: str, message: str = "", name: str = N
     )
 
 
+def expect_stop_error(sagemaker, code: str, message: str = "", name: str = NAME) -> None:
+    sagemaker.add_client_error(
+        "stop_auto_ml_job",
+        service_error_code=code,
+        service_message=message,
+        http_status_code=400,
+        expected_params={"AutoMLJobName": name},
+    )
+
+
 def expected_create(
     name: str, *, tabular: dict | None = None, output: dict | None = None, **extra
 ) -> dict:
@@ -324,25 +334,14 @@ def test_delete_of_a_missing_job_is_done(stub, code, message):
 def test_delete_when_job_vanishes_before_stop(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
-    sagemaker.add_client_error(
-        "stop_auto_ml_job",
-        service_error_code="ResourceNotFound",
-        http_status_code=400,
-        expected_params={"AutoMLJobName": NAME},
-    )
+    expect_stop_error(sagemaker, "ResourceNotFound")
     handler.on_event(event("Delete", NAME), None)
 
 
 def test_throttled_stop_is_retried_by_the_delete_poll_until_the_job_stops(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
-    sagemaker.add_client_error(
-        "stop_auto_ml_job",
-        service_error_code="ThrottlingException",
-        service_message="Rate exceeded",
-        http_status_code=400,
-        expected_params={"AutoMLJobName": NAME},
-    )
+    expect_stop_error(sagemaker, "ThrottlingException", "Rate exceeded")
     response = handler.on_event(event("Delete", NAME), None)
     assert response == {"PhysicalResourceId": NAME, "Data": {"StopPending": "true"}}
     poll = {**event("Delete", NAME), **response}
@@ -410,11 +409,5 @@ def test_log_lines_name_the_job(stub, caplog):
 def test_stop_refused_because_the_job_is_finishing_does_not_fail_the_delete(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
-    sagemaker.add_client_error(
-        "stop_auto_ml_job",
-        service_error_code="ValidationException",
-        service_message="Job is not in progress",
-        http_status_code=400,
-        expected_params={"AutoMLJobName": NAME},
-    )
+    expect_stop_error(sagemaker, "ValidationException", "Job is not in progress")
     assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}
