@@ -11,30 +11,55 @@ from components import nag
 from components.handler_provider import HandlerProvider
 from components.studio_cleanup import OWNER_TAG_KEY
 
-SERVICE_CATALOG_ROLE_NAMES = (
-    "AmazonSageMakerServiceCatalogProductsLaunchRole",
-    "AmazonSageMakerServiceCatalogProductsUseRole",
+# The account-wide roles the handler ensures (runtime/projects_enablement/role_specs.py), all
+# under /service-role/: tests keep these lists equal to the handler's.
+_PREFIX = "AmazonSageMakerServiceCatalogProducts"
+SERVICE_CATALOG_ROLE_NAMES = tuple(
+    f"{_PREFIX}{kind}Role"
+    for kind in (
+        "Launch",
+        "Use",
+        "ApiGateway",
+        "Cloudformation",
+        "CodeBuild",
+        "CodePipeline",
+        "Events",
+        "Firehose",
+        "Glue",
+        "Lambda",
+        "Execution",
+    )
 )
-# The AWS managed policies the handler may attach to those roles (runtime/projects_enablement).
+# The role that gets the console's generated policy, kept inline.
+INLINE_POLICY_ROLE_NAMES = (f"{_PREFIX}UseRole",)
+# The AWS managed policies the handler may attach to those roles.
 SERVICE_CATALOG_MANAGED_POLICIES = (
     "AmazonSageMakerAdmin-ServiceCatalogProductsServiceRolePolicy",
-    "service-role/AmazonSageMakerServiceCatalogProductsApiGatewayServiceRolePolicy",
-    "service-role/AmazonSageMakerServiceCatalogProductsCloudformationServiceRolePolicy",
-    "AmazonSageMakerServiceCatalogProductsCodeBuildServiceRolePolicy",
-    "service-role/AmazonSageMakerServiceCatalogProductsCodePipelineServiceRolePolicy",
-    "service-role/AmazonSageMakerServiceCatalogProductsEventsServiceRolePolicy",
-    "service-role/AmazonSageMakerServiceCatalogProductsFirehoseServiceRolePolicy",
-    "service-role/AmazonSageMakerServiceCatalogProductsGlueServiceRolePolicy",
-    "service-role/AmazonSageMakerServiceCatalogProductsLambdaServiceRolePolicy",
+    f"service-role/{_PREFIX}ApiGatewayServiceRolePolicy",
+    f"service-role/{_PREFIX}CloudformationServiceRolePolicy",
+    f"{_PREFIX}CodeBuildServiceRolePolicy",
+    f"service-role/{_PREFIX}CodePipelineServiceRolePolicy",
+    f"service-role/{_PREFIX}EventsServiceRolePolicy",
+    f"service-role/{_PREFIX}FirehoseServiceRolePolicy",
+    f"service-role/{_PREFIX}GlueServiceRolePolicy",
+    f"service-role/{_PREFIX}LambdaServiceRolePolicy",
+    "AmazonSageMakerFullAccess",
 )
+# A stack that reuses a role another stack created claims it with "<owner key>:claim:<hash>".
+CLAIM_TAG_KEY_PATTERN = f"{OWNER_TAG_KEY}:claim:*"
+
+
+def _role_arns(names: tuple[str, ...]) -> list[str]:
+    return [f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/service-role/{name}" for name in names]
 
 
 class ProjectsAndJumpStart(Construct):
-    """Enables the SageMaker Service Catalog portfolio and its two account-wide roles.
+    """Enables the SageMaker Service Catalog portfolio and its 11 account-wide roles.
 
-    A role is created only when absent and tagged as this stack's; delete removes only
-    roles carrying that tag. The execution role is associated with the portfolio so
-    Studio users see the project templates.
+    A role is created only when absent and tagged as this stack's; a role another stack
+    of this project created is claimed with a second tag; delete removes a role only when
+    this stack owns it and no other stack claims it. The execution role is associated
+    with the portfolio so Studio users see the project templates.
     """
 
     def __init__(
@@ -58,10 +83,7 @@ class ProjectsAndJumpStart(Construct):
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
         )
-        role_arns = [
-            f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/service-role/{name}"
-            for name in SERVICE_CATALOG_ROLE_NAMES
-        ]
+        role_arns = _role_arns(SERVICE_CATALOG_ROLE_NAMES)
         owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
         self.provider.add_to_policy(
             # The portfolio status calls and ListAcceptedPortfolioShares have no resource type.
@@ -81,6 +103,8 @@ class ProjectsAndJumpStart(Construct):
                     "servicecatalog:AcceptPortfolioShare",
                     "servicecatalog:AssociatePrincipalWithPortfolio",
                     "servicecatalog:DisassociatePrincipalFromPortfolio",
+                    # Delete keeps the portfolio enabled while other principals use it.
+                    "servicecatalog:ListPrincipalsForPortfolio",
                 ],
                 # The SageMaker portfolio is shared from an AWS-owned account.
                 resources=[f"arn:{Aws.PARTITION}:catalog:{Aws.REGION}:*:portfolio/*"],
@@ -95,21 +119,41 @@ class ProjectsAndJumpStart(Construct):
                 resources=role_arns,
             ),
             iam.PolicyStatement(
-                actions=["iam:CreateRole", "iam:TagRole"],
+                actions=["iam:CreateRole"],
                 resources=role_arns,
-                conditions={"StringEquals": {f"aws:RequestTag/{OWNER_TAG_KEY}": owner_tag_value}},
+                conditions={
+                    "StringEquals": {f"aws:RequestTag/{OWNER_TAG_KEY}": owner_tag_value},
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
+                },
+            ),
+            iam.PolicyStatement(
+                # Tagging at creation, claiming a reused role, and handing a role over to
+                # the stack that claimed it: only the project's owner and claim tags.
+                actions=["iam:TagRole", "iam:UntagRole"],
+                resources=role_arns,
+                conditions={
+                    "ForAllValues:StringLike": {
+                        "aws:TagKeys": [OWNER_TAG_KEY, CLAIM_TAG_KEY_PATTERN]
+                    }
+                },
             ),
             iam.PolicyStatement(
                 actions=["iam:AttachRolePolicy"],
                 resources=role_arns,
                 conditions={
+                    **owned,
                     "ArnEquals": {
                         "iam:PolicyARN": [
                             f"arn:{Aws.PARTITION}:iam::aws:policy/{name}"
                             for name in SERVICE_CATALOG_MANAGED_POLICIES
                         ]
-                    }
+                    },
                 },
+            ),
+            iam.PolicyStatement(
+                actions=["iam:PutRolePolicy"],
+                resources=_role_arns(INLINE_POLICY_ROLE_NAMES),
+                conditions=owned,
             ),
             iam.PolicyStatement(
                 actions=["iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole"],

@@ -1,9 +1,10 @@
 """Entry points for the Projects/JumpStart enablement custom resource (CDK Provider framework).
 
-on_event enables the SageMaker Service Catalog portfolio if needed and creates the two
-service roles if absent. is_complete waits for the portfolio to be shared into the
+on_event enables the SageMaker Service Catalog portfolio if needed and makes sure the 11
+service roles exist (roles.py). is_complete waits for the portfolio to be shared into the
 account and associates the Studio execution role with it; on Delete it undoes only what
-this stack did.
+this stack did: it disables the portfolio only if this stack enabled it and no other
+principal (another environment's execution role) is still associated with it.
 
 The physical ID records whether this stack enabled the portfolio, and stays the same on
 Update, so that a replacement never triggers a Delete that would disable it.
@@ -56,7 +57,7 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
     key = properties.string(props, "OwnerTagKey")
     value = properties.string(props, "OwnerTagValue")
-    created = roles.ensure_roles(key, value, _partition(role_arn))
+    ensured = roles.ensure_roles(key, value, _partition(role_arn))
 
     enabled_now = False
     try:
@@ -66,7 +67,7 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             log(role_arn, "enabled the SageMaker Service Catalog portfolio")
     except Exception:
         if request == "Create":
-            roles.roll_back(created, key, value)
+            roles.roll_back(ensured, key, value)
         raise
 
     if request == "Update":
@@ -78,7 +79,8 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return {
         "PhysicalResourceId": physical_id,
         "Data": {
-            "CreatedRoles": ",".join(created),
+            "CreatedRoles": ",".join(ensured.created),
+            "ClaimedRoles": ",".join(ensured.claimed),
             "PortfolioEnabledByStack": _flag(_enabled_by_stack(physical_id)),
         },
     }
@@ -99,6 +101,7 @@ def _complete_create_or_update(event: dict[str, Any]) -> dict[str, Any]:
 
     data = dict(event.get("Data") or {})
     data.setdefault("CreatedRoles", "")
+    data.setdefault("ClaimedRoles", "")
     data["PortfolioEnabledByStack"] = _flag(_enabled_by_stack(event.get("PhysicalResourceId")))
     data["PortfolioId"] = portfolio_id
     return {"IsComplete": True, "Data": data}
@@ -108,20 +111,26 @@ def _complete_delete(event: dict[str, Any]) -> dict[str, Any]:
     props = event["ResourceProperties"]
     role_arn = properties.string(props, "ExecutionRoleArn")
     portfolio_id = portfolio.find_portfolio_id()
+    others: list[str] = []
     if portfolio_id is None:
         log(role_arn, "SageMaker portfolio not found, nothing to disassociate")
     else:
         portfolio.disassociate(portfolio_id, role_arn)
+        if _enabled_by_stack(event.get("PhysicalResourceId")):
+            others = portfolio.other_principals(portfolio_id, role_arn)
 
     if not _enabled_by_stack(event.get("PhysicalResourceId")):
         log(role_arn, "portfolio was enabled before this stack, leaving it enabled")
+    elif others:
+        # Another environment (or a console user) still uses Projects in this account.
+        log(role_arn, "portfolio still has other principals, leaving it enabled", others=others)
     elif portfolio.is_enabled():
         portfolio.disable()
         log(role_arn, "disabled the SageMaker Service Catalog portfolio this stack enabled")
     else:
         log(role_arn, "portfolio already disabled")
 
-    deleted = roles.delete_owned_roles(
+    deleted = roles.release_roles(
         properties.string(props, "OwnerTagKey"), properties.string(props, "OwnerTagValue")
     )
     log(role_arn, "Projects enablement removed", deleted_roles=deleted)

@@ -41,6 +41,21 @@ def find_portfolio_id() -> str | None:
         request["PageToken"] = page["NextPageToken"]
 
 
+def other_principals(portfolio_id: str, role_arn: str) -> list[str]:
+    """Principals other than ``role_arn`` associated with the portfolio (other stacks' roles)."""
+    client = aws.client("servicecatalog")
+    request: dict[str, Any] = {"PortfolioId": portfolio_id}
+    others: list[str] = []
+    while True:
+        page = client.list_principals_for_portfolio(**request)
+        others += [
+            p["PrincipalARN"] for p in page.get("Principals", []) if p["PrincipalARN"] != role_arn
+        ]
+        if not page.get("NextPageToken"):
+            return others
+        request["PageToken"] = page["NextPageToken"]
+
+
 def associate(portfolio_id: str, role_arn: str) -> None:
     # Associating a principal that is already associated succeeds.
     aws.client("servicecatalog").associate_principal_with_portfolio(

@@ -1,122 +1,72 @@
-"""The two account-wide service roles SageMaker Projects and JumpStart need.
+"""Ensure the account-wide Projects/JumpStart roles exist, and remove only this stack's share.
 
-The names are fixed and shared by every stack in the account, so a role is created only
-when it is absent, and tagged with the stack's owner tag. Delete removes only roles that
-carry that tag.
+The names are fixed and shared by every stack in the account (see role_specs), so:
 
-Trust principals and policies follow what the SageMaker console creates; see
-docs.aws.amazon.com/sagemaker/latest/dg/security-iam-awsmanpol-sc.html. The console gives
-the use role a generated customer-managed policy; here it gets the AWS managed
-per-service policies written for roles the launch role passes to provisioned products.
+- a role is created only when it is absent, tagged ``<owner key> = <this stack>``;
+- a role another stack of this project created (it carries the owner key with another
+  value) is *claimed*: this stack adds ``<owner key>:claim:<hash of its stack ID> = <stack ID>``;
+- a role with neither (made by the console or by hand) is left exactly as it is;
+- on delete, a stack removes its claim; the owner deletes a role only when no claim is
+  left, and otherwise hands it to a claimant (owner tag rewritten, that claim removed), so
+  the last stack standing removes it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
 from cr_support import aws
 from cr_support.logs import log
+from projects_enablement.role_specs import ROLE_PATH, ROLE_SPECS, RoleSpec
 
-ROLE_PATH = "/service-role/"
+CLAIM_INFIX = ":claim:"
 
 
-@dataclass(frozen=True)
-class RoleSpec:
-    name: str
-    services: tuple[str, ...]
-    # Path and name of AWS managed policies, under arn:<partition>:iam::aws:policy/.
-    managed_policies: tuple[str, ...]
-    description: str
+def claim_key(owner_key: str, stack: str) -> str:
+    """The tag key with which ``stack`` claims a role it reused (keys are capped at 128)."""
+    return f"{owner_key}{CLAIM_INFIX}{hashlib.sha256(stack.encode()).hexdigest()[:16]}"
 
-    def trust_policy(self) -> str:
-        principal = self.services[0] if len(self.services) == 1 else list(self.services)
-        return json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": principal},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
+
+@dataclass
+class Ensured:
+    """What one ensure pass did, so that a failed Create can undo exactly that."""
+
+    created: list[str] = field(default_factory=list)
+    claimed: list[str] = field(default_factory=list)
+
+
+def _tags(tags: list[dict[str, str]]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+def _managed_policy_arns(partition: str) -> set[str]:
+    return {arn for spec in ROLE_SPECS for arn in spec.policy_arns(partition)}
+
+
+def _reconcile_policies(spec: RoleSpec, partition: str, attached: list[str] | None = None) -> None:
+    """Attach the spec's policies; on a role we own, detach project policies the spec dropped."""
+    iam = aws.client("iam")
+    wanted = spec.policy_arns(partition)
+    for arn in wanted:
+        iam.attach_role_policy(RoleName=spec.name, PolicyArn=arn)
+    # Earlier versions gave the Use role the per-service policies instead of its own.
+    for arn in set(attached or ()) & (_managed_policy_arns(partition) - set(wanted)):
+        iam.detach_role_policy(RoleName=spec.name, PolicyArn=arn)
+    if spec.inline_policy:
+        name, document = spec.inline_policy
+        iam.put_role_policy(
+            RoleName=spec.name, PolicyName=name, PolicyDocument=json.dumps(document(partition))
         )
 
-    def policy_arns(self, partition: str) -> list[str]:
-        return [f"arn:{partition}:iam::aws:policy/{policy}" for policy in self.managed_policies]
 
-
-LAUNCH_ROLE = RoleSpec(
-    name="AmazonSageMakerServiceCatalogProductsLaunchRole",
-    services=("servicecatalog.amazonaws.com",),
-    managed_policies=("AmazonSageMakerAdmin-ServiceCatalogProductsServiceRolePolicy",),
-    description="Service Catalog launches SageMaker project and JumpStart products with it.",
-)
-
-USE_ROLE = RoleSpec(
-    name="AmazonSageMakerServiceCatalogProductsUseRole",
-    services=(
-        "apigateway.amazonaws.com",
-        "cloudformation.amazonaws.com",
-        "codebuild.amazonaws.com",
-        "codepipeline.amazonaws.com",
-        "events.amazonaws.com",
-        "firehose.amazonaws.com",
-        "glue.amazonaws.com",
-        "lambda.amazonaws.com",
-        "sagemaker.amazonaws.com",
-        "states.amazonaws.com",
-    ),
-    # Paths as IAM lists them: the CodeBuild policy is not under service-role/.
-    managed_policies=(
-        "service-role/AmazonSageMakerServiceCatalogProductsApiGatewayServiceRolePolicy",
-        "service-role/AmazonSageMakerServiceCatalogProductsCloudformationServiceRolePolicy",
-        "AmazonSageMakerServiceCatalogProductsCodeBuildServiceRolePolicy",
-        "service-role/AmazonSageMakerServiceCatalogProductsCodePipelineServiceRolePolicy",
-        "service-role/AmazonSageMakerServiceCatalogProductsEventsServiceRolePolicy",
-        "service-role/AmazonSageMakerServiceCatalogProductsFirehoseServiceRolePolicy",
-        "service-role/AmazonSageMakerServiceCatalogProductsGlueServiceRolePolicy",
-        "service-role/AmazonSageMakerServiceCatalogProductsLambdaServiceRolePolicy",
-    ),
-    description="Resources provisioned from SageMaker project and JumpStart products use it.",
-)
-
-ROLE_SPECS: tuple[RoleSpec, ...] = (LAUNCH_ROLE, USE_ROLE)
-
-
-def _has_tag(tags: list[dict[str, str]], key: str, value: str) -> bool:
-    return any(t.get("Key") == key and t.get("Value") == value for t in tags)
-
-
-def _attach_policies(spec: RoleSpec, partition: str) -> None:
-    iam = aws.client("iam")
-    for arn in spec.policy_arns(partition):
-        iam.attach_role_policy(RoleName=spec.name, PolicyArn=arn)
-
-
-def _ensure_role(spec: RoleSpec, key: str, value: str, partition: str) -> bool:
-    """Create the role if absent; True if this call created it."""
-    iam = aws.client("iam")
+def _create(spec: RoleSpec, key: str, value: str) -> bool:
+    """Create the role; False if someone else created it first."""
     try:
-        role = iam.get_role(RoleName=spec.name)["Role"]
-    except ClientError as error:
-        if not aws.is_not_found(error):
-            raise
-    else:
-        if _has_tag(role.get("Tags", []), key, value):
-            # Ours from an earlier deploy: make sure its policies are attached.
-            _attach_policies(spec, partition)
-            log(spec.name, "role exists and is owned by this stack")
-        else:
-            log(spec.name, "role exists and is not owned by this stack, leaving it as is")
-        return False
-
-    try:
-        iam.create_role(
+        aws.client("iam").create_role(
             RoleName=spec.name,
             Path=ROLE_PATH,
             AssumeRolePolicyDocument=spec.trust_policy(),
@@ -125,96 +75,121 @@ def _ensure_role(spec: RoleSpec, key: str, value: str, partition: str) -> bool:
         )
     except ClientError as error:
         if aws.error_code(error) == "EntityAlreadyExists":
-            log(spec.name, "role was created concurrently by someone else, leaving it as is")
             return False
         raise
     log(spec.name, "created role")
-    _attach_policies(spec, partition)
     return True
 
 
-def ensure_roles(key: str, value: str, partition: str) -> list[str]:
-    """Create the absent roles; return the names this call created.
+def _ensure_role(spec: RoleSpec, key: str, value: str, partition: str, done: Ensured) -> None:
+    iam = aws.client("iam")
+    try:
+        tags = _tags(iam.get_role(RoleName=spec.name)["Role"].get("Tags", []))
+    except ClientError as error:
+        if not aws.is_not_found(error):
+            raise
+        if _create(spec, key, value):
+            # Recorded before its policies, so a failure below still rolls it back.
+            done.created.append(spec.name)
+            _reconcile_policies(spec, partition)
+            return
+        log(spec.name, "role was created concurrently, checking who owns it")
+        tags = _tags(iam.get_role(RoleName=spec.name)["Role"].get("Tags", []))
 
-    On Create, a failure means no Delete will follow, so roles created by this call are
-    removed again before the error propagates.
+    owner = tags.get(key)
+    if owner == value:
+        _reconcile_policies(spec, partition, _attached_policy_arns(spec.name))
+        log(spec.name, "role exists and is owned by this stack")
+    elif owner is not None:
+        claim = claim_key(key, value)
+        if tags.get(claim) != value:
+            iam.tag_role(RoleName=spec.name, Tags=[{"Key": claim, "Value": value}])
+            done.claimed.append(spec.name)
+        log(spec.name, "role belongs to another stack of this project; claimed it", owner=owner)
+    else:
+        log(spec.name, "role exists and was not made by this project, leaving it as is")
+
+
+def ensure_roles(key: str, value: str, partition: str) -> Ensured:
+    """Create the absent roles and claim the reused ones.
+
+    On Create, a failure means no Delete will follow, so what this call did is undone
+    before the error propagates.
     """
-    created: list[str] = []
+    done = Ensured()
     try:
         for spec in ROLE_SPECS:
-            if _ensure_role(spec, key, value, partition):
-                created.append(spec.name)
+            _ensure_role(spec, key, value, partition, done)
     except Exception:
-        roll_back(created, key, value)
+        roll_back(done, key, value)
         raise
-    return created
+    return done
 
 
-def roll_back(created: list[str], key: str, value: str) -> None:
-    """Best effort: delete roles a failed Create made, since no Delete will follow."""
-    for name in created:
+def roll_back(done: Ensured, key: str, value: str) -> None:
+    """Best effort: undo a failed Create's roles and claims, since no Delete will follow."""
+    for name in [*done.created, *done.claimed]:
         try:
-            delete_role_if_owned(name, key, value)
+            release_role(name, key, value)
         except ClientError as error:
-            log(name, "could not roll back created role", error=str(error))
+            log(name, "could not roll back the role", error=str(error))
 
 
-def _role_tags(name: str) -> list[dict[str, str]]:
-    iam = aws.client("iam")
-    tags: list[dict[str, str]] = []
-    request: dict[str, str] = {"RoleName": name}
+def _pages(method, result_key: str, **request) -> list:
+    items: list = []
     while True:
-        page = iam.list_role_tags(**request)
-        tags.extend(page.get("Tags", []))
+        page = method(**request)
+        items.extend(page.get(result_key, []))
         if not page.get("IsTruncated"):
-            return tags
+            return items
         request["Marker"] = page["Marker"]
 
 
 def _attached_policy_arns(name: str) -> list[str]:
     iam = aws.client("iam")
-    arns: list[str] = []
-    request: dict[str, str] = {"RoleName": name}
-    while True:
-        page = iam.list_attached_role_policies(**request)
-        arns.extend(p["PolicyArn"] for p in page.get("AttachedPolicies", []))
-        if not page.get("IsTruncated"):
-            return arns
-        request["Marker"] = page["Marker"]
+    attached = _pages(iam.list_attached_role_policies, "AttachedPolicies", RoleName=name)
+    return [p["PolicyArn"] for p in attached]
 
 
-def _inline_policy_names(name: str) -> list[str]:
+def _delete_role(name: str) -> None:
     iam = aws.client("iam")
-    names: list[str] = []
-    request: dict[str, str] = {"RoleName": name}
-    while True:
-        page = iam.list_role_policies(**request)
-        names.extend(page.get("PolicyNames", []))
-        if not page.get("IsTruncated"):
-            return names
-        request["Marker"] = page["Marker"]
+    for arn in _attached_policy_arns(name):
+        iam.detach_role_policy(RoleName=name, PolicyArn=arn)
+    for policy_name in _pages(iam.list_role_policies, "PolicyNames", RoleName=name):
+        iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
+    iam.delete_role(RoleName=name)
 
 
-def delete_role_if_owned(name: str, key: str, value: str) -> bool:
-    """Delete the role only if it carries the owner tag; True if it was deleted."""
+def release_role(name: str, key: str, value: str) -> str:
+    """Drop this stack's share of the role; returns what happened, for the log."""
     iam = aws.client("iam")
     try:
-        if not _has_tag(_role_tags(name), key, value):
+        tags = _tags(_pages(iam.list_role_tags, "Tags", RoleName=name))
+        mine = claim_key(key, value)
+        if mine in tags:
+            iam.untag_role(RoleName=name, TagKeys=[mine])
+            log(name, "released this stack's claim on the role")
+            return "unclaimed"
+        if tags.get(key) != value:
             log(name, "role is not owned by this stack, leaving it as is")
-            return False
-        for arn in _attached_policy_arns(name):
-            iam.detach_role_policy(RoleName=name, PolicyArn=arn)
-        for policy_name in _inline_policy_names(name):
-            iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
-        iam.delete_role(RoleName=name)
+            return "kept"
+        claims = sorted(k for k in tags if k.startswith(key + CLAIM_INFIX))
+        if claims:
+            heir = tags[claims[0]]
+            iam.tag_role(RoleName=name, Tags=[{"Key": key, "Value": heir}])
+            iam.untag_role(RoleName=name, TagKeys=[claims[0]])
+            log(name, "role is still used by another stack; handed it over", heir=heir)
+            return "handed-over"
+        _delete_role(name)
     except ClientError as error:
         if aws.is_not_found(error):
             log(name, "role not found, nothing to delete")
-            return False
+            return "absent"
         raise
     log(name, "deleted role")
-    return True
+    return "deleted"
 
 
-def delete_owned_roles(key: str, value: str) -> list[str]:
-    return [spec.name for spec in ROLE_SPECS if delete_role_if_owned(spec.name, key, value)]
+def release_roles(key: str, value: str) -> list[str]:
+    """Release every role; return the names this stack deleted."""
+    return [spec.name for spec in ROLE_SPECS if release_role(spec.name, key, value) == "deleted"]

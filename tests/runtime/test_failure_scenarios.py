@@ -36,6 +36,7 @@ from model_endpoint import handler as endpoint
 from model_endpoint import naming
 from model_endpoint.handler import EndpointFailed
 from projects_enablement import handler as projects
+from projects_enablement.role_specs import ROLE_SPECS
 from studio_cleanup import handler as studio
 
 REGION = "us-east-1"
@@ -49,7 +50,6 @@ VPC = "vpc-0123456789abcdef0"
 OWNER = {"OwnerTagKey": "autopilot-studio:owner-stack", "OwnerTagValue": STACK_ID}
 EXEC_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/dev-studio-execution"
 LAUNCH_ROLE = "AmazonSageMakerServiceCatalogProductsLaunchRole"
-USE_ROLE = "AmazonSageMakerServiceCatalogProductsUseRole"
 PORTFOLIO = "port-abcdefghijklm"
 APPS_PROPS = {"DomainId": DOMAIN, "VpcId": VPC, **OWNER}
 HOME_PROPS = {"VpcId": VPC, **OWNER}
@@ -653,11 +653,12 @@ REMOVED_BY_HAND = [
          ("servicecatalog", "disassociate_principal_from_portfolio",
           {"PortfolioId": PORTFOLIO, "PrincipalARN": EXEC_ROLE, "PrincipalType": "IAM"},
           Fault("ResourceNotFoundException", "Principal not found")),
+         ("servicecatalog", "list_principals_for_portfolio", {"PortfolioId": PORTFOLIO},
+          {"Principals": []}),
          ("sagemaker", PORTFOLIO_STATUS, {}, {"Status": "Disabled"}),
-         ("iam", "list_role_tags", {"RoleName": LAUNCH_ROLE},
-          Fault("NoSuchEntity", f"The role with name {LAUNCH_ROLE} cannot be found.")),
-         ("iam", "list_role_tags", {"RoleName": USE_ROLE},
-          Fault("NoSuchEntity", f"The role with name {USE_ROLE} cannot be found."))],
+         *[("iam", "list_role_tags", {"RoleName": spec.name},
+            Fault("NoSuchEntity", f"The role with name {spec.name} cannot be found."))
+           for spec in ROLE_SPECS]],
     ]),
 ]  # fmt: skip
 

@@ -1,44 +1,60 @@
-"""Projects and JumpStart enablement: portfolio (Stubber), service roles (moto IAM)."""
+"""Projects and JumpStart enablement: portfolio (Stubber), the 11 service roles (moto IAM)."""
 
 from __future__ import annotations
 
-import functools
 import json
+import re
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
+from projects_fakes import (
+    DOCUMENTED_ROLES,
+    IMPORTED,
+    KEY,
+    LAUNCH,
+    OTHER_PORTFOLIO,
+    PORTFOLIO,
+    ROLE_NAMES,
+    SAGEMAKER_PORTFOLIO,
+    USE,
+    attached,
+    aws_managed_policies,
+    make_role,
+    principal,
+    role_names,
+    role_tags,
+    trusted_services,
+)
+from projects_fakes import stubs as stubs  # the fixture
 
-from cr_support import aws, properties
-from projects_enablement import handler, roles
+from cr_support import properties
+from projects_enablement import handler, role_specs, roles
 
-REGION = "us-east-1"
-KEY = "autopilot-studio:owner-stack"
 STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/dev/1234"
+OTHER_STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/stage/5678"
 EXEC_ROLE = "arn:aws:iam::111111111111:role/dev-studio-execution"
-LAUNCH = "AmazonSageMakerServiceCatalogProductsLaunchRole"
-USE = "AmazonSageMakerServiceCatalogProductsUseRole"
-PORTFOLIO = "port-abcdefghijklm"
-SAGEMAKER_PORTFOLIO = {
-    "Id": PORTFOLIO,
-    "DisplayName": "Amazon SageMaker Solutions and ML Ops products",
-    "ProviderName": "Amazon SageMaker",
-}
-OTHER_PORTFOLIO = {"Id": "port-zzzzzzzzzzzzz", "DisplayName": "Team", "ProviderName": "Platform"}
-IMPORTED = {"PortfolioShareType": "IMPORTED"}
+CODEBUILD = "AmazonSageMakerServiceCatalogProductsCodeBuildRole"
+ENABLED_BY_STACK = "sagemaker-projects/enabled-by-stack"
+PRE_ENABLED = "sagemaker-projects/pre-enabled"
+ALLOW_LOGS = (
+    '{"Version": "2012-10-17", "Statement": '
+    '[{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}'
+)
+OWNED = {KEY: STACK}
+CLAIM = roles.claim_key(KEY, STACK)
+OTHERS_CLAIM = roles.claim_key(KEY, OTHER_STACK)
 
 
-def event(request: str, physical_id: str | None = None, **extra) -> dict:
+def event(request: str, physical_id: str | None = None, stack: str = STACK, **extra) -> dict:
     body = {
         "RequestType": request,
-        "StackId": STACK,
+        "StackId": stack,
         "LogicalResourceId": "ProjectsEnablement",
         "ResourceProperties": {
             "ServiceToken": "arn:aws:lambda:us-east-1:111111111111:function:provider",
             "ExecutionRoleArn": EXEC_ROLE,
             "OwnerTagKey": KEY,
-            "OwnerTagValue": STACK,
+            "OwnerTagValue": stack,
         },
         **extra,
     }
@@ -47,182 +63,168 @@ def event(request: str, physical_id: str | None = None, **extra) -> dict:
     return body
 
 
-ENABLED_BY_STACK = "sagemaker-projects/enabled-by-stack"
-PRE_ENABLED = "sagemaker-projects/pre-enabled"
-ALLOW_LOGS = (
-    '{"Version": "2012-10-17", "Statement": '
-    '[{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}'
-)
+def names(*roles_: str) -> str:
+    return ",".join(roles_)
 
 
-class Stubs:
-    """SageMaker and Service Catalog from Stubber, IAM from moto (with AWS managed policies)."""
+class TestRoleSpecs:
+    def test_equal_the_documented_eleven_roles(self):
+        specs = {
+            spec.name: (set(spec.services), set(spec.policy_arns("aws")))
+            for spec in role_specs.ROLE_SPECS
+        }
+        assert specs == DOCUMENTED_ROLES
+        assert [spec.name for spec in role_specs.ROLE_SPECS] == list(ROLE_NAMES)
+        assert role_specs.ROLE_PATH == "/service-role/"
 
-    def __init__(self, moto_clients):
-        self.sagemaker = Stubber(boto3.client("sagemaker", region_name=REGION))
-        self.servicecatalog = Stubber(boto3.client("servicecatalog", region_name=REGION))
-        self._moto = moto_clients
-        for stubber in (self.sagemaker, self.servicecatalog):
-            stubber.activate()
+    def test_managed_policies_exist_at_the_paths_iam_lists(self):
+        # moto ships AWS's own copy of the managed policies, with their real paths.
+        known = aws_managed_policies()
+        for spec in role_specs.ROLE_SPECS:
+            for policy in spec.managed_policies:
+                path, _, name = policy.rpartition("/")
+                assert known[name]["Path"] == (f"/{path}/" if path else "/"), policy
 
-    def client(self, name: str):
-        if name in ("sagemaker", "servicecatalog"):
-            return getattr(self, name).client
-        return self._moto(name)
+    def test_every_role_aws_policies_pass_by_name_is_ensured(self):
+        # The per-service and Launch policies pass these roles; a missing one breaks templates.
+        passed = set()
+        for policy in aws_managed_policies().values():
+            for statement in policy["Document"]["Statement"]:
+                actions = statement["Action"]
+                if "iam:PassRole" in ([actions] if isinstance(actions, str) else actions):
+                    resources = statement["Resource"]
+                    for arn in [resources] if isinstance(resources, str) else resources:
+                        passed |= set(re.findall(r"role/service-role/(\w+Role)$", arn))
+        passed = {name for name in passed if "Partner" not in name}
+        assert len(passed) >= 5
+        assert passed <= set(ROLE_NAMES)
 
-    @property
-    def iam(self):
-        return self._moto("iam")
+    def test_use_role_policy_fits_the_inline_quota_and_passes_only_use_roles(self):
+        name, document = role_specs.USE_ROLE.inline_policy
+        doc = document("aws-us-gov")
+        # IAM caps a role's inline policies at 10,240 characters, whitespace excluded.
+        assert len(json.dumps(doc, separators=(",", ":"))) < 10_240
+        assert name == "AmazonSageMakerServiceCatalogProductsUseRolePolicy"
+        (pass_role,) = [s for s in doc["Statement"] if s["Action"] == ["iam:PassRole"]]
+        assert pass_role["Resource"] == [
+            "arn:aws-us-gov:iam::*:role/service-role/AmazonSageMakerServiceCatalogProductsUse*"
+        ]
+        assert "arn:aws:" not in json.dumps(doc)
 
-    def assert_consumed(self) -> None:
-        self.sagemaker.assert_no_pending_responses()
-        self.servicecatalog.assert_no_pending_responses()
-
-
-@functools.cache
-def catalog_managed_policies() -> str:
-    """moto's copy of the AWS managed policies, cut down to the ones these roles use."""
-    from moto.iam import aws_managed_policies
-
-    data = json.loads(aws_managed_policies.aws_managed_policies_data)
-    return json.dumps({k: v for k, v in data.items() if "ServiceCatalogProducts" in k})
-
-
-@pytest.fixture
-def stubs(monkeypatch, moto_clients):
-    # moto attaches only AWS managed policies it knows (with their real paths), and loads
-    # them only on request; loading all of them for every test is slow.
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    monkeypatch.setattr("moto.iam.models.aws_managed_policies_data", catalog_managed_policies())
-    s = Stubs(moto_clients)
-    monkeypatch.setattr(aws, "client", s.client)
-    yield s
-    s.assert_consumed()
-
-
-def status(s: Stubs, value: str) -> None:
-    s.sagemaker.add_response("get_sagemaker_servicecatalog_portfolio_status", {"Status": value}, {})
-
-
-def portfolio_pages(servicecatalog: Stubber, *pages: list[dict]) -> None:
-    for i, page in enumerate(pages):
-        body: dict = {"PortfolioDetails": page}
-        if i < len(pages) - 1:
-            body["NextPageToken"] = f"t{i + 1}"
-        params = {**IMPORTED, **({"PageToken": f"t{i}"} if i else {})}
-        servicecatalog.add_response("list_accepted_portfolio_shares", body, params)
-
-
-def principal(role_arn: str = EXEC_ROLE) -> dict:
-    return {"PortfolioId": PORTFOLIO, "PrincipalARN": role_arn, "PrincipalType": "IAM"}
-
-
-def role_tags(iam, name: str) -> list[dict]:
-    return iam.list_role_tags(RoleName=name)["Tags"]
-
-
-def attached(iam, name: str) -> set[str]:
-    return {
-        p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
-    }
-
-
-def role_names(iam) -> set[str]:
-    return {r["RoleName"] for r in iam.list_roles()["Roles"]}
-
-
-def trusted_services(iam, name: str) -> set[str]:
-    doc = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
-    (statement,) = doc["Statement"]
-    assert statement["Action"] == "sts:AssumeRole"
-    service = statement["Principal"]["Service"]
-    return {service} if isinstance(service, str) else set(service)
-
-
-def pre_create_foreign_use_role(iam) -> None:
-    iam.create_role(
-        RoleName=USE, Path="/service-role/", AssumeRolePolicyDocument=roles.USE_ROLE.trust_policy()
-    )
+    def test_claim_key_is_a_valid_short_tag_key_per_stack(self):
+        key = roles.claim_key(KEY, STACK)
+        assert key.startswith(f"{KEY}:claim:")
+        assert len(key) <= 128
+        assert re.fullmatch(r"[\w.:/=+\-@]+", key)
+        assert key != roles.claim_key(KEY, OTHER_STACK)
 
 
 class TestCreate:
-    def test_enables_portfolio_and_creates_both_roles(self, stubs):
-        status(stubs, "Disabled")
-        stubs.sagemaker.add_response("enable_sagemaker_servicecatalog_portfolio", {}, {})
+    def test_all_absent_creates_the_eleven_roles_as_the_console_does(self, stubs):
+        stubs.status("Disabled")
+        stubs.enable()
 
         result = handler.on_event(event("Create"))
 
         assert result == {
             "PhysicalResourceId": ENABLED_BY_STACK,
-            "Data": {"CreatedRoles": f"{LAUNCH},{USE}", "PortfolioEnabledByStack": "true"},
+            "Data": {
+                "CreatedRoles": names(*ROLE_NAMES),
+                "ClaimedRoles": "",
+                "PortfolioEnabledByStack": "true",
+            },
         }
         iam = stubs.iam
-        launch = iam.get_role(RoleName=LAUNCH)["Role"]
-        assert launch["Path"] == "/service-role/"
-        assert {"Key": KEY, "Value": STACK} in role_tags(iam, LAUNCH)
-        assert {"Key": KEY, "Value": STACK} in role_tags(iam, USE)
-        assert trusted_services(iam, LAUNCH) == {"servicecatalog.amazonaws.com"}
-        assert trusted_services(iam, USE) == {
-            f"{s}.amazonaws.com"
-            for s in (
-                "apigateway",
-                "cloudformation",
-                "codebuild",
-                "codepipeline",
-                "events",
-                "firehose",
-                "glue",
-                "lambda",
-                "sagemaker",
-                "states",
-            )
-        }
-        assert attached(iam, LAUNCH) == {
-            "arn:aws:iam::aws:policy/AmazonSageMakerAdmin-ServiceCatalogProductsServiceRolePolicy"
-        }
-        use_policies = attached(iam, USE)
-        assert len(use_policies) == 8
-        assert (
-            "arn:aws:iam::aws:policy/AmazonSageMakerServiceCatalogProductsCodeBuildServiceRolePolicy"
-            in use_policies
-        )
-        assert (
-            "arn:aws:iam::aws:policy/service-role/"
-            "AmazonSageMakerServiceCatalogProductsLambdaServiceRolePolicy" in use_policies
-        )
+        for name, (services, policies) in DOCUMENTED_ROLES.items():
+            role = iam.get_role(RoleName=name)["Role"]
+            assert role["Path"] == "/service-role/"
+            assert role_tags(iam, name) == OWNED
+            assert trusted_services(iam, name) == services
+            assert attached(iam, name) == policies
+        assert iam.list_role_policies(RoleName=USE)["PolicyNames"] == [
+            "AmazonSageMakerServiceCatalogProductsUseRolePolicy"
+        ]
+        inline = iam.get_role_policy(
+            RoleName=USE, PolicyName="AmazonSageMakerServiceCatalogProductsUseRolePolicy"
+        )["PolicyDocument"]
+        assert inline == role_specs.use_role_policy("aws")
 
-    def test_existing_role_without_tag_is_left_untouched(self, stubs):
-        pre_create_foreign_use_role(stubs.iam)
-        status(stubs, "Enabled")
+    def test_all_present_from_the_console_are_left_untouched(self, stubs):
+        for name in ROLE_NAMES:
+            make_role(stubs.iam, name)
+        stubs.status("Enabled")
 
         result = handler.on_event(event("Create"))
 
-        assert result == {
-            "PhysicalResourceId": PRE_ENABLED,
-            "Data": {"CreatedRoles": LAUNCH, "PortfolioEnabledByStack": "false"},
+        assert result["Data"] == {
+            "CreatedRoles": "",
+            "ClaimedRoles": "",
+            "PortfolioEnabledByStack": "false",
         }
-        assert role_tags(stubs.iam, USE) == []
-        assert attached(stubs.iam, USE) == set()
+        for name in ROLE_NAMES:
+            assert role_tags(stubs.iam, name) == {}
+            assert attached(stubs.iam, name) == set()
+
+    def test_partly_present_creates_the_rest_and_claims_another_stacks_role(self, stubs):
+        make_role(stubs.iam, USE)  # console-made
+        make_role(stubs.iam, CODEBUILD, {KEY: OTHER_STACK})
+        stubs.status("Enabled")
+
+        result = handler.on_event(event("Create"))
+
+        created = [n for n in ROLE_NAMES if n not in (USE, CODEBUILD)]
+        assert result["Data"]["CreatedRoles"] == names(*created)
+        assert result["Data"]["ClaimedRoles"] == CODEBUILD
+        iam = stubs.iam
+        assert role_tags(iam, USE) == {}
+        assert iam.list_role_policies(RoleName=USE)["PolicyNames"] == []
+        assert role_tags(iam, CODEBUILD) == {KEY: OTHER_STACK, CLAIM: STACK}
+        # The owner stack keeps managing its role's policies.
+        assert attached(iam, CODEBUILD) == set()
+        for name in created:
+            assert role_tags(iam, name) == OWNED
+
+    def test_update_reconciles_an_owned_use_role_from_the_two_role_version(self, stubs):
+        iam = stubs.iam
+        make_role(iam, USE, OWNED)
+        per_service = [p for _, ps in DOCUMENTED_ROLES.values() for p in ps if "Products" in p]
+        for arn in per_service:
+            iam.attach_role_policy(RoleName=USE, PolicyArn=arn)
+        users = iam.create_policy(PolicyName="team-extras", PolicyDocument=ALLOW_LOGS)
+        iam.attach_role_policy(RoleName=USE, PolicyArn=users["Policy"]["Arn"])
+        stubs.status("Enabled")
+
+        result = handler.on_event(event("Update", ENABLED_BY_STACK))
+
+        assert result["PhysicalResourceId"] == ENABLED_BY_STACK
+        assert USE not in result["Data"]["CreatedRoles"]
+        # Only the project's own policies are detached; the user's stay.
+        assert attached(iam, USE) == {users["Policy"]["Arn"]}
+        assert iam.list_role_policies(RoleName=USE)["PolicyNames"] == [
+            "AmazonSageMakerServiceCatalogProductsUseRolePolicy"
+        ]
 
     def test_update_keeps_physical_id_and_reattaches_owned_role_policies(self, stubs):
-        status(stubs, "Disabled")
-        stubs.sagemaker.add_response("enable_sagemaker_servicecatalog_portfolio", {}, {})
+        stubs.status("Disabled")
+        stubs.enable()
         handler.on_event(event("Create"))
         arn = "arn:aws:iam::aws:policy/AmazonSageMakerAdmin-ServiceCatalogProductsServiceRolePolicy"
         stubs.iam.detach_role_policy(RoleName=LAUNCH, PolicyArn=arn)
 
-        status(stubs, "Enabled")
+        stubs.status("Enabled")
         result = handler.on_event(event("Update", ENABLED_BY_STACK))
 
         assert result == {
             "PhysicalResourceId": ENABLED_BY_STACK,
-            "Data": {"CreatedRoles": "", "PortfolioEnabledByStack": "true"},
+            "Data": {"CreatedRoles": "", "ClaimedRoles": "", "PortfolioEnabledByStack": "true"},
         }
         assert arn in attached(stubs.iam, LAUNCH)
 
-    def test_failed_enable_rolls_back_the_roles_it_created(self, stubs):
-        pre_create_foreign_use_role(stubs.iam)
-        status(stubs, "Disabled")
+    def test_failed_enable_rolls_back_the_roles_it_created_and_its_claims(self, stubs):
+        iam = stubs.iam
+        make_role(iam, USE)
+        make_role(iam, CODEBUILD, {KEY: OTHER_STACK})
+        stubs.status("Disabled")
         stubs.sagemaker.add_client_error(
             "enable_sagemaker_servicecatalog_portfolio", "AccessDeniedException", "denied", 400
         )
@@ -230,7 +232,8 @@ class TestCreate:
         with pytest.raises(ClientError, match="AccessDenied"):
             handler.on_event(event("Create"))
 
-        assert role_names(stubs.iam) == {USE}
+        assert role_names(iam) == {USE, CODEBUILD}
+        assert role_tags(iam, CODEBUILD) == {KEY: OTHER_STACK}
 
     def test_rejects_an_execution_role_that_is_not_an_arn(self, stub):
         bad = event("Create")
@@ -242,24 +245,17 @@ class TestCreate:
 class TestIsComplete:
     def test_waits_for_portfolio_then_associates_the_execution_role(self, stub):
         catalog = stub("servicecatalog")
-        created = event(
-            "Create",
-            ENABLED_BY_STACK,
-            Data={"CreatedRoles": f"{LAUNCH},{USE}", "PortfolioEnabledByStack": "true"},
-        )
+        data = {"CreatedRoles": names(LAUNCH, USE), "PortfolioEnabledByStack": "true"}
+        created = event("Create", ENABLED_BY_STACK, Data=data)
         portfolio_pages(catalog, [OTHER_PORTFOLIO])
         assert handler.is_complete(created) == {"IsComplete": False}
 
         portfolio_pages(catalog, [OTHER_PORTFOLIO], [SAGEMAKER_PORTFOLIO])
-        catalog.add_response("associate_principal_with_portfolio", {}, principal())
+        catalog.add_response("associate_principal_with_portfolio", {}, principal(EXEC_ROLE))
 
         assert handler.is_complete(created) == {
             "IsComplete": True,
-            "Data": {
-                "CreatedRoles": f"{LAUNCH},{USE}",
-                "PortfolioEnabledByStack": "true",
-                "PortfolioId": PORTFOLIO,
-            },
+            "Data": {**data, "ClaimedRoles": "", "PortfolioId": PORTFOLIO},
         }
 
     def test_update_moves_the_association_to_the_new_role(self, stub):
@@ -272,7 +268,7 @@ class TestIsComplete:
             Data={"CreatedRoles": "", "PortfolioEnabledByStack": "false"},
         )
         portfolio_pages(catalog, [SAGEMAKER_PORTFOLIO])
-        catalog.add_response("associate_principal_with_portfolio", {}, principal())
+        catalog.add_response("associate_principal_with_portfolio", {}, principal(EXEC_ROLE))
         catalog.add_response("disassociate_principal_from_portfolio", {}, principal(old_role))
 
         result = handler.is_complete(update)
@@ -298,15 +294,33 @@ class TestIsComplete:
             handler.is_complete(event("Create", PRE_ENABLED))
 
 
+def portfolio_pages(servicecatalog, *pages: list[dict]) -> None:
+    for i, page in enumerate(pages):
+        body: dict = {"PortfolioDetails": page}
+        if i < len(pages) - 1:
+            body["NextPageToken"] = f"t{i + 1}"
+        params = {**IMPORTED, **({"PageToken": f"t{i}"} if i else {})}
+        servicecatalog.add_response("list_accepted_portfolio_shares", body, params)
+
+
+def delete_poll(stubs, physical_id: str, *, principals: tuple[str, ...] = ()) -> dict:
+    """One Delete poll with the portfolio visible and this stack's role associated."""
+    stubs.portfolio_visible()
+    stubs.disassociate(EXEC_ROLE)
+    if physical_id == ENABLED_BY_STACK:
+        stubs.principals(*principals)
+    return handler.is_complete(event("Delete", physical_id))
+
+
 class TestDelete:
     def test_lifecycle_deletes_only_what_the_stack_created_and_is_idempotent(self, stubs):
         iam = stubs.iam
-        pre_create_foreign_use_role(iam)
+        make_role(iam, USE)
         iam.create_role(
-            RoleName="unrelated", AssumeRolePolicyDocument=roles.LAUNCH_ROLE.trust_policy()
+            RoleName="unrelated", AssumeRolePolicyDocument=role_specs.LAUNCH_ROLE.trust_policy()
         )
-        status(stubs, "Disabled")
-        stubs.sagemaker.add_response("enable_sagemaker_servicecatalog_portfolio", {}, {})
+        stubs.status("Disabled")
+        stubs.enable()
         physical_id = handler.on_event(event("Create"))["PhysicalResourceId"]
         assert physical_id == ENABLED_BY_STACK
         # Something added later to the stack's role must not block deleting it.
@@ -314,72 +328,73 @@ class TestDelete:
 
         delete = event("Delete", physical_id)
         assert handler.on_event(delete) == {"PhysicalResourceId": physical_id}
-        portfolio_pages(stubs.servicecatalog, [SAGEMAKER_PORTFOLIO])
-        stubs.servicecatalog.add_response("disassociate_principal_from_portfolio", {}, principal())
-        status(stubs, "Enabled")
-        stubs.sagemaker.add_response("disable_sagemaker_servicecatalog_portfolio", {}, {})
+        stubs.status("Enabled")
+        stubs.disable()
 
-        assert handler.is_complete(delete) == {"IsComplete": True}
+        assert delete_poll(stubs, physical_id) == {"IsComplete": True}
 
-        assert LAUNCH not in role_names(iam)
-        assert {USE, "unrelated"} <= role_names(iam)
-        assert role_tags(iam, USE) == []
+        assert role_names(iam) == {USE, "unrelated"}
+        assert role_tags(iam, USE) == {}
 
-        # Second Delete: nothing associated, portfolio already disabled, role gone.
+        # Second Delete: nothing associated, portfolio already disabled, roles gone.
         portfolio_pages(stubs.servicecatalog, [SAGEMAKER_PORTFOLIO])
         stubs.servicecatalog.add_client_error(
             "disassociate_principal_from_portfolio",
             "ResourceNotFoundException",
             "principal not associated",
             400,
-            expected_params=principal(),
+            expected_params=principal(EXEC_ROLE),
         )
-        status(stubs, "Disabled")
+        stubs.principals()
+        stubs.status("Disabled")
 
         assert handler.is_complete(delete) == {"IsComplete": True}
-        assert USE in role_names(iam)
+        assert role_names(iam) == {USE, "unrelated"}
+
+    def test_keeps_roles_it_did_not_create_and_drops_only_its_claim(self, stubs):
+        iam = stubs.iam
+        make_role(iam, USE)
+        make_role(iam, CODEBUILD, {KEY: OTHER_STACK, "team": "ml"})
+        stubs.status("Enabled")
+        handler.on_event(event("Create"))
+
+        assert delete_poll(stubs, PRE_ENABLED) == {"IsComplete": True}
+
+        assert role_names(iam) == {USE, CODEBUILD}
+        assert role_tags(iam, USE) == {}
+        assert role_tags(iam, CODEBUILD) == {KEY: OTHER_STACK, "team": "ml"}
+
+    def test_owner_hands_a_claimed_role_to_the_claimant_who_deletes_it_last(self, stubs):
+        iam = stubs.iam
+        stubs.status("Enabled")
+        handler.on_event(event("Create"))
+        iam.tag_role(RoleName=CODEBUILD, Tags=[{"Key": OTHERS_CLAIM, "Value": OTHER_STACK}])
+
+        assert delete_poll(stubs, PRE_ENABLED) == {"IsComplete": True}
+
+        assert role_names(iam) == {CODEBUILD}
+        assert role_tags(iam, CODEBUILD) == {KEY: OTHER_STACK}
+
+        # The claimant, now the owner, removes it on its own delete.
+        stubs.servicecatalog.add_response(
+            "list_accepted_portfolio_shares", {"PortfolioDetails": []}, IMPORTED
+        )
+        assert handler.is_complete(event("Delete", PRE_ENABLED, OTHER_STACK)) == {
+            "IsComplete": True
+        }
+        assert role_names(iam) == set()
 
     def test_pre_enabled_portfolio_stays_enabled(self, stubs):
         portfolio_pages(stubs.servicecatalog, [])
         # No status or disable calls: the stack did not enable the portfolio.
         assert handler.is_complete(event("Delete", PRE_ENABLED)) == {"IsComplete": True}
 
-
-def test_failed_create_rolls_back_the_roles_it_created(stub):
-    iam = stub("iam")
-    stub("sagemaker")  # never reached
-    missing = ("get_role", "NoSuchEntity", "not found", 404)
-    launch_arn = f"arn:aws:iam::aws:policy/{roles.LAUNCH_ROLE.managed_policies[0]}"
-    iam.add_client_error(*missing, expected_params={"RoleName": LAUNCH})
-    iam.add_response(
-        "create_role",
-        {"Role": iam_role(LAUNCH)},
-        {
-            "RoleName": LAUNCH,
-            "Path": "/service-role/",
-            "AssumeRolePolicyDocument": roles.LAUNCH_ROLE.trust_policy(),
-            "Description": roles.LAUNCH_ROLE.description,
-            "Tags": [{"Key": KEY, "Value": STACK}],
-        },
-    )
-    iam.add_response("attach_role_policy", {}, {"RoleName": LAUNCH, "PolicyArn": launch_arn})
-    iam.add_client_error(*missing, expected_params={"RoleName": USE})
-    iam.add_client_error("create_role", "AccessDenied", "no iam:CreateRole", 403)
-    # Roll back the launch role this call created.
-    iam.add_response(
-        "list_role_tags", {"Tags": [{"Key": KEY, "Value": STACK}]}, {"RoleName": LAUNCH}
-    )
-    iam.add_response(
-        "list_attached_role_policies",
-        {"AttachedPolicies": [{"PolicyName": "p", "PolicyArn": launch_arn}]},
-        {"RoleName": LAUNCH},
-    )
-    iam.add_response("detach_role_policy", {}, {"RoleName": LAUNCH, "PolicyArn": launch_arn})
-    iam.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": LAUNCH})
-    iam.add_response("delete_role", {}, {"RoleName": LAUNCH})
-
-    with pytest.raises(ClientError, match="AccessDenied"):
-        handler.on_event(event("Create"))
+    def test_portfolio_this_stack_enabled_stays_while_others_use_it(self, stubs):
+        other_role = "arn:aws:iam::111111111111:role/stage-studio-execution"
+        # No status or disable calls: another principal is still associated.
+        assert delete_poll(stubs, ENABLED_BY_STACK, principals=(other_role,)) == {
+            "IsComplete": True
+        }
 
 
 def iam_role(name: str) -> dict:
@@ -390,3 +405,114 @@ def iam_role(name: str) -> dict:
         "Arn": f"arn:aws:iam::111111111111:role/service-role/{name}",
         "CreateDate": "2024-01-01T00:00:00Z",
     }
+
+
+class TestStubbedIam:
+    """Every IAM request validated against the API model, in the order the handler makes it."""
+
+    def expect_created(self, iam, spec) -> None:
+        iam.add_client_error(
+            "get_role", "NoSuchEntity", "not found", 404, expected_params={"RoleName": spec.name}
+        )
+        iam.add_response(
+            "create_role",
+            {"Role": iam_role(spec.name)},
+            {
+                "RoleName": spec.name,
+                "Path": "/service-role/",
+                "AssumeRolePolicyDocument": spec.trust_policy(),
+                "Description": spec.description,
+                "Tags": [{"Key": KEY, "Value": STACK}],
+            },
+        )
+        for arn in spec.policy_arns("aws"):
+            iam.add_response("attach_role_policy", {}, {"RoleName": spec.name, "PolicyArn": arn})
+
+    def expect_deleted(self, iam, name: str, policies: list[str], inline: list[str]) -> None:
+        iam.add_response(
+            "list_role_tags", {"Tags": [{"Key": KEY, "Value": STACK}]}, {"RoleName": name}
+        )
+        iam.add_response(
+            "list_attached_role_policies",
+            {"AttachedPolicies": [{"PolicyName": "p", "PolicyArn": a} for a in policies]},
+            {"RoleName": name},
+        )
+        for arn in policies:
+            iam.add_response("detach_role_policy", {}, {"RoleName": name, "PolicyArn": arn})
+        iam.add_response("list_role_policies", {"PolicyNames": inline}, {"RoleName": name})
+        for policy_name in inline:
+            iam.add_response(
+                "delete_role_policy", {}, {"RoleName": name, "PolicyName": policy_name}
+            )
+        iam.add_response("delete_role", {}, {"RoleName": name})
+
+    def test_throttled_iam_call_on_create_rolls_back_the_roles_it_created(self, stub):
+        iam = stub("iam")
+        stub("sagemaker")  # never reached
+        launch, use = role_specs.LAUNCH_ROLE, role_specs.USE_ROLE
+        self.expect_created(iam, launch)
+        self.expect_created(iam, use)
+        iam.add_client_error("put_role_policy", "Throttling", "Rate exceeded", 400)
+        # Undo both, in creation order: no Delete follows a failed Create.
+        self.expect_deleted(iam, LAUNCH, launch.policy_arns("aws"), [])
+        self.expect_deleted(iam, USE, [], [])
+
+        with pytest.raises(ClientError, match="Throttling"):
+            handler.on_event(event("Create"))
+
+    def test_access_denied_on_create_rolls_back_the_roles_it_created(self, stub):
+        iam = stub("iam")
+        stub("sagemaker")  # never reached
+        launch = role_specs.LAUNCH_ROLE
+        self.expect_created(iam, launch)
+        iam.add_client_error(
+            "get_role", "NoSuchEntity", "not found", 404, expected_params={"RoleName": USE}
+        )
+        iam.add_client_error("create_role", "AccessDenied", "no iam:CreateRole", 403)
+        self.expect_deleted(iam, LAUNCH, launch.policy_arns("aws"), [])
+
+        with pytest.raises(ClientError, match="AccessDenied"):
+            handler.on_event(event("Create"))
+
+    def test_role_created_concurrently_by_another_stack_is_claimed(self, stub):
+        iam = stub("iam")
+        launch = role_specs.LAUNCH_ROLE
+        iam.add_client_error(
+            "get_role", "NoSuchEntity", "not found", 404, expected_params={"RoleName": LAUNCH}
+        )
+        iam.add_client_error("create_role", "EntityAlreadyExists", "exists", 409)
+        iam.add_response(
+            "get_role",
+            {"Role": {**iam_role(LAUNCH), "Tags": [{"Key": KEY, "Value": OTHER_STACK}]}},
+            {"RoleName": LAUNCH},
+        )
+        iam.add_response(
+            "tag_role", {}, {"RoleName": LAUNCH, "Tags": [{"Key": CLAIM, "Value": STACK}]}
+        )
+        done = roles.Ensured()
+
+        roles._ensure_role(launch, KEY, STACK, "aws", done)
+
+        assert done == roles.Ensured(created=[], claimed=[LAUNCH])
+
+    def test_throttled_delete_poll_is_not_complete_and_the_next_poll_finishes(self, stub):
+        iam = stub("iam")
+        catalog = stub("servicecatalog")
+        delete = event("Delete", PRE_ENABLED)
+        launch_policies = role_specs.LAUNCH_ROLE.policy_arns("aws")
+        portfolio_pages(catalog, [])
+        self.expect_deleted(iam, LAUNCH, launch_policies, [])
+        iam.add_client_error(
+            "list_role_tags", "Throttling", "Rate exceeded", 400, expected_params={"RoleName": USE}
+        )
+
+        assert handler.is_complete(delete) == {"IsComplete": False}
+
+        portfolio_pages(catalog, [])
+        gone = ("list_role_tags", "NoSuchEntity", "gone", 404)
+        iam.add_client_error(*gone, expected_params={"RoleName": LAUNCH})
+        self.expect_deleted(iam, USE, [], [role_specs.USE_ROLE_POLICY_NAME])
+        for name in ROLE_NAMES[2:]:
+            iam.add_client_error(*gone, expected_params={"RoleName": name})
+
+        assert handler.is_complete(delete) == {"IsComplete": True}
