@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CustomResource, Duration
+from aws_cdk import Aws, CustomResource, Duration, Fn
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -50,7 +50,12 @@ CLAIM_TAG_KEY_PATTERN = f"{OWNER_TAG_KEY}:claim:*"
 
 
 def _role_arns(names: tuple[str, ...]) -> list[str]:
-    return [f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/service-role/{name}" for name in names]
+    # Fn::Sub keeps the policy short (Fn::Join doubles it); CDK still moves the statements
+    # past its inline-size estimate into an overflow managed policy the handlers depend on.
+    return [
+        Fn.sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/service-role/{name}")
+        for name in names
+    ]
 
 
 class ProjectsAndJumpStart(Construct):
@@ -144,7 +149,7 @@ class ProjectsAndJumpStart(Construct):
                     **owned,
                     "ArnEquals": {
                         "iam:PolicyARN": [
-                            f"arn:{Aws.PARTITION}:iam::aws:policy/{name}"
+                            Fn.sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")
                             for name in SERVICE_CATALOG_MANAGED_POLICIES
                         ]
                     },
