@@ -54,6 +54,7 @@ class StudioDomain(Construct):
         user_profile_name: str,
         canvas_enabled: bool,
         app_network_access_type: str,
+        home_efs_file_system: bool = True,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -86,6 +87,9 @@ class StudioDomain(Construct):
                 security_groups=security_groups,
             ),
             tags=[{"key": DOMAIN_TAG_KEY, "value": environment_name}],
+            # Left unset by default (Enabled, as the console does). Disabled: no home EFS;
+            # JupyterLab and Code Editor spaces keep files on EBS. An in-place update.
+            home_efs_file_system_creation=None if home_efs_file_system else "Disabled",
         )
         self.domain.override_logical_id("StudioDomain")
         self.domain.node.add_dependency(execution_role)

@@ -90,6 +90,9 @@ class StudioSettings(_Settings):
     projects_and_jumpstart_enabled: bool = True
     app_network_access_type: Literal["PublicInternetOnly", "VpcOnly"] = "PublicInternetOnly"
     retain_home_file_system: bool = False
+    # false: the domain gets no home EFS (HomeEfsFileSystemCreation: Disabled), so there is
+    # nothing to clean up; new Studio spaces keep their files on their own EBS volumes only.
+    home_efs_file_system: bool = True
 
 
 class DatasetSettings(_Settings):

@@ -90,6 +90,7 @@ class AutopilotStudioStack(Stack):
             user_profile_name=settings.studio.user_profile_name,
             canvas_enabled=settings.studio.canvas_enabled,
             app_network_access_type=settings.studio.app_network_access_type,
+            home_efs_file_system=settings.studio.home_efs_file_system,
             encryption_key=encryption_key,
         )
         # Created before the domain, so deleted after it: removes the home EFS and NFS groups.
