@@ -1,0 +1,253 @@
+"""``python -m evaluation monitor`` on outputs shaped like the analyzer's, offline.
+
+SageMaker's schedule and execution calls go through botocore's Stubber (moto has no
+monitoring schedules), which validates every request and response against the service
+model; the analyzer's JSON files are read from moto's S3.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from evaluation import cli
+
+FIXTURES = Path(__file__).parent / "fixtures" / "model_monitor"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+BUCKET = f"apstudio-dev-sagemaker-{ACCOUNT}"
+ENDPOINT = "apstudio-dev-endpoint"
+SCHEDULE = "apstudio-dev-data-quality"
+DEFINITION = "apstudio-dev-dq-3f2a9c1b"
+BASELINE = f"s3://{BUCKET}/monitoring/baseline"
+REPORTS = f"s3://{BUCKET}/monitoring/reports"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/apstudio-dev-monitor"
+IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+T0 = datetime(2025, 1, 2, 13, 0, tzinfo=UTC)
+ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
+SCHEDULE_ARN = f"{ARN}:monitoring-schedule/{SCHEDULE}"
+CLUSTER = {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20}
+
+
+def at(hour):
+    return T0.replace(hour=hour)
+
+
+def job_arn(name):
+    return f"{ARN}:processing-job/{name}"
+
+
+def output_prefix(hour):
+    return f"{REPORTS}/{ENDPOINT}/{SCHEDULE}/2025/01/02/{hour:02d}"
+
+
+# Newest first, as ListMonitoringExecutions returns them with SortOrder=Descending.
+EXECUTIONS = [
+    (13, "CompletedWithViolations", "model-monitoring-202501021300-a1b2c3d4e5f6a7b8c9d0e1f2"),
+    (12, "Completed", "model-monitoring-202501021200-b2c3d4e5f6a7b8c9d0e1f2a3"),
+    (11, "Failed", None),
+]
+FAILURE = "Job inputs had no data"
+
+
+def put_fixtures(s3):
+    s3.create_bucket(Bucket=BUCKET)
+    for name in ("statistics.json", "constraints.json"):
+        key = f"monitoring/baseline/{name}"
+        s3.put_object(Bucket=BUCKET, Key=key, Body=(FIXTURES / "baseline" / name).read_bytes())
+    prefix = output_prefix(13).removeprefix(f"s3://{BUCKET}/")
+    for name in ("statistics.json", "constraint_violations.json"):
+        body = (FIXTURES / "execution" / name).read_bytes()
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=body)
+
+
+def describe_schedule_response(monitoring_type="DataQuality"):
+    return {
+        "MonitoringScheduleArn": SCHEDULE_ARN,
+        "MonitoringScheduleName": SCHEDULE,
+        "MonitoringScheduleStatus": "Scheduled",
+        "MonitoringType": monitoring_type,
+        "CreationTime": at(9),
+        "LastModifiedTime": at(9),
+        "EndpointName": ENDPOINT,
+        "MonitoringScheduleConfig": {
+            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+            "MonitoringJobDefinitionName": DEFINITION,
+            "MonitoringType": monitoring_type,
+        },
+    }
+
+
+def describe_definition_response():
+    return {
+        "JobDefinitionArn": f"{ARN}:data-quality-job-definition/{DEFINITION}",
+        "JobDefinitionName": DEFINITION,
+        "CreationTime": at(9),
+        "DataQualityBaselineConfig": {
+            "ConstraintsResource": {"S3Uri": f"{BASELINE}/constraints.json"},
+            "StatisticsResource": {"S3Uri": f"{BASELINE}/statistics.json"},
+        },
+        "DataQualityAppSpecification": {"ImageUri": IMAGE},
+        "DataQualityJobInput": {
+            "EndpointInput": {"EndpointName": ENDPOINT, "LocalPath": "/opt/ml/processing/input"}
+        },
+        "DataQualityJobOutputConfig": {
+            "MonitoringOutputs": [
+                {"S3Output": {"S3Uri": REPORTS, "LocalPath": "/opt/ml/processing/output"}}
+            ]
+        },
+        "JobResources": {"ClusterConfig": CLUSTER},
+        "RoleArn": ROLE,
+    }
+
+
+def execution_summaries(executions=EXECUTIONS):
+    summaries = []
+    for hour, status, job in executions:
+        summary = {
+            "MonitoringScheduleName": SCHEDULE,
+            "ScheduledTime": at(hour),
+            "CreationTime": at(hour).replace(minute=2),
+            "LastModifiedTime": at(hour).replace(minute=19),
+            "MonitoringExecutionStatus": status,
+            "EndpointName": ENDPOINT,
+            "MonitoringJobDefinitionName": DEFINITION,
+            "MonitoringType": "DataQuality",
+        }
+        if job:
+            summary["ProcessingJobArn"] = job_arn(job)
+        if status == "Failed":
+            summary["FailureReason"] = FAILURE
+        summaries.append(summary)
+    return summaries
+
+
+def describe_processing_job_response(hour, job):
+    return {
+        "ProcessingJobName": job,
+        "ProcessingJobArn": job_arn(job),
+        "ProcessingJobStatus": "Completed",
+        "CreationTime": at(hour),
+        "ProcessingResources": {"ClusterConfig": CLUSTER},
+        "AppSpecification": {"ImageUri": IMAGE},
+        "ProcessingOutputConfig": {
+            "Outputs": [
+                {
+                    "OutputName": "result",
+                    "S3Output": {
+                        "S3Uri": output_prefix(hour),
+                        "LocalPath": "/opt/ml/processing/output",
+                        "S3UploadMode": "EndOfJob",
+                    },
+                }
+            ]
+        },
+        "MonitoringScheduleArn": SCHEDULE_ARN,
+        "RoleArn": ROLE,
+    }
+
+
+def stubbed_sagemaker(executions=EXECUTIONS, count=5):
+    client = boto3.client("sagemaker", region_name=REGION)
+    stubber = Stubber(client)
+    stubber.add_response(
+        "describe_monitoring_schedule",
+        describe_schedule_response(),
+        {"MonitoringScheduleName": SCHEDULE},
+    )
+    stubber.add_response(
+        "describe_data_quality_job_definition",
+        describe_definition_response(),
+        {"JobDefinitionName": DEFINITION},
+    )
+    stubber.add_response(
+        "list_monitoring_executions",
+        {"MonitoringExecutionSummaries": execution_summaries(executions)},
+        {
+            "MonitoringScheduleName": SCHEDULE,
+            "SortBy": "ScheduledTime",
+            "SortOrder": "Descending",
+            "MaxResults": count,
+        },
+    )
+    for hour, status, job in executions:
+        if job and status.startswith("Completed"):
+            stubber.add_response(
+                "describe_processing_job",
+                describe_processing_job_response(hour, job),
+                {"ProcessingJobName": job},
+            )
+    stubber.activate()
+    return stubber
+
+
+def stubbed_cloudformation(outputs):
+    client = boto3.client("cloudformation", region_name=REGION)
+    stubber = Stubber(client)
+    stack = {
+        "StackName": "AutopilotStudio-dev",
+        "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/AutopilotStudio-dev/1",
+        "CreationTime": at(9),
+        "StackStatus": "UPDATE_COMPLETE",
+        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+    }
+    stubber.add_response(
+        "describe_stacks", {"Stacks": [stack]}, {"StackName": "AutopilotStudio-dev"}
+    )
+    stubber.activate()
+    return stubber
+
+
+def clients(cloudformation, sagemaker):
+    return cli.Clients(
+        cloudformation=cloudformation,
+        s3=boto3.client("s3", region_name=REGION),
+        sagemaker=sagemaker,
+        runtime=None,
+        region=REGION,
+    )
+
+
+@pytest.fixture
+def s3():
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("s3", region_name=REGION)
+        put_fixtures(client)
+        yield client
+
+
+def run_monitor(world, *extra):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["monitor", "--env", "dev", *extra], world, out, err)
+    assert "Traceback" not in err.getvalue()
+    return code, out.getvalue(), err.getvalue()
+
+
+def png_size(path):
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_report_from_analyzer_shaped_outputs(s3, tmp_path):
+    cloudformation = stubbed_cloudformation(
+        {"EndpointName": ENDPOINT, "MonitorMonitoringScheduleName1A2B3C4D": SCHEDULE}
+    )
+    sagemaker = stubbed_sagemaker()
+
+    code, out, err = run_monitor(
+        clients(cloudformation.client, sagemaker.client), "--out", str(tmp_path)
+    )
+
+    assert code == 0, err
+    cloudformation.assert_no_pending_responses()
+    sagemaker.assert_no_pending_responses()
+    print(out)
