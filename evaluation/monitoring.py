@@ -246,9 +246,7 @@ def explain(
     elif check == "categorical_values_check":
         domain = rule.domains if rule and rule.domains is not None else ()
         threshold = setting("domain_content_threshold")
-        constraint = (
-            f"values in the baseline domain (domain_content_threshold {_number(threshold)})"
-        )
+        constraint = f"in the baseline domain (domain_content_threshold {_number(threshold)})"
         shown = ", ".join(domain[:MAX_LISTED_VALUES])
         old = f"{len(domain)} values: {shown}" + (
             ", ..." if len(domain) > MAX_LISTED_VALUES else ""

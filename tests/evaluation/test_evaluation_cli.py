@@ -331,13 +331,20 @@ def test_no_region(no_aws_config, monkeypatch):
     assert "no AWS region configured" in err
 
 
-def test_help_does_not_import_aws_libraries():
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["--help"], "usage: python -m evaluation"),
+        (["monitor", "--help"], "usage: python -m evaluation monitor"),
+    ],
+)
+def test_help_does_not_import_aws_libraries(argv, usage):
     import subprocess
     import sys
 
     probe = (
         "import sys, runpy\n"
-        "sys.argv = ['evaluation', '--help']\n"
+        f"sys.argv = ['evaluation', *{argv!r}]\n"
         "try:\n    runpy.run_module('evaluation', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "print(sorted(m for m in ('boto3', 'matplotlib', 'sagemaker') if m in sys.modules))\n"
@@ -346,5 +353,5 @@ def test_help_does_not_import_aws_libraries():
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=root
     )
-    assert "usage: python -m evaluation" in done.stdout
+    assert usage in done.stdout
     assert done.stdout.strip().endswith("[]")

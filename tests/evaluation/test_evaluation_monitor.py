@@ -237,17 +237,143 @@ def png_size(path):
     return struct.unpack(">II", header[16:24])
 
 
+EXPECTED_REPORT = """\
+Model Monitor schedule apstudio-dev-data-quality (Scheduled, cron(0 * ? * * *)) on endpoint apstudio-dev-endpoint
+baseline: s3://apstudio-dev-sagemaker-123456789012/monitoring/baseline/constraints.json, s3://apstudio-dev-sagemaker-123456789012/monitoring/baseline/statistics.json
+
+Recent executions, newest first (3):
+  scheduled (UTC)   status                   violations  failure reason
+  2025-01-02 13:00  CompletedWithViolations  5
+  2025-01-02 12:00  Completed                0
+  2025-01-02 11:00  Failed                   -           Job inputs had no data
+
+Violations of the 2025-01-02 13:00 execution (5),
+reports in s3://apstudio-dev-sagemaker-123456789012/monitoring/reports/apstudio-dev-endpoint/apstudio-dev-data-quality/2025/01/02/13:
+  feature    check                     constraint                                           baseline                                                                    observed
+  duration   baseline_drift_check      distance <= 0.1 (Robust)                             mean 249.4, sd 257.5, range 1..2286                                         mean 519.4, sd 403.6, range 121..2246; distance 0.3921
+  euribor3m  baseline_drift_check      distance <= 0.1 (Robust)                             mean 3.236, sd 1.768, range 0.835..5.011                                    mean 1.097, sd 0.286, range 0.609..1.596; distance 0.6875
+  job        categorical_values_check  in the baseline domain (domain_content_threshold 1)  12 values: retired, unemployed, blue-collar, technician, entrepreneur, ...  9.0% of values outside it: gig-worker
+  contact    completeness_check        completeness >= 100.0%                               100.0%                                                                      94.2%
+  age        data_type_check           type Integral (datatype_check_threshold 1)           Integral                                                                    Fractional
+
+Drift plot (duration, euribor3m, job): {plot}"""  # noqa: E501
+
+
 def test_report_from_analyzer_shaped_outputs(s3, tmp_path):
     cloudformation = stubbed_cloudformation(
         {"EndpointName": ENDPOINT, "MonitorMonitoringScheduleName1A2B3C4D": SCHEDULE}
     )
     sagemaker = stubbed_sagemaker()
+    world = clients(cloudformation.client, sagemaker.client)
 
-    code, out, err = run_monitor(
-        clients(cloudformation.client, sagemaker.client), "--out", str(tmp_path)
-    )
+    code, out, err = run_monitor(world, "--out", str(tmp_path))
 
     assert code == 0, err
     cloudformation.assert_no_pending_responses()
     sagemaker.assert_no_pending_responses()
-    print(out)
+    plot = tmp_path / "monitor_drift.png"
+    expected = EXPECTED_REPORT.format(plot=plot)
+    assert out == f"{expected}\n\nwrote {tmp_path / 'monitor.txt'}\n"
+    assert (tmp_path / "monitor.txt").read_text() == expected + "\n"
+    # Three drifted features: two numeric and one categorical panel in a 2 x 2 grid.
+    assert png_size(plot) == (1200, 720)
+
+
+def test_explicit_schedule_name_needs_no_stack(s3, tmp_path):
+    sagemaker = stubbed_sagemaker(executions=EXECUTIONS[1:], count=2)
+
+    code, out, err = run_monitor(
+        clients(None, sagemaker.client),
+        *("--schedule-name", SCHEDULE, "--executions", "2", "--out", str(tmp_path)),
+    )
+
+    assert code == 0, err
+    sagemaker.assert_no_pending_responses()
+    assert "No violations in these executions." in out
+    assert not (tmp_path / "monitor_drift.png").exists()
+
+
+def test_stack_without_the_schedule_output(s3):
+    cloudformation = stubbed_cloudformation({"EndpointName": ENDPOINT})
+
+    code, _, err = run_monitor(clients(cloudformation.client, None))
+
+    assert code == 1
+    assert err == (
+        "error: stack AutopilotStudio-dev has no MonitoringScheduleName output: monitoring is "
+        "off for environment 'dev' (monitor.enabled in config/environments.toml) or the stack "
+        "predates it. Enable it and deploy, or pass --schedule-name.\n"
+    )
+
+
+def test_schedule_that_does_not_exist(s3):
+    client = boto3.client("sagemaker", region_name=REGION)
+    stubber = Stubber(client)
+    stubber.add_client_error(
+        "describe_monitoring_schedule",
+        "ResourceNotFound",
+        f"Monitoring Schedule {SCHEDULE} not found",
+        400,
+        expected_params={"MonitoringScheduleName": SCHEDULE},
+    )
+    stubber.activate()
+
+    code, _, err = run_monitor(clients(None, client), "--schedule-name", SCHEDULE)
+
+    assert code == 1
+    assert err.startswith(f"error: monitoring schedule {SCHEDULE} does not exist in us-east-1;")
+
+
+def test_a_model_quality_schedule_is_refused(s3):
+    client = boto3.client("sagemaker", region_name=REGION)
+    stubber = Stubber(client)
+    stubber.add_response(
+        "describe_monitoring_schedule",
+        describe_schedule_response("ModelQuality"),
+        {"MonitoringScheduleName": SCHEDULE},
+    )
+    stubber.activate()
+
+    code, _, err = run_monitor(clients(None, client), "--schedule-name", SCHEDULE)
+
+    assert code == 1
+    assert "is a ModelQuality schedule; this report reads data-quality" in err
+
+
+def test_no_executions_yet(s3, tmp_path):
+    sagemaker = stubbed_sagemaker(executions=[])
+
+    code, out, err = run_monitor(
+        clients(None, sagemaker.client), "--schedule-name", SCHEDULE, "--out", str(tmp_path)
+    )
+
+    assert code == 0, err
+    assert "No executions yet" in out
+
+
+def test_violations_file_missing_and_corrupt_json(s3, tmp_path):
+    key = output_prefix(13).removeprefix(f"s3://{BUCKET}/") + "/constraint_violations.json"
+    s3.delete_object(Bucket=BUCKET, Key=key)
+    sagemaker = stubbed_sagemaker(executions=EXECUTIONS[:1])
+
+    code, out, _ = run_monitor(
+        clients(None, sagemaker.client), "--schedule-name", SCHEDULE, "--out", str(tmp_path)
+    )
+
+    assert code == 0
+    assert "2025-01-02 13:00  CompletedWithViolations  ?" in out
+
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"{not json")
+    sagemaker = stubbed_sagemaker(executions=EXECUTIONS[:1])
+    code, _, err = run_monitor(
+        clients(None, sagemaker.client), "--schedule-name", SCHEDULE, "--out", str(tmp_path)
+    )
+    assert code == 1
+    assert err == f"error: {output_prefix(13)}/constraint_violations.json is not JSON\n"
+
+
+@pytest.mark.parametrize("count", ["0", "101", "x"])
+def test_executions_must_be_between_1_and_100(count, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["monitor", "--executions", count])
+    assert "--executions" in capsys.readouterr().err
