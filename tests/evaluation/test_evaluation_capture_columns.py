@@ -18,18 +18,23 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-import requests
 from botocore.stub import Stubber
 
 from dataset_staging import csv_validation, split
 from evaluation import capture, cli, scoring
 from model_endpoint import lifecycle, spec
+from tests.evaluation.fakes import (
+    ACCOUNT,
+    BUCKET,
+    ENDPOINT,
+    EVALUATE_OUTPUTS,
+    HOLDOUT_KEY,
+    REGION,
+    invoked_bodies,
+    queue_endpoint_answers,
+    stubbed_stack,
+)
 
-ACCOUNT = "123456789012"  # moto's default account
-REGION = "us-east-1"
-BUCKET = f"apstudio-dev-sagemaker-{ACCOUNT}"
-ENDPOINT = "apstudio-dev-endpoint"
-HOLDOUT_KEY = "autopilot/dev/holdout/holdout.csv"
 JOBS = ["admin.", "blue-collar", "technician", "services, part-time", "retired"]
 
 
@@ -70,29 +75,10 @@ def baseline_columns(staged, target="y"):
     return [name for name in header if name != target]
 
 
-def stubbed_stack_and_endpoint():
-    cloudformation = boto3.client("cloudformation", region_name=REGION)
-    stack_stub = Stubber(cloudformation)
-    outputs = {
-        "EndpointName": ENDPOINT,
-        "DataCaptureS3Uri": f"s3://{BUCKET}/datacapture/dev",
-        "HoldoutDataS3Uri": f"s3://{BUCKET}/{HOLDOUT_KEY}",
-        "TargetAttribute": "y",
-        "InferenceResponseKeys": "predicted_label,probability",
-        "PositiveClass": "yes",
-    }
-    stack = {
-        "StackName": "AutopilotStudio-dev",
-        "CreationTime": datetime(2025, 1, 1, tzinfo=UTC),
-        "StackStatus": "CREATE_COMPLETE",
-        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
-    }
-    stack_stub.add_response(
-        "describe_stacks", {"Stacks": [stack]}, {"StackName": "AutopilotStudio-dev"}
-    )
+def stubbed_endpoint():
     sagemaker = boto3.client("sagemaker", region_name=REGION)
-    endpoint_stub = Stubber(sagemaker)
-    endpoint_stub.add_response(
+    stubber = Stubber(sagemaker)
+    stubber.add_response(
         "describe_endpoint",
         {
             "EndpointName": ENDPOINT,
@@ -103,29 +89,8 @@ def stubbed_stack_and_endpoint():
         },
         {"EndpointName": ENDPOINT},
     )
-    stack_stub.activate()
-    endpoint_stub.activate()
-    return cloudformation, sagemaker
-
-
-def queue_answers(rows, batch_size):
-    results = [
-        {"Body": "no,0.9\n" * len(rows[start : start + batch_size]), "ContentType": "text/csv"}
-        for start in range(0, len(rows), batch_size)
-    ]
-    response = requests.post(
-        "http://motoapi.amazonaws.com/moto-api/static/sagemaker/endpoint-results",
-        json={"results": results},
-        timeout=5,
-    )
-    assert response.status_code == 201
-
-
-def sent_bodies():
-    from moto.sagemakerruntime.models import sagemakerruntime_backends
-
-    seen = sagemakerruntime_backends[ACCOUNT][REGION].results
-    return [json.loads(base64.b64decode(key))["Body"] for calls in seen.values() for key in calls]
+    stubber.activate()
+    return sagemaker
 
 
 def capture_line(body, encoding):
@@ -178,18 +143,19 @@ def test_captured_csv_has_the_baseline_columns_in_order(target_position, tmp_pat
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         s3.put_object(Bucket=BUCKET, Key=HOLDOUT_KEY, Body=staged.holdout)
-        queue_answers(holdout, 16)
-        cloudformation, sagemaker = stubbed_stack_and_endpoint()
+        queue_endpoint_answers(
+            "no,0.9\n" * len(holdout[start : start + 16]) for start in range(0, len(holdout), 16)
+        )
         world = cli.Clients(
-            cloudformation=cloudformation,
+            cloudformation=stubbed_stack(EVALUATE_OUTPUTS).client,
             s3=s3,
-            sagemaker=sagemaker,
+            sagemaker=stubbed_endpoint(),
             runtime=boto3.client("sagemaker-runtime", region_name=REGION),
             region=REGION,
         )
         argv = ["--env", "dev", "--batch-size", "16", "--capture-wait", "0"]
         code = cli.main([*argv, "--out", str(tmp_path)], world, io.StringIO(), io.StringIO())
-        bodies = sent_bodies()
+        bodies = invoked_bodies()
     assert code == 0
 
     encoding = capture_encoding()

@@ -17,12 +17,9 @@ import pytest
 from botocore.stub import Stubber
 
 from evaluation import cli
+from tests.evaluation.fakes import ACCOUNT, BUCKET, ENDPOINT, REGION, stubbed_stack
 
 FIXTURES = Path(__file__).parent / "fixtures" / "model_monitor"
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-BUCKET = f"apstudio-dev-sagemaker-{ACCOUNT}"
-ENDPOINT = "apstudio-dev-endpoint"
 SCHEDULE = "apstudio-dev-data-quality"
 DEFINITION = "apstudio-dev-dq-3f2a9c1b"
 BASELINE = f"s3://{BUCKET}/monitoring/baseline"
@@ -187,23 +184,6 @@ def stubbed_sagemaker(executions=EXECUTIONS, count=5):
     return stubber
 
 
-def stubbed_cloudformation(outputs):
-    client = boto3.client("cloudformation", region_name=REGION)
-    stubber = Stubber(client)
-    stack = {
-        "StackName": "AutopilotStudio-dev",
-        "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/AutopilotStudio-dev/1",
-        "CreationTime": at(9),
-        "StackStatus": "UPDATE_COMPLETE",
-        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
-    }
-    stubber.add_response(
-        "describe_stacks", {"Stacks": [stack]}, {"StackName": "AutopilotStudio-dev"}
-    )
-    stubber.activate()
-    return stubber
-
-
 def clients(cloudformation, sagemaker):
     return cli.Clients(
         cloudformation=cloudformation,
@@ -260,7 +240,7 @@ Drift plot (duration, euribor3m, job): {plot}"""  # noqa: E501
 
 
 def test_report_from_analyzer_shaped_outputs(s3, tmp_path):
-    cloudformation = stubbed_cloudformation(
+    cloudformation = stubbed_stack(
         {"EndpointName": ENDPOINT, "MonitorMonitoringScheduleName1A2B3C4D": SCHEDULE}
     )
     sagemaker = stubbed_sagemaker()
@@ -294,7 +274,7 @@ def test_explicit_schedule_name_needs_no_stack(s3, tmp_path):
 
 
 def test_stack_without_the_schedule_output(s3):
-    cloudformation = stubbed_cloudformation({"EndpointName": ENDPOINT})
+    cloudformation = stubbed_stack({"EndpointName": ENDPOINT})
 
     code, _, err = run_monitor(clients(cloudformation.client, None))
 
