@@ -97,7 +97,9 @@ def _shape_error(what: str, detail: str) -> EvaluationError:
     return EvaluationError(f"{what} is not a Model Monitor output: {detail}")
 
 
-def parse_statistics(document: Mapping[str, Any], what: str = "statistics.json") -> dict:
+def parse_statistics(
+    document: Mapping[str, Any], what: str = "statistics.json"
+) -> dict[str, FeatureStatistics]:
     """``statistics.json`` -> {feature name: FeatureStatistics}, in file order."""
     features = document.get("features")
     if not isinstance(features, list):

@@ -320,6 +320,53 @@ def test_a_model_quality_schedule_is_refused(s3):
     assert "is a ModelQuality schedule; this report reads data-quality" in err
 
 
+def test_baseline_from_a_schedule_with_an_inline_job_definition(s3, tmp_path):
+    inline = describe_schedule_response()
+    config = inline["MonitoringScheduleConfig"]
+    del config["MonitoringJobDefinitionName"], config["MonitoringType"]
+    definition = describe_definition_response()
+    config["MonitoringJobDefinition"] = {
+        "BaselineConfig": definition["DataQualityBaselineConfig"],
+        "MonitoringInputs": [{"EndpointInput": definition["DataQualityJobInput"]["EndpointInput"]}],
+        "MonitoringOutputConfig": definition["DataQualityJobOutputConfig"],
+        "MonitoringResources": definition["JobResources"],
+        "MonitoringAppSpecification": {"ImageUri": IMAGE},
+        "RoleArn": ROLE,
+    }
+    client = boto3.client("sagemaker", region_name=REGION)
+    stubber = Stubber(client)
+    stubber.add_response(
+        "describe_monitoring_schedule", inline, {"MonitoringScheduleName": SCHEDULE}
+    )
+    run, _, job = EXECUTIONS[0]
+    stubber.add_response(
+        "list_monitoring_executions",
+        {"MonitoringExecutionSummaries": execution_summaries(EXECUTIONS[:1])},
+        {
+            "MonitoringScheduleName": SCHEDULE,
+            "SortBy": "ScheduledTime",
+            "SortOrder": "Descending",
+            "MaxResults": 1,
+        },
+    )
+    stubber.add_response(
+        "describe_processing_job",
+        describe_processing_job_response(run, job),
+        {"ProcessingJobName": job},
+    )
+    stubber.activate()
+
+    code, out, err = run_monitor(
+        clients(None, client),
+        *("--schedule-name", SCHEDULE, "--executions", "1", "--out", str(tmp_path)),
+    )
+
+    assert code == 0, err
+    stubber.assert_no_pending_responses()
+    assert "mean 249.4, sd 257.5, range 1..2286" in out
+    assert (tmp_path / "monitor_drift.png").exists()
+
+
 def test_no_executions_yet(s3, tmp_path):
     sagemaker = stubbed_sagemaker(executions=[])
 
