@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,14 +30,24 @@ def _seconds(text: str) -> float:
     return value
 
 
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", default="dev", help="environment name (default: dev)")
+    parser.add_argument("--stack-name", help="stack to read outputs from (AutopilotStudio-<env>)")
+
+
+def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    parser.add_argument("--profile", help="AWS profile name")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m evaluation",
         description="Score the deployed Autopilot endpoint on the held-out data, write "
         "report.json, report.md and confusion_matrix.png, and check its data capture.",
+        epilog="Model Monitor report: python -m evaluation monitor --help",
     )
-    parser.add_argument("--env", default="dev", help="environment name (default: dev)")
-    parser.add_argument("--stack-name", help="stack to read outputs from (AutopilotStudio-<env>)")
+    add_stack_arguments(parser)
     parser.add_argument(
         "--batch-size",
         type=_positive_int,
@@ -57,8 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="what 'probability' means: predicted label's (ensembling) or the True "
         "class's (HPO); auto decides from the values (default)",
     )
-    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
-    parser.add_argument("--profile", help="AWS profile name")
+    add_aws_arguments(parser)
     return parser
 
 
@@ -188,8 +198,23 @@ def main(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["monitor"]:
+        from evaluation import monitor_cli
 
+        monitor_args = monitor_cli.build_parser().parse_args(argv[1:])
+        return guarded(monitor_cli.run, monitor_args, clients, out, err)
+    return guarded(run, build_parser().parse_args(argv), clients, out, err)
+
+
+def guarded(
+    command: Callable[[argparse.Namespace, Clients, TextIO, TextIO], object],
+    args: argparse.Namespace,
+    clients: Clients | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Run ``command``; turn what a user can act on into one line and exit code 1."""
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
@@ -200,7 +225,7 @@ def main(
 
     try:
         clients = clients or make_clients(args.region, args.profile)
-        run(args, clients, out, err)
+        command(args, clients, out, err)
     except EvaluationError as error:
         print(f"error: {error}", file=err)
         return 1

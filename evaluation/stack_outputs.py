@@ -44,11 +44,12 @@ def _lookup(outputs: dict[str, str], key: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def read(cloudformation: Any, stack_name: str, region: str | None = None) -> StackOutputs:
+def describe(cloudformation: Any, stack_name: str, region: str | None = None) -> dict[str, Any]:
+    """The stack's description; a clear error when it is not deployed."""
     from botocore.exceptions import ClientError
 
     try:
-        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+        return cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
     except ClientError as error:
         message = error.response.get("Error", {}).get("Message", "")
         if "does not exist" in message:
@@ -58,9 +59,16 @@ def read(cloudformation: Any, stack_name: str, region: str | None = None) -> Sta
                 "(cdk deploy -c env=<env>), or pass --stack-name / --region."
             ) from None
         raise
-    stack = stacks[0]
+
+
+def output_values(stack: dict[str, Any], keys: tuple[str, ...]) -> dict[str, str | None]:
     outputs = {o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])}
-    values = {key: _lookup(outputs, key) for key in REQUIRED + OPTIONAL}
+    return {key: _lookup(outputs, key) for key in keys}
+
+
+def read(cloudformation: Any, stack_name: str, region: str | None = None) -> StackOutputs:
+    stack = describe(cloudformation, stack_name, region)
+    values = output_values(stack, REQUIRED + OPTIONAL)
     missing = [key for key in REQUIRED if not values[key]]
     if missing:
         raise EvaluationError(

@@ -14,23 +14,24 @@ import pytest
 from botocore.stub import Stubber
 
 from evaluation import cli
+from tests.evaluation.fakes import (
+    ACCOUNT,
+    BUCKET,
+    ENDPOINT,
+    EVALUATE_OUTPUTS,
+    HOLDOUT_KEY,
+    invoked_bodies,
+    queue_endpoint_answers,
+    stubbed_stack,
+)
 
-ACCOUNT = "123456789012"  # moto's default account
-ENDPOINT = "apstudio-dev-endpoint"
-BUCKET = f"apstudio-dev-sagemaker-{ACCOUNT}"
-HOLDOUT_KEY = "autopilot/dev/holdout/holdout.csv"
 HEADER = [
     "age", "job", "marital", "education", "default", "housing", "loan", "contact", "month",
     "day_of_week", "duration", "campaign", "pdays", "previous", "poutcome", "emp.var.rate",
     "cons.price.idx", "cons.conf.idx", "euribor3m", "nr.employed", "y",
 ]  # fmt: skip
 OUTPUTS = {
-    "EndpointName": ENDPOINT,
-    "DataCaptureS3Uri": f"s3://{BUCKET}/datacapture/dev",
-    "HoldoutDataS3Uri": f"s3://{BUCKET}/{HOLDOUT_KEY}",
-    "TargetAttribute": "y",
-    "InferenceResponseKeys": "predicted_label,probability",
-    "PositiveClass": "yes",
+    **EVALUATE_OUTPUTS,
     "AutoMLJobName": "apstudio-dev-automl-3f2a9c",
     "BestCandidateObjectiveMetric": "F1=0.6120",
 }
@@ -87,29 +88,11 @@ def model_answers(rows):
 
 
 def stubbed_cloudformation(outputs=OUTPUTS, error=None):
-    client = boto3.client("cloudformation", region_name="us-east-1")
-    stubber = Stubber(client)
-    expected = {"StackName": "AutopilotStudio-dev"}
-    if error:
-        stubber.add_client_error(
-            "describe_stacks", "ValidationException", error, 400, None, expected
-        )
-    else:
-        stack = {
-            "StackName": "AutopilotStudio-dev",
-            "StackId": f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/AutopilotStudio-dev/1",
-            "CreationTime": datetime(2025, 1, 1, tzinfo=UTC),
-            "StackStatus": "CREATE_COMPLETE",
-            "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
-        }
-        stubber.add_response("describe_stacks", {"Stacks": [stack]}, expected)
-    stubber.activate()
-    return stubber
+    return stubbed_stack(outputs, error)
 
 
 def deploy_world(count, batch_size, capture_file=True):
     """Moto S3 holdout, moto SageMaker endpoint, queued endpoint answers; returns rows."""
-    import requests
 
     rows = holdout_rows(count)
     s3 = boto3.client("s3", region_name="us-east-1")
@@ -143,18 +126,10 @@ def deploy_world(count, batch_size, capture_file=True):
         EndpointName=ENDPOINT, EndpointConfigName="apstudio-dev-c-000000-0000000000"
     )
     answers = model_answers(rows)
-    results = []
-    for start in range(0, count, batch_size):
-        chunk = answers[start : start + batch_size]
-        results.append(
-            {"Body": "".join(f"{label},{p:.4f}\n" for label, p in chunk), "ContentType": "text/csv"}
-        )
-    response = requests.post(
-        "http://motoapi.amazonaws.com/moto-api/static/sagemaker/endpoint-results",
-        json={"results": results},
-        timeout=5,
+    queue_endpoint_answers(
+        "".join(f"{label},{p:.4f}\n" for label, p in answers[start : start + batch_size])
+        for start in range(0, count, batch_size)
     )
-    assert response.status_code == 201
     return rows
 
 
@@ -166,14 +141,6 @@ def moto_clients(cloudformation):
         runtime=boto3.client("sagemaker-runtime", region_name="us-east-1"),
         region="us-east-1",
     )
-
-
-def invoked_bodies():
-    from moto.sagemakerruntime.models import sagemakerruntime_backends
-
-    # moto files every request under EndpointName None (it does not parse the name).
-    seen = sagemakerruntime_backends[ACCOUNT]["us-east-1"].results
-    return [json.loads(base64.b64decode(key))["Body"] for calls in seen.values() for key in calls]
 
 
 @pytest.fixture
@@ -331,13 +298,20 @@ def test_no_region(no_aws_config, monkeypatch):
     assert "no AWS region configured" in err
 
 
-def test_help_does_not_import_aws_libraries():
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["--help"], "usage: python -m evaluation"),
+        (["monitor", "--help"], "usage: python -m evaluation monitor"),
+    ],
+)
+def test_help_does_not_import_aws_libraries(argv, usage):
     import subprocess
     import sys
 
     probe = (
         "import sys, runpy\n"
-        "sys.argv = ['evaluation', '--help']\n"
+        f"sys.argv = ['evaluation', *{argv!r}]\n"
         "try:\n    runpy.run_module('evaluation', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "print(sorted(m for m in ('boto3', 'matplotlib', 'sagemaker') if m in sys.modules))\n"
@@ -346,5 +320,5 @@ def test_help_does_not_import_aws_libraries():
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=root
     )
-    assert "usage: python -m evaluation" in done.stdout
+    assert usage in done.stdout
     assert done.stdout.strip().endswith("[]")
