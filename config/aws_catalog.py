@@ -16,6 +16,7 @@ from pathlib import Path
 
 SAGEMAKER_MODEL = Path("sagemaker", "2017-07-24", "service-2.json.gz")
 INSTANCE_TYPE_SHAPE = "ProductionVariantInstanceType"
+_SHAPE_START = re.compile(rf'"{INSTANCE_TYPE_SHAPE}"\s*:\s*\{{')
 
 # EC2's naming convention marks instance store volumes with a "d" among the attributes
 # after the generation digit (m5d, c6gd, g4dn, p4de; AWS EC2 User Guide, "Amazon EC2
@@ -70,8 +71,14 @@ def regions() -> tuple[str, ...]:
 def endpoint_instance_types() -> tuple[str, ...]:
     """SageMaker's ``ProductionVariantInstanceType`` enum: every real-time endpoint type."""
     with gzip.open(_botocore_data() / SAGEMAKER_MODEL) as handle:
-        model = json.load(handle)
-    return tuple(model["shapes"][INSTANCE_TYPE_SHAPE]["enum"])
+        text = handle.read().decode()
+    # Decode only the shape's own object: half the cost of parsing the 4 MB model.
+    found = _SHAPE_START.search(text)
+    if found:
+        shape, _ = json.JSONDecoder().raw_decode(text, found.end() - 1)
+        if isinstance(shape, dict) and shape.get("enum"):
+            return tuple(shape["enum"])
+    return tuple(json.loads(text)["shapes"][INSTANCE_TYPE_SHAPE]["enum"])
 
 
 def family(instance_type: str) -> str:

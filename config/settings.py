@@ -56,10 +56,10 @@ OBJECTIVES_BY_PROBLEM_TYPE = {
 }
 # Autopilot's inference response keys (AWS docs, "Configure inference output in generated
 # containers"). Regression models return only their prediction, as predicted_label.
-RESPONSE_KEYS = ("predicted_label", "probability", "probabilities", "labels")
+ResponseKey = Literal["predicted_label", "probability", "probabilities", "labels"]
+RESPONSE_KEYS: tuple[str, ...] = get_args(ResponseKey)
 REGRESSION_RESPONSE_KEYS = ("predicted_label",)
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
-ResponseKey = Literal["predicted_label", "probability", "probabilities", "labels"]
 
 
 class ConfigError(ValueError):

@@ -5,6 +5,7 @@ Settings-level tests here; tests/infra/test_app_errors.py runs the app itself fo
 
 from __future__ import annotations
 
+import botocore.session
 import pytest
 
 from config import ConfigError, aws_catalog, environment_names, load_settings
@@ -167,6 +168,19 @@ def test_instance_type_the_old_pattern_accepted_lists_the_families():
         "instance type; allowed: a SageMaker ProductionVariantInstanceType; families: ml.c4, "
     )
     assert "ml.m5, ml.m5d," in message
+
+
+def test_instance_types_and_regions_are_botocores_own():
+    session = botocore.session.get_session()
+    shape = session.get_service_model("sagemaker").shape_for("ProductionVariantInstanceType")
+    assert aws_catalog.endpoint_instance_types() == tuple(shape.enum)
+    sagemaker_regions = {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("sagemaker", partition)
+    }
+    assert sagemaker_regions <= set(aws_catalog.regions())
+    assert {"us-east-1", "cn-north-1", "us-gov-west-1"} <= set(aws_catalog.regions())
 
 
 def test_every_botocore_endpoint_instance_type_is_accepted():
