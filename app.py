@@ -2,19 +2,23 @@
 """CDK app entry point: the only place that reads the environment.
 
 cdk deploy                # dev
-cdk deploy -c env=prod    # or stage
+cdk deploy -c env=prod    # or any other table in config/environments.toml
+cdk synth -c env=qa -c environments_file=../private/environments.toml
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
-from cdk_nag import AwsSolutionsChecks
 
-from config import ConfigError, EnvironmentSettings, load_settings
-from stacks.autopilot_studio_stack import AutopilotStudioStack
+from config import ENVIRONMENTS_FILE, ConfigError, EnvironmentSettings, load_settings
+
+if TYPE_CHECKING:
+    from stacks.autopilot_studio_stack import AutopilotStudioStack
 
 DEFAULT_ENV = "dev"
 
@@ -27,6 +31,12 @@ def build_app(
     default_region: str | None = None,
 ) -> AutopilotStudioStack:
     """Add the environment's stack and the cdk-nag checks to ``app``."""
+    # Imported only now: they take most of the app's start-up, and a configuration error
+    # should be reported before that.
+    from cdk_nag import AwsSolutionsChecks
+
+    from stacks.autopilot_studio_stack import AutopilotStudioStack
+
     stack = AutopilotStudioStack(
         app,
         settings.stack_name,
@@ -35,6 +45,7 @@ def build_app(
             account=settings.account or default_account,
             region=settings.region or default_region,
         ),
+        termination_protection=settings.is_protected,
         description=f"SageMaker Studio, Autopilot and a data-capturing endpoint ({settings.name})",
     )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
@@ -43,11 +54,17 @@ def build_app(
 
 def main() -> None:
     app = cdk.App()
-    env_name = app.node.try_get_context("env") or DEFAULT_ENV
+    # Only a missing key means the default: `-c env=` (empty) is a mistake, not "dev".
+    env_name = app.node.try_get_context("env")
+    environments_file = app.node.try_get_context("environments_file") or ENVIRONMENTS_FILE
     try:
-        settings = load_settings(str(env_name))
+        settings = load_settings(
+            DEFAULT_ENV if env_name is None else str(env_name), Path(environments_file)
+        )
     except ConfigError as error:
-        sys.exit(f"Configuration error: {error}")
+        for line in error.problems:
+            print(f"Configuration error: {line}", file=sys.stderr)
+        sys.exit(1)
     build_app(
         app,
         settings,

@@ -99,7 +99,13 @@ class AutoMLJob(Construct):
                 "ProblemType": settings.problem_type or "",
                 "Objective": settings.objective or "",
                 "Mode": settings.mode,
-                "MaxCandidates": str(settings.max_candidates),
+                # Unset (and refused with ENSEMBLING, which ignores it), it stays out of
+                # the request and the job-name hash.
+                **(
+                    {"MaxCandidates": str(settings.max_candidates)}
+                    if settings.max_candidates
+                    else {}
+                ),
                 "MaxRuntimePerTrainingJobInSeconds": str(
                     settings.max_runtime_per_training_job_seconds
                 ),

@@ -6,18 +6,36 @@ Every error names the key, the bad value and what is allowed, and is raised as
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from config import aws_catalog
 
 ENVIRONMENTS_FILE = Path(__file__).with_name("environments.toml")
+# The environment name ends up in "apstudio-<name>", the AutoML job-name prefix (at most
+# 20 characters), and in bucket names: lowercase, and at most 11 characters.
+ENVIRONMENT_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+MAX_ENVIRONMENT_NAME_LENGTH = 11
+# An environment with this name is protected even without ``protected = true``.
+ALWAYS_PROTECTED = "prod"
 
 # CloudFormation fails any custom resource after one hour (ServiceTimeout max 3600 s).
 CUSTOM_RESOURCE_CAP_SECONDS = 3600
 # Room for job start-up, the graceful stop at the runtime limit and one-minute polling.
 AUTOML_POLLING_MARGIN_SECONDS = 600
+# The AutoML provider polls once a minute; a budget between two polls buys nothing.
+AUTOML_POLL_INTERVAL_SECONDS = 60
 
 BANK_MARKETING_SAMPLE_URL = (
     "https://sagemaker-sample-data-us-west-2.s3-us-west-2.amazonaws.com"
@@ -36,10 +54,43 @@ OBJECTIVES_BY_PROBLEM_TYPE = {
     ),
     "Regression": ("MSE", "RMSE", "MAE", "R2"),
 }
+# Autopilot's inference response keys (AWS docs, "Configure inference output in generated
+# containers"). Regression models return only their prediction, as predicted_label.
+ResponseKey = Literal["predicted_label", "probability", "probabilities", "labels"]
+RESPONSE_KEYS: tuple[str, ...] = get_args(ResponseKey)
+REGRESSION_RESPONSE_KEYS = ("predicted_label",)
+DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 
 
 class ConfigError(ValueError):
-    """The environment configuration is invalid; the message says how."""
+    """The environment configuration is invalid; each line of the message is one problem."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class SettingError(ValueError):
+    """One bad setting: ``key = value: problem; allowed: ...``.
+
+    ``key`` is relative to the model that raises it (the field's own name for a field
+    validator); ``_describe`` prefixes the environment and the section.
+    """
+
+    def __init__(self, key: str, value: Any, problem: str, allowed: str, hint: str = "") -> None:
+        self.key = key
+        self.value = value
+        self.detail = f"{problem}; {hint}allowed: {allowed}"
+        super().__init__(f"{key} = {show(value)}: {self.detail}")
+
+
+def show(value: Any) -> str:
+    """A value as the user wrote it (TOML arrays arrive here as tuples)."""
+    return repr(list(value)) if isinstance(value, tuple) else repr(value)
+
+
+def _one_of(values: Any) -> str:
+    return ", ".join(show(value) for value in values)
 
 
 class _Settings(BaseModel):
@@ -57,15 +108,30 @@ class NetworkSettings(_Settings):
 
     @model_validator(mode="after")
     def _existing_needs_ids(self) -> NetworkSettings:
-        if self.mode == "existing" and (not self.vpc_id or not self.subnet_ids):
-            raise ValueError(
-                "mode 'existing' needs both vpc_id (vpc-...) and subnet_ids (subnet-...)"
+        if self.mode == "existing" and not self.vpc_id:
+            raise SettingError(
+                "vpc_id", self.vpc_id, "network.mode 'existing' needs the VPC", "'vpc-...'"
+            )
+        if self.mode == "existing" and not self.subnet_ids:
+            raise SettingError(
+                "subnet_ids",
+                self.subnet_ids,
+                "network.mode 'existing' needs the subnets for Studio",
+                "['subnet-...', 'subnet-...']",
             )
         if self.mode == "dedicated" and (self.vpc_id or self.subnet_ids):
-            raise ValueError("vpc_id and subnet_ids are only allowed with mode 'existing'")
+            key, value = ("vpc_id", self.vpc_id) if self.vpc_id else ("subnet_ids", self.subnet_ids)
+            raise SettingError(
+                key, value, "only used with network.mode 'existing'", "unset with 'dedicated'"
+            )
         for subnet_id in self.subnet_ids:
             if not subnet_id.startswith("subnet-"):
-                raise ValueError(f"subnet_ids entry {subnet_id!r} is not a subnet ID (subnet-...)")
+                raise SettingError(
+                    "subnet_ids",
+                    self.subnet_ids,
+                    f"{subnet_id!r} is not a subnet ID",
+                    "'subnet-...' IDs",
+                )
         return self
 
 
@@ -142,37 +208,71 @@ class AutoMLSettings(_Settings):
         Literal["BinaryClassification", "MulticlassClassification", "Regression"] | None
     ) = "BinaryClassification"
     objective: str | None = "F1"
-    max_candidates: int = Field(10, ge=1, le=750)
+    # Unset: Autopilot's own default. Ensembling ignores it (it runs 10 trials; AWS docs,
+    # "Training modes and algorithm support"), so it is refused there.
+    max_candidates: int | None = Field(None, ge=1, le=750)
     max_runtime_per_training_job_seconds: int = Field(900, ge=60)
     max_job_runtime_seconds: int = Field(1800, ge=600)
 
     @model_validator(mode="after")
     def _check(self) -> AutoMLSettings:
         if (self.problem_type is None) != (self.objective is None):
-            raise ValueError(
+            key, value = (
+                ("objective", self.objective)
+                if self.problem_type is None
+                else ("problem_type", self.problem_type)
+            )
+            raise SettingError(
+                key,
+                value,
                 "problem_type and objective must be set together or both left out "
-                "(CreateAutoMLJobV2 rejects one without the other)"
+                "(CreateAutoMLJobV2 rejects one without the other)",
+                "both set, or both unset for Autopilot to infer them",
             )
         if self.problem_type is not None:
             allowed = OBJECTIVES_BY_PROBLEM_TYPE[self.problem_type]
             if self.objective not in allowed:
-                raise ValueError(
-                    f"objective {self.objective!r} does not fit problem_type "
-                    f"{self.problem_type!r}; allowed: {', '.join(allowed)}"
+                raise SettingError(
+                    "objective",
+                    self.objective,
+                    f"does not fit problem_type {self.problem_type!r}",
+                    ", ".join(allowed),
+                )
+        if self.max_candidates is not None and self.mode == "ENSEMBLING":
+            raise SettingError(
+                "max_candidates",
+                self.max_candidates,
+                "Autopilot ignores it in mode 'ENSEMBLING' (it runs its own 10 trials)",
+                "unset with 'ENSEMBLING', or mode 'HYPERPARAMETER_TUNING' or 'AUTO'",
+            )
+        for key in ("max_runtime_per_training_job_seconds", "max_job_runtime_seconds"):
+            value = getattr(self, key)
+            if value % AUTOML_POLL_INTERVAL_SECONDS:
+                below = value - value % AUTOML_POLL_INTERVAL_SECONDS
+                raise SettingError(
+                    key,
+                    value,
+                    f"not a whole number of the {AUTOML_POLL_INTERVAL_SECONDS} s poll interval",
+                    f"a multiple of {AUTOML_POLL_INTERVAL_SECONDS}, "
+                    f"e.g. {below} or {below + AUTOML_POLL_INTERVAL_SECONDS}",
                 )
         budget = self.max_job_runtime_seconds + AUTOML_POLLING_MARGIN_SECONDS
         if budget > CUSTOM_RESOURCE_CAP_SECONDS:
             limit = CUSTOM_RESOURCE_CAP_SECONDS - AUTOML_POLLING_MARGIN_SECONDS
-            raise ValueError(
-                f"max_job_runtime_seconds={self.max_job_runtime_seconds} plus the "
-                f"{AUTOML_POLLING_MARGIN_SECONDS} s polling margin exceeds CloudFormation's "
-                f"{CUSTOM_RESOURCE_CAP_SECONDS} s custom-resource limit; set it to at most "
-                f"{limit}, or train longer outside the stack (longer jobs need a wait "
-                "condition, which this project does not support yet)"
+            raise SettingError(
+                "max_job_runtime_seconds",
+                self.max_job_runtime_seconds,
+                f"with the {AUTOML_POLLING_MARGIN_SECONDS} s polling margin it exceeds "
+                f"CloudFormation's {CUSTOM_RESOURCE_CAP_SECONDS} s custom-resource limit "
+                "(longer jobs need a wait condition, which this project does not support yet)",
+                f"600 to {limit}",
             )
         if self.max_runtime_per_training_job_seconds > self.max_job_runtime_seconds:
-            raise ValueError(
-                "max_runtime_per_training_job_seconds must not exceed max_job_runtime_seconds"
+            raise SettingError(
+                "max_runtime_per_training_job_seconds",
+                self.max_runtime_per_training_job_seconds,
+                "a training job cannot outlast the whole AutoML job",
+                f"at most max_job_runtime_seconds ({self.max_job_runtime_seconds})",
             )
         return self
 
@@ -180,12 +280,53 @@ class AutoMLSettings(_Settings):
 class EndpointSettings(_Settings):
     """The real-time endpoint serving the best candidate, with data capture."""
 
-    instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+    instance_type: str = DEFAULT_INSTANCE_TYPE
     initial_instance_count: int = Field(1, ge=1, le=10)
     capture_sampling_percentage: int = Field(100, ge=0, le=100)
-    inference_response_keys: tuple[
-        Literal["predicted_label", "probability", "probabilities", "labels"], ...
-    ] = Field(("predicted_label", "probability"), min_length=1)
+    inference_response_keys: tuple[ResponseKey, ...] = Field(
+        ("predicted_label", "probability"), min_length=1
+    )
+
+    @field_validator("instance_type")
+    @classmethod
+    def _known_instance_type(cls, value: str) -> str:
+        known = aws_catalog.endpoint_instance_types()
+        if value in known:
+            return value
+        family = f"ml.{aws_catalog.family(value)}."
+        same_family = [name for name in known if name.startswith(family)]
+        allowed = (
+            ", ".join(same_family)
+            if same_family
+            else "a SageMaker ProductionVariantInstanceType; families: "
+            + ", ".join(sorted({name.rsplit(".", 1)[0] for name in known}))
+        )
+        raise SettingError(
+            "instance_type",
+            value,
+            "not a SageMaker real-time endpoint instance type",
+            allowed,
+            hint=aws_catalog.did_you_mean(value, known),
+        )
+
+    @field_validator("inference_response_keys", mode="before")
+    @classmethod
+    def _known_keys(cls, value: Any) -> Any:
+        key = "inference_response_keys"
+        allowed = f"a list of {_one_of(RESPONSE_KEYS)}, e.g. ['predicted_label', 'probability']"
+        if isinstance(value, str):
+            raise SettingError(key, value, "must be a list, not one string", allowed)
+        if not isinstance(value, tuple):
+            return value  # pydantic names the wrong type
+        if not value:
+            raise SettingError(key, value, "empty", allowed)
+        for item in value:
+            if item not in RESPONSE_KEYS:
+                hint = aws_catalog.did_you_mean(str(item), RESPONSE_KEYS)
+                raise SettingError(key, value, f"{item!r} is not a key", allowed, hint=hint)
+            if value.count(item) > 1:
+                raise SettingError(key, value, f"lists {item!r} twice", allowed)
+        return value
 
 
 class EnvironmentSettings(_Settings):
@@ -193,8 +334,13 @@ class EnvironmentSettings(_Settings):
 
     name: str
     account: str | None = Field(None, pattern=r"^\d{12}$")
-    region: str | None = Field(None, pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+    region: str | None = None
     removal_policy: Literal["destroy", "retain"]
+    # Termination protection, and no "destroy" without the acknowledgement below.
+    # An environment named prod is always protected.
+    protected: bool | None = None
+    # Must name the environment, so that copying a table does not copy the consent.
+    acknowledge_data_deletion: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     network: NetworkSettings = NetworkSettings()
     storage: StorageSettings = StorageSettings()
@@ -204,12 +350,128 @@ class EnvironmentSettings(_Settings):
     automl: AutoMLSettings = AutoMLSettings()
     endpoint: EndpointSettings = EndpointSettings()
 
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        known = aws_catalog.regions()
+        if value is None or value in known:
+            return value
+        raise SettingError(
+            "region",
+            value,
+            "not a region in botocore's partition data",
+            ", ".join(known),
+            hint=aws_catalog.did_you_mean(value, known),
+        )
+
     @model_validator(mode="after")
     def _check_tags(self) -> EnvironmentSettings:
         for key in self.tags:
             if key.lower().startswith("aws:"):
-                raise ValueError(f"tag key {key!r} uses the reserved 'aws:' prefix")
+                raise SettingError(
+                    f"tags.{key}",
+                    self.tags[key],
+                    "the 'aws:' prefix is reserved for AWS",
+                    "any other key",
+                )
         return self
+
+    @model_validator(mode="after")
+    def _check_protection(self) -> EnvironmentSettings:
+        if self.name == ALWAYS_PROTECTED and self.protected is False:
+            raise SettingError(
+                "protected",
+                False,
+                f"an environment named {ALWAYS_PROTECTED!r} is always protected",
+                "true, or leave it out",
+            )
+        acknowledged = self.acknowledge_data_deletion
+        needs_acknowledgement = self.is_protected and self.removal_policy == "destroy"
+        if needs_acknowledgement and acknowledged != self.name:
+            raise SettingError(
+                "removal_policy",
+                self.removal_policy,
+                f"{self.name!r} is protected, and 'destroy' lets `cdk destroy` delete its data "
+                "bucket, access-log bucket and KMS key",
+                f"'retain', or 'destroy' with {self.name}.acknowledge_data_deletion = "
+                f"{self.name!r}",
+            )
+        if acknowledged is not None and not needs_acknowledgement:
+            raise SettingError(
+                "acknowledge_data_deletion",
+                acknowledged,
+                "only a protected environment with removal_policy = 'destroy' needs it, and a "
+                "stale acknowledgement would let a later switch to 'destroy' pass unnoticed",
+                "leave it out here",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> EnvironmentSettings:
+        for key in ("target_attribute", "positive_class"):
+            value = getattr(self.dataset, key)
+            if not value.strip():
+                raise SettingError(
+                    f"dataset.{key}",
+                    value,
+                    "blank",
+                    "a column name from the CSV header (target_attribute) or one of the "
+                    "target's values (positive_class), e.g. 'y' and 'yes'",
+                )
+        if self.studio.app_network_access_type == "VpcOnly" and self.network.mode == "dedicated":
+            raise SettingError(
+                "studio.app_network_access_type",
+                "VpcOnly",
+                "the dedicated VPC has no NAT gateway and no VPC endpoints, so Studio apps "
+                "could reach nothing",
+                "'PublicInternetOnly' with network.mode = 'dedicated'; 'VpcOnly' with "
+                "network.mode = 'existing' and subnets that reach the SageMaker API and "
+                "runtime, STS, S3 and CloudWatch Logs (NAT or VPC endpoints)",
+            )
+        instance_type = self.endpoint.instance_type
+        if self.encryption.customer_managed_key and aws_catalog.has_local_storage(instance_type):
+            raise SettingError(
+                "endpoint.instance_type",
+                instance_type,
+                "its NVMe instance storage is encrypted by the instance's hardware, never by "
+                "the customer-managed key (CreateEndpointConfig refuses or ignores KmsKeyId "
+                "there)",
+                "an EBS-backed type with encryption.customer_managed_key = true, e.g. "
+                + repr(aws_catalog.ebs_counterpart(instance_type) or DEFAULT_INSTANCE_TYPE)
+                + ", or customer_managed_key = false",
+            )
+        self._check_response_keys()
+        return self
+
+    def _check_response_keys(self) -> None:
+        keys = self.endpoint.inference_response_keys
+        if keys == REGRESSION_RESPONSE_KEYS:
+            return
+        problem_type = self.automl.problem_type
+        if problem_type == "Regression":
+            problem = (
+                "a Regression model returns only its prediction (one container in "
+                "ensembling, two in HPO: feature transform and regressor)"
+            )
+        elif problem_type is None:
+            problem = (
+                "automl.problem_type is unset, so Autopilot may infer Regression, whose "
+                "models return only predicted_label"
+            )
+        else:
+            return
+        raise SettingError(
+            "endpoint.inference_response_keys",
+            keys,
+            problem,
+            f"{show(REGRESSION_RESPONSE_KEYS)}"
+            + ("" if problem_type else ", or set automl.problem_type and objective"),
+        )
+
+    @property
+    def is_protected(self) -> bool:
+        """Termination protection on, and no accidental switch to 'destroy'."""
+        return bool(self.protected) or self.name == ALWAYS_PROTECTED
 
     @property
     def stack_name(self) -> str:
@@ -225,29 +487,64 @@ class EnvironmentSettings(_Settings):
         return self.removal_policy == "retain"
 
 
-def load_settings(env_name: str, path: Path = ENVIRONMENTS_FILE) -> EnvironmentSettings:
-    """Read ``path`` and return the validated settings of ``env_name``."""
+def read_environments(path: Path = ENVIRONMENTS_FILE) -> dict[str, dict[str, Any]]:
+    """The TOML file's environment tables, by name, in file order."""
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"configuration file {path} not found") from None
+    except OSError as error:
+        raise ConfigError(
+            f"environments_file = {str(path)!r}: {error.strerror or error}; allowed: a "
+            "readable TOML file, by default config/environments.toml"
+        ) from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path.name} is not valid TOML: {error}") from None
-    if env_name not in document:
-        allowed = ", ".join(document) or "(none defined)"
-        raise ConfigError(f"unknown environment {env_name!r} in 'env'; allowed: {allowed}")
-    return parse_settings(env_name, document[env_name])
+        raise ConfigError(f"{path.name}: not valid TOML: {error}") from None
+    for name, table in document.items():
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{name} = {show(table)}: top-level keys of {path.name} are environments; "
+                f"allowed: a table, e.g. [{name}] with removal_policy = 'destroy'"
+            )
+        if len(name) > MAX_ENVIRONMENT_NAME_LENGTH or not ENVIRONMENT_NAME.fullmatch(name):
+            raise ConfigError(
+                f"[{name}] in {path.name}: not a usable environment name (it goes into stack, "
+                f"bucket and job names); allowed: 1-{MAX_ENVIRONMENT_NAME_LENGTH} lowercase "
+                "letters, digits and single hyphens, starting with a letter, e.g. [qa]"
+            )
+    return document
+
+
+def environment_names(path: Path = ENVIRONMENTS_FILE) -> tuple[str, ...]:
+    """Every environment the TOML file defines; tests and tools iterate over these."""
+    return tuple(read_environments(path))
+
+
+def load_settings(env_name: str, path: Path = ENVIRONMENTS_FILE) -> EnvironmentSettings:
+    """Read ``path`` and return the validated settings of ``env_name``."""
+    environments = read_environments(path)
+    allowed = ", ".join(environments) or f"none (add a table such as [dev] to {path.name})"
+    if not env_name.strip():
+        raise ConfigError(f"env = {env_name!r} (-c env=...): empty; allowed: {allowed}")
+    if env_name not in environments:
+        hint = aws_catalog.did_you_mean(env_name, tuple(environments))
+        raise ConfigError(
+            f"env = {env_name!r} (-c env=...): no [{env_name}] table in {path.name}; "
+            f"{hint}allowed: {allowed}"
+        )
+    return parse_settings(env_name, environments[env_name])
 
 
 def parse_settings(env_name: str, raw: dict[str, Any]) -> EnvironmentSettings:
+    """Validate one environment's table; every problem becomes one line of the error."""
+    if "name" in raw:
+        raise ConfigError(
+            f"{env_name}.name = {show(raw['name'])}: unknown key (the table's name is the "
+            f"environment's name); allowed keys here: {', '.join(_fields_at([]))}"
+        )
     try:
         return EnvironmentSettings.model_validate({**_tuples(raw), "name": env_name})
     except ValidationError as error:
-        lines = [_describe(env_name, item) for item in error.errors()]
-        raise ConfigError(
-            f"invalid settings for environment {env_name!r}:\n  " + "\n  ".join(lines)
-        ) from None
+        raise ConfigError(*(_describe(env_name, item) for item in error.errors())) from None
 
 
 def _tuples(value: Any) -> Any:
@@ -260,24 +557,45 @@ def _tuples(value: Any) -> Any:
 
 
 def _describe(env_name: str, item: Any) -> str:
+    """One line: ``<env>.<section>.<key> = <value>: <problem>; allowed: <what>``."""
     location = [str(part) for part in item["loc"]]
     key = ".".join([env_name, *location])
+    error = (item.get("ctx") or {}).get("error")
+    if isinstance(error, SettingError):
+        if not location or location[-1] != error.key:
+            key = f"{key}.{error.key}"
+        return f"{key} = {show(error.value)}: {error.detail}"
     if item["type"] == "extra_forbidden":
-        allowed = ", ".join(_fields_at(location[:-1]))
-        return f"{key}: unknown key; allowed keys here: {allowed}"
-    message = item["msg"].removeprefix("Value error, ")
+        fields = _fields_at(location[:-1])
+        hint = aws_catalog.did_you_mean(location[-1], tuple(fields))
+        return (
+            f"{key} = {show(item['input'])}: unknown key; {hint}"
+            f"allowed keys here: {', '.join(fields)}"
+        )
     if item["type"] == "missing":
-        return f"{key}: required key is missing"
-    if location and item["type"] != "value_error":
-        return f"{key}: {message} (got {item['input']!r})"
-    return f"{key}: {message}"
+        return f"{key}: required key is missing; allowed: {_allowed_values(location)}"
+    message = item["msg"].removeprefix("Value error, ")
+    if item["type"] == "value_error":
+        return f"{key}: {message}"
+    return f"{key} = {show(item['input'])}: {message[:1].lower()}{message[1:]}"
 
 
-def _fields_at(location: list[str]) -> list[str]:
+def _allowed_values(location: list[str]) -> str:
+    field = _model_at(location[:-1]).model_fields.get(location[-1]) if location else None
+    values = get_args(field.annotation) if field else ()
+    return " or ".join(show(value) for value in values) or "see the configuration reference"
+
+
+def _model_at(location: list[str]) -> type[BaseModel]:
     model: type[BaseModel] = EnvironmentSettings
     for part in location:
-        annotation = model.model_fields[part].annotation
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field else None
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             break
         model = annotation
-    return [name for name in model.model_fields if name != "name"]
+    return model
+
+
+def _fields_at(location: list[str]) -> list[str]:
+    return [name for name in _model_at(location).model_fields if name != "name"]

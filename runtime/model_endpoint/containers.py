@@ -1,13 +1,21 @@
 """Wire Autopilot inference response keys into a best candidate's containers.
 
-Two layouts exist for tabular classification candidates:
+Three layouts exist for tabular candidates (AWS docs, "Configure inference output in
+generated containers"):
 
-* ensembling: one container; its ``SAGEMAKER_INFERENCE_OUTPUT`` selects the keys.
-* HPO: feature transform, algorithm, inverse label transform. The algorithm container
-  outputs what it can compute (never ``labels``); the last container takes those keys as
-  ``SAGEMAKER_INFERENCE_INPUT`` and emits the requested keys as ``SAGEMAKER_INFERENCE_OUTPUT``.
+* ensembling, any problem type: one container; its ``SAGEMAKER_INFERENCE_OUTPUT`` selects
+  the keys.
+* HPO classification: feature transform, algorithm, inverse label transform. The algorithm
+  container outputs what it can compute (never ``labels``); the last container takes those
+  keys as ``SAGEMAKER_INFERENCE_INPUT`` and emits the requested keys as
+  ``SAGEMAKER_INFERENCE_OUTPUT``.
+* HPO regression: feature transform and regressor. A regression model returns only its
+  prediction, ``predicted_label``.
 
-Every requested key must be listed in the container's ``SAGEMAKER_INFERENCE_SUPPORTED``.
+Every requested key must be listed in the container's ``SAGEMAKER_INFERENCE_SUPPORTED``,
+except ``predicted_label`` alone: it is every container's default output, so a container
+that lists nothing is deployed as it is. Errors name the setting the user changes,
+``endpoint.inference_response_keys``.
 """
 
 from __future__ import annotations
@@ -20,7 +28,9 @@ OUTPUT_ENV = "SAGEMAKER_INFERENCE_OUTPUT"
 INPUT_ENV = "SAGEMAKER_INFERENCE_INPUT"
 SUPPORTED_ENV = "SAGEMAKER_INFERENCE_SUPPORTED"
 
+SETTING = "endpoint.inference_response_keys"
 ENSEMBLING_CONTAINERS = 1
+HPO_REGRESSION_CONTAINERS = 2
 HPO_CONTAINERS = 3
 ALGORITHM_INDEX = 1
 # Only the inverse label transform knows the label names.
@@ -65,8 +75,8 @@ def _require_supported(containers: Sequence[Mapping[str, Any]], index: int, keys
         if key not in supported:
             listed = ", ".join(supported) if supported else f"none (no {SUPPORTED_ENV})"
             raise ContainerError(
-                f"inference response key {key!r} is not supported by container {index} "
-                f"({container.get('Image', '?')}); supported keys: {listed}"
+                f"{SETTING}: key {key!r} is not supported by container {index} "
+                f"({container.get('Image', '?')}) of the best candidate; allowed: {listed}"
             )
 
 
@@ -83,10 +93,24 @@ def wire_response_keys(
     wanted = normalize_keys(keys)
     if not wanted:
         return wired
+    if wanted == (DEFAULT_KEY,) and not supported_keys(wired[-1]):
+        # The default output of every layout; nothing to select.
+        return wired
 
     if len(wired) == ENSEMBLING_CONTAINERS:
         _require_supported(wired, 0, wanted)
         wired[0]["Environment"][OUTPUT_ENV] = ",".join(wanted)
+        return wired
+
+    if len(wired) == HPO_REGRESSION_CONTAINERS:
+        if wanted != (DEFAULT_KEY,):
+            raise ContainerError(
+                f"{SETTING} = {list(wanted)!r}: the best candidate is an HPO regression model "
+                "(feature transform and regressor), which returns only its prediction; "
+                f"allowed: [{DEFAULT_KEY!r}]"
+            )
+        _require_supported(wired, len(wired) - 1, wanted)
+        wired[-1]["Environment"][OUTPUT_ENV] = DEFAULT_KEY
         return wired
 
     if len(wired) == HPO_CONTAINERS:
@@ -104,9 +128,12 @@ def wire_response_keys(
         wired[-1]["Environment"][OUTPUT_ENV] = ",".join(wanted)
         return wired
 
+    if wanted == (DEFAULT_KEY,):
+        return wired
     raise ContainerError(
-        f"cannot set inference response keys on a candidate with {len(wired)} containers; "
-        f"supported layouts are {ENSEMBLING_CONTAINERS} container (ensembling) and "
-        f"{HPO_CONTAINERS} containers (HPO classification: feature transform, algorithm, "
-        "inverse label transform). Remove InferenceResponseKeys to deploy it unchanged."
+        f"{SETTING} = {list(wanted)!r}: cannot select response keys on a candidate with "
+        f"{len(wired)} containers; known layouts are {ENSEMBLING_CONTAINERS} container "
+        f"(ensembling), {HPO_REGRESSION_CONTAINERS} (HPO regression) and {HPO_CONTAINERS} "
+        "(HPO classification: feature transform, algorithm, inverse label transform); "
+        f"allowed for this candidate: [{DEFAULT_KEY!r}], its default output"
     )

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
+
+from config.settings import EnvironmentSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
@@ -28,7 +31,7 @@ MISSING_CHECKOV = (
     "(it gets its own hash-locked environment)"
 )
 _CHECK_ID = re.compile(r"CKV2?_[A-Z0-9]+_\d+")
-_SKIP_KEYS = {"id", "reason", "environments", "resources"}
+_SKIP_KEYS = {"id", "reason", "environments", "when", "resources"}
 
 
 class SkipFileError(ValueError):
@@ -41,17 +44,17 @@ class CheckovMissingError(RuntimeError):
 
 @dataclass(frozen=True)
 class Skip:
-    """One skipped check; ``environments`` and ``resources`` narrow it when given."""
+    """One skipped check; ``environments`` (None: all) and ``resources`` narrow it."""
 
     check_id: str
     reason: str
-    environments: tuple[str, ...] = ()
+    environments: tuple[str, ...] | None = None
     resources: tuple[str, ...] = ()
 
     def covers(self, check: Check, environment: str) -> bool:
         return (
             check.check_id == self.check_id
-            and (not self.environments or environment in self.environments)
+            and (self.environments is None or environment in self.environments)
             and (not self.resources or any(fnmatchcase(check.resource, r) for r in self.resources))
         )
 
@@ -81,8 +84,14 @@ class Outcome:
     parsing_errors: list[str]
 
 
-def load_skips(path: Path = SKIP_FILE, *, environments: Iterable[str]) -> list[Skip]:
-    """Parse the skip file; reject an entry without an ID, a reason or known environments."""
+def load_skips(
+    path: Path = SKIP_FILE, *, environments: Mapping[str, EnvironmentSettings]
+) -> list[Skip]:
+    """Parse the skip file; reject an entry without an ID, a reason or known environments.
+
+    ``when`` scopes an entry by settings (``encryption.customer_managed_key: false``)
+    rather than by name, so a new environment in the TOML file is judged without edits.
+    """
     known = set(environments)
     data = yaml.safe_load(path.read_text())
     entries = data.get("skips") if isinstance(data, dict) else None
@@ -106,14 +115,17 @@ def load_skips(path: Path = SKIP_FILE, *, environments: Iterable[str]) -> list[S
             raise SkipFileError(
                 f"{where}: every skip needs a 'reason' saying why it does not apply"
             )
-        scoped = {
-            name: _strings(entry.get(name, []), f"{where}: '{name}'")
-            for name in ("environments", "resources")
-        }
-        if set(scoped["environments"]) - known:
-            unknown = sorted(set(scoped["environments"]) - known)
+        names = _strings(entry.get("environments", []), f"{where}: 'environments'")
+        resources = _strings(entry.get("resources", []), f"{where}: 'resources'")
+        if set(names) - known:
+            unknown = sorted(set(names) - known)
             raise SkipFileError(f"{where}: unknown environments {unknown}; known: {sorted(known)}")
-        skip = Skip(check_id, " ".join(reason.split()), **scoped)
+        if "environments" in entry and "when" in entry:
+            raise SkipFileError(f"{where}: use either 'environments' or 'when', not both")
+        scope: tuple[str, ...] | None = names if "environments" in entry else None
+        if "when" in entry:
+            scope = _matching(entry["when"], environments, where)
+        skip = Skip(check_id, " ".join(reason.split()), environments=scope, resources=resources)
         if any(_overlap(skip, other) for other in skips):
             raise SkipFileError(f"{where}: listed twice for the same environments")
         skips.append(skip)
@@ -123,8 +135,32 @@ def load_skips(path: Path = SKIP_FILE, *, environments: Iterable[str]) -> list[S
 def _overlap(skip: Skip, other: Skip) -> bool:
     if skip.check_id != other.check_id:
         return False
-    everywhere = not skip.environments or not other.environments
-    return everywhere or bool(set(skip.environments) & set(other.environments))
+    if skip.environments is None or other.environments is None:
+        return True
+    return bool(set(skip.environments) & set(other.environments))
+
+
+def _matching(
+    when: Any, environments: Mapping[str, EnvironmentSettings], where: str
+) -> tuple[str, ...]:
+    """The environments whose settings have every ``when`` value."""
+    if not isinstance(when, dict) or not when:
+        raise SkipFileError(f"{where}: 'when' must map settings to values")
+    matching = []
+    for name, settings in environments.items():
+        values = {key: _setting(settings, key, where) for key in when}
+        if all(values[key] == value for key, value in when.items()):
+            matching.append(name)
+    return tuple(matching)
+
+
+def _setting(settings: EnvironmentSettings, key: str, where: str) -> Any:
+    value: Any = settings
+    for part in key.split("."):
+        if not isinstance(value, BaseModel) or part not in type(value).model_fields:
+            raise SkipFileError(f"{where}: 'when' names unknown setting {key!r}")
+        value = getattr(value, part)
+    return value
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:

@@ -1,13 +1,16 @@
-"""Each environment is synthesized once per test session and shared by the infra tests."""
+"""Each environment is synthesized once per test session and shared by the infra tests.
+
+The environments are the TOML file's tables: a new one is tested without editing tests.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from config import load_settings
+from config import environment_names, load_settings
 from tests.infra.synth import Synthesized, synthesize
 
-ENVIRONMENTS = ("dev", "stage", "prod")
+ENVIRONMENTS = environment_names()
 
 
 @pytest.fixture(scope="session")

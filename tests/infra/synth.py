@@ -24,6 +24,7 @@ class Synthesized:
     template: dict[str, Any]
     template_path: Path
     nag_findings: list[tuple[str, str]]
+    termination_protection: bool
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {
@@ -52,6 +53,7 @@ def synthesize(settings: EnvironmentSettings, outdir: Path) -> Synthesized:
         template=json.loads(template_path.read_text()),
         template_path=template_path,
         nag_findings=_nag_findings(outdir / "validation-report.json"),
+        termination_protection=stack.termination_protection,
     )
 
 

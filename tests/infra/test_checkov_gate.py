@@ -6,10 +6,19 @@ from pathlib import Path
 
 import pytest
 
+from config import environment_names, load_settings
+from config.settings import parse_settings
 from tests.infra import checkov_gate
 from tests.infra.checkov_gate import Check, Report, Skip, SkipFileError
 
-ENVIRONMENTS = ("dev", "stage", "prod")
+# Fixed environments for the loader's own tests, whatever the TOML file holds.
+ENVIRONMENTS = {
+    "dev": parse_settings("dev", {"removal_policy": "destroy"}),
+    "stage": parse_settings("stage", {"removal_policy": "destroy"}),
+    "prod": parse_settings(
+        "prod", {"removal_policy": "retain", "encryption": {"customer_managed_key": True}}
+    ),
+}
 NO_DLQ = Check("CKV_AWS_116", "AWS::Lambda::Function.OnEvent")
 OPEN_SSH = Check("CKV_AWS_24", "AWS::EC2::SecurityGroup.OpenSsh")
 NO_LOG_KEY = Check("CKV_AWS_158", "AWS::Logs::LogGroup.Logs")
@@ -22,7 +31,8 @@ def _load(tmp_path: Path, text: str) -> list[Skip]:
 
 
 def test_the_project_skip_file_loads_and_gives_every_skip_a_reason():
-    skips = checkov_gate.load_skips(environments=ENVIRONMENTS)
+    environments = {name: load_settings(name) for name in environment_names()}
+    skips = checkov_gate.load_skips(environments=environments)
     assert skips
     assert all(len(skip.reason) > 40 for skip in skips)
 
@@ -51,6 +61,13 @@ def test_loader_keeps_ids_reasons_and_scopes(tmp_path):
         ("skips:\n  - id: CKV_AWS_116\n    reason: x\n    environments: [qa]\n", "unknown env"),
         ("skips:\n  - id: CKV_AWS_116\n    reason: x\n    environments: dev\n", "list of names"),
         ("skips:\n  - {id: CKV_AWS_116, reason: x}\n  - {id: CKV_AWS_116, reason: y}\n", "twice"),
+        ("skips:\n  - {id: CKV_AWS_116, reason: x, when: {encryption.key: false}}\n", "unknown"),
+        ("skips:\n  - {id: CKV_AWS_116, reason: x, when: []}\n", "map settings to values"),
+        (
+            "skips:\n  - {id: CKV_AWS_116, reason: x, environments: [dev], "
+            "when: {removal_policy: destroy}}\n",
+            "either 'environments' or 'when'",
+        ),
         ("skips: []\n", "non-empty top-level 'skips' list"),
         ("- id: CKV_AWS_116\n", "non-empty top-level 'skips' list"),
     ],
@@ -68,6 +85,19 @@ def test_the_same_check_may_have_separate_reasons_per_environment(tmp_path):
         "  - {id: CKV_AWS_18, reason: the log bucket itself, environments: [prod]}\n",
     )
     assert [skip.environments for skip in skips] == [("dev", "stage"), ("prod",)]
+
+
+def test_when_scopes_a_skip_to_the_environments_with_those_settings(tmp_path):
+    skips = _load(
+        tmp_path,
+        "skips:\n"
+        "  - {id: CKV_AWS_158, reason: no key, when: {encryption.customer_managed_key: false}}\n"
+        "  - {id: CKV_AWS_21, reason: disposable, when: {removal_policy: retain}}\n",
+    )
+    assert [skip.environments for skip in skips] == [("dev", "stage"), ("prod",)]
+    report = Report(failed=[NO_LOG_KEY])
+    assert checkov_gate.apply_skips(report, skips, "stage").failed == []
+    assert checkov_gate.apply_skips(report, skips, "prod").failed == [NO_LOG_KEY]
 
 
 def test_a_failed_check_outside_the_skip_file_fails_the_gate():

@@ -33,6 +33,10 @@ CANARY_TEMPLATE = {
 }
 
 
+def _settings(synthesized) -> dict:
+    return {name: synth.settings for name, synth in synthesized.items()}
+
+
 def test_cdk_nag_reports_no_unacknowledged_findings(env):
     assert env.nag_findings == []
 
@@ -86,7 +90,7 @@ def checkov_outcomes(synthesized, tmp_path_factory):
         reports = checkov_gate.run_checkov(templates.values())
     except checkov_gate.CheckovMissingError as missing:
         return missing
-    skips = checkov_gate.load_skips(environments=synthesized)
+    skips = checkov_gate.load_skips(environments=_settings(synthesized))
     return {
         name: checkov_gate.apply_skips(reports.get(path.name, checkov_gate.Report()), skips, name)
         for name, path in templates.items()
@@ -122,5 +126,5 @@ def test_checkov_gate_fails_the_canary(checkov_outcomes):
 
 def test_every_checkov_skip_is_still_needed(checkov_outcomes, synthesized):
     outcomes = {n: o for n, o in _ran(checkov_outcomes).items() if n != CANARY}
-    skips = checkov_gate.load_skips(environments=synthesized)
+    skips = checkov_gate.load_skips(environments=_settings(synthesized))
     assert checkov_gate.unused_skips(skips, outcomes) == [], "remove skips that cover nothing"

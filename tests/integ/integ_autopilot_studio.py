@@ -40,7 +40,6 @@ INTEG_SETTINGS: dict[str, Any] = {
     "dataset": {"source": "bank-marketing-sample"},
     "automl": {
         "mode": "ENSEMBLING",
-        "max_candidates": 3,
         "max_runtime_per_training_job_seconds": 600,
         "max_job_runtime_seconds": 600,
     },

@@ -131,14 +131,14 @@ def test_no_keys_keeps_containers_unchanged():
     assert containers.wire_response_keys(two, []) == two
 
 
-def test_unsupported_key_names_key_container_and_supported_keys():
+def test_unsupported_key_names_setting_key_container_and_supported_keys():
     with pytest.raises(containers.ContainerError) as caught:
         containers.wire_response_keys(ENSEMBLING, ["predicted_label", "score"])
     message = str(caught.value)
-    assert "'score'" in message
+    assert message.startswith("endpoint.inference_response_keys: key 'score'")
     assert "container 0" in message
     assert "autogluon-inference:0.4.3" in message
-    assert "predicted_label, probability, probabilities, labels" in message
+    assert "allowed: predicted_label, probability, probabilities, labels" in message
 
 
 def test_hpo_key_the_algorithm_cannot_emit_is_rejected_at_the_algorithm():
@@ -150,10 +150,15 @@ def test_hpo_key_the_algorithm_cannot_emit_is_rejected_at_the_algorithm():
         )
 
 
-def test_container_without_supported_list_is_rejected():
+def test_container_without_supported_list_rejects_a_key_it_cannot_select():
     bare = [{"Image": "img", "ModelDataUrl": "s3://b/m.tar.gz", "Environment": {}}]
     with pytest.raises(containers.ContainerError, match="none \\(no SAGEMAKER_INFERENCE_SUPPORTED"):
-        containers.wire_response_keys(bare, ["predicted_label"])
+        containers.wire_response_keys(bare, ["predicted_label", "probability"])
+
+
+def test_predicted_label_alone_keeps_a_container_that_lists_no_keys_unchanged():
+    bare = [{"Image": "img", "ModelDataUrl": "s3://b/m.tar.gz", "Environment": {}}]
+    assert containers.wire_response_keys(bare, ["predicted_label"]) == bare
 
 
 @pytest.mark.parametrize("empty", [None, []])
@@ -162,15 +167,55 @@ def test_no_containers_is_a_clear_error(empty):
         containers.wire_response_keys(empty, ["predicted_label"])
 
 
-@pytest.mark.parametrize("count", [2, 4])
-def test_other_layouts_name_the_supported_ones(count):
-    layout = [copy.deepcopy(ALGORITHM) for _ in range(count)]
+# HPO regression (AWS docs, "Configure inference output in generated containers"): a
+# feature transform and a regressor whose only output is the prediction.
+REGRESSOR = {
+    "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.3-1-cpu-py3",
+    "ModelDataUrl": "s3://bucket/automl/job/tuning/job-dpp0-xgb/job-t1-002/output/model.tar.gz",
+    "Environment": {
+        "MAX_CONTENT_LENGTH": "20971520",
+        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+        "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+        "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label",
+    },
+}
+
+
+@pytest.mark.parametrize("regressor_env", [env(REGRESSOR), {}])
+def test_hpo_regression_serves_predicted_label(regressor_env):
+    regressor = {**REGRESSOR, "Environment": dict(regressor_env)}
+    wired = containers.wire_response_keys([FEATURE_TRANSFORM, regressor], ["predicted_label"])
+    assert wired[0] == FEATURE_TRANSFORM
+    assert env(wired[1]).get("SAGEMAKER_INFERENCE_OUTPUT", "predicted_label") == "predicted_label"
+    assert "SAGEMAKER_INFERENCE_INPUT" not in env(wired[1])
+
+
+def test_hpo_regression_refuses_classification_keys_naming_the_setting():
     with pytest.raises(containers.ContainerError) as caught:
-        containers.wire_response_keys(layout, ["predicted_label"])
+        containers.wire_response_keys(
+            [FEATURE_TRANSFORM, REGRESSOR], ["predicted_label", "probability"]
+        )
+    assert str(caught.value) == (
+        "endpoint.inference_response_keys = ['predicted_label', 'probability']: the best "
+        "candidate is an HPO regression model (feature transform and regressor), which "
+        "returns only its prediction; allowed: ['predicted_label']"
+    )
+
+
+def test_other_layouts_serve_the_default_output_unchanged():
+    layout = [copy.deepcopy(ALGORITHM) for _ in range(4)]
+    assert containers.wire_response_keys(layout, ["predicted_label"]) == layout
+
+
+def test_other_layouts_name_the_known_ones():
+    layout = [copy.deepcopy(ALGORITHM) for _ in range(4)]
+    with pytest.raises(containers.ContainerError) as caught:
+        containers.wire_response_keys(layout, ["predicted_label", "probability"])
     message = str(caught.value)
-    assert f"{count} containers" in message
-    assert "1 container (ensembling)" in message
-    assert "3 containers (HPO classification" in message
+    assert message.startswith("endpoint.inference_response_keys = ['predicted_label', 'proba")
+    assert "4 containers" in message
+    assert "1 container (ensembling), 2 (HPO regression) and 3 (HPO classification" in message
+    assert "allowed for this candidate: ['predicted_label']" in message
 
 
 # Names
