@@ -1,23 +1,32 @@
-"""Read the source bytes (https URL or S3 object) and pick the CSV out of a zip."""
+"""Open the source (https URL, S3 object or local file) as a stream of CSV bytes.
+
+A zip archive is spooled to a temporary file (zip's directory is at its end) and its
+member is streamed out of it; a plain CSV streams straight through.
+"""
 
 from __future__ import annotations
 
-import io
+import contextlib
+import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from botocore.exceptions import ClientError
 
 from cr_support import aws
-from dataset_staging.csv_validation import list_names
+from dataset_staging.csv_validation import CHUNK_BYTES, list_names
 from dataset_staging.errors import DatasetError
 
 HTTP_TIMEOUT_SECONDS = 60
-# Bounds memory: the handler holds the file and its parsed rows at once.
-MAX_SOURCE_BYTES = 128 * 1024 * 1024
-MAX_CSV_BYTES = 128 * 1024 * 1024
+# The largest source the function stages within its timeout: measured throughput x
+# 14 minutes with margin (see tools/bench.py and the README).
+MAX_SOURCE_BYTES = 4 * 1024**3
+MAX_CSV_BYTES = MAX_SOURCE_BYTES
 _USER_AGENT = "autopilot-studio-cdk-dataset-staging"
 
 
@@ -32,16 +41,16 @@ class Source:
         return bool(self.bucket)
 
 
-def parse_source(uri: str) -> Source:
+def parse_source(uri: str, key: str = "dataset.uri") -> Source:
     if uri.startswith("https://") and len(uri) > len("https://"):
         return Source(uri=uri)
     if uri.startswith("s3://"):
-        bucket, _, key = uri[len("s3://") :].partition("/")
-        if bucket and key and not key.endswith("/"):
-            return Source(uri=uri, bucket=bucket, key=key)
-        raise DatasetError(f"SourceUri '{uri}' must name one object: s3://bucket/key.csv")
+        bucket, _, object_key = uri[len("s3://") :].partition("/")
+        if bucket and object_key and not object_key.endswith("/"):
+            return Source(uri=uri, bucket=bucket, key=object_key)
+        raise DatasetError(f"{key} '{uri}' must name one object: s3://bucket/key.csv")
     raise DatasetError(
-        f"SourceUri '{uri}' is not supported; use an https:// URL or an s3://bucket/key URI"
+        f"{key} '{uri}' is not supported; use an https:// URL or an s3://bucket/key URI"
     )
 
 
@@ -53,30 +62,46 @@ def _s3_failure(source: Source, error: ClientError) -> DatasetError:
     )
 
 
-def source_etag(source: Source) -> str:
-    """The S3 object's ETag (part of the dataset version); '' for a URL."""
-    if not source.is_s3:
-        return ""
-    try:
-        head = aws.client("s3").head_object(Bucket=source.bucket, Key=source.key)
-    except ClientError as error:
-        raise _s3_failure(source, error) from None
-    if head.get("ContentLength", 0) > MAX_SOURCE_BYTES:
-        raise _too_large(source.uri, head["ContentLength"])
-    return head["ETag"]
+def _size_gib(size: int) -> str:
+    return f"{size / 1024**3:.1f} GiB"
 
 
-def _too_large(uri: str, size: int) -> DatasetError:
+def too_large(uri: str, size: int | None = None) -> DatasetError:
+    """The limit, and what to do above it."""
+    actual = f"{size} bytes" if size is not None else f"more than {MAX_SOURCE_BYTES} bytes"
     return DatasetError(
-        f"{uri} is {size} bytes; the staging function handles at most {MAX_SOURCE_BYTES} "
-        "bytes: use a smaller sample of the data"
+        f"{uri} is {actual}; the staging function splits at most {MAX_SOURCE_BYTES} bytes "
+        f"({_size_gib(MAX_SOURCE_BYTES)}) within its 14-minute timeout: split the data into "
+        "train and holdout files yourself, upload both to S3 and set dataset.source = "
+        "'pre-split' with dataset.train_uri and dataset.holdout_uri"
     )
 
 
-def fetch(source: Source, etag: str) -> bytes:
-    """The raw source bytes; an S3 read is pinned to the ETag the version used."""
+def head(source: Source, limit: int | None = MAX_SOURCE_BYTES) -> tuple[str, int]:
+    """The S3 object's ETag (part of the dataset version) and size; ('', -1) for a URL."""
     if not source.is_s3:
-        return _download(source.uri)
+        return "", -1
+    try:
+        response = aws.client("s3").head_object(Bucket=source.bucket, Key=source.key)
+    except ClientError as error:
+        raise _s3_failure(source, error) from None
+    size = response.get("ContentLength", 0)
+    if limit is not None and size > limit:
+        raise too_large(source.uri, size)
+    return response["ETag"], size
+
+
+def source_etag(source: Source) -> str:
+    return head(source)[0]
+
+
+@contextlib.contextmanager
+def open_source(source: Source, etag: str) -> Iterator[BinaryIO]:
+    """The raw source as a readable stream; an S3 read is pinned to the version's ETag."""
+    if not source.is_s3:
+        with _download(source.uri) as response:
+            yield response
+        return
     try:
         response = aws.client("s3").get_object(Bucket=source.bucket, Key=source.key, IfMatch=etag)
     except ClientError as error:
@@ -85,61 +110,128 @@ def fetch(source: Source, etag: str) -> bytes:
                 f"source {source.uri} changed while it was being staged; deploy again"
             ) from None
         raise _s3_failure(source, error) from None
-    with response["Body"] as body:
-        return body.read()
+    with contextlib.closing(response["Body"]) as body:
+        yield body
 
 
-def _download(url: str) -> bytes:
+@contextlib.contextmanager
+def _download(url: str) -> Iterator[BinaryIO]:
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > MAX_SOURCE_BYTES:
-                raise _too_large(url, int(length))
-            data = response.read(MAX_SOURCE_BYTES + 1)
+        response = urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS)
     except urllib.error.HTTPError as error:
         raise DatasetError(
             f"download of {url} failed: HTTP {error.code} {error.reason}; check that the URL "
             "is correct and publicly readable"
         ) from None
     except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise DatasetError(
-            f"could not download {url}: {reason}; check the URL, or copy the file to S3 "
-            "and use an s3:// SourceUri"
-        ) from None
-    if len(data) > MAX_SOURCE_BYTES:
-        raise _too_large(url, len(data))
-    return data
+        raise _unreachable(url, error) from None
+    with response:
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > MAX_SOURCE_BYTES:
+            raise too_large(url, int(length))
+        yield response
+
+
+def _unreachable(url: str, error: Exception) -> DatasetError:
+    reason = getattr(error, "reason", error)
+    return DatasetError(
+        f"could not download {url}: {reason}; check the URL, or copy the file to S3 "
+        "and set dataset.source = 's3-uri'"
+    )
+
+
+def _chunks(stream: BinaryIO, uri: str, limit: int) -> Iterator[bytes]:
+    """The stream's bytes in chunks, refusing more than ``limit`` in total."""
+    total = 0
+    while True:
+        try:
+            chunk = stream.read(CHUNK_BYTES)
+        except OSError as error:
+            raise _unreachable(uri, error) from None
+        if not chunk:
+            return
+        total += len(chunk)
+        if total > limit:
+            raise too_large(uri)
+        yield chunk
 
 
 def _is_zip(data: bytes) -> bool:
     return data.startswith((b"PK\x03\x04", b"PK\x05\x06"))
 
 
-def extract_csv(data: bytes, member: str, uri: str) -> tuple[bytes, str]:
-    """The CSV bytes and a label naming them for messages."""
-    if data.startswith(b"\x1f\x8b"):
+@contextlib.contextmanager
+def csv_chunks(stream: BinaryIO, member: str, uri: str) -> Iterator[tuple[Iterator[bytes], str]]:
+    """The CSV's bytes in chunks, and a label naming them for messages."""
+    chunks = _chunks(stream, uri, MAX_SOURCE_BYTES)
+    first = next(chunks, b"")
+    if first.startswith(b"\x1f\x8b"):
         raise DatasetError(f"{uri} is gzip-compressed; provide a plain .csv or a .zip")
-    if not _is_zip(data):
+    if not _is_zip(first):
         if member:
             raise DatasetError(
-                f"ArchiveMember '{member}' is set but {uri} is not a zip archive; "
-                "leave ArchiveMember empty for a plain CSV"
+                f"dataset.archive_member '{member}' is set but {uri} is not a zip archive; "
+                "leave dataset.archive_member empty for a plain CSV"
             )
-        return data, uri
+
+        def whole() -> Iterator[bytes]:
+            yield first
+            yield from chunks
+
+        yield whole(), uri
+        return
+    with tempfile.TemporaryFile() as spool:
+        spool.write(first)
+        for chunk in chunks:
+            spool.write(chunk)
+        spool.seek(0)
+        with _member(spool, member, uri) as result:
+            yield result
+
+
+@contextlib.contextmanager
+def open_local_csv(path: str, member: str = "") -> Iterator[tuple[Iterator[bytes], str]]:
+    """A local file's CSV bytes in chunks (a zip is read in place, not copied)."""
+    with open(path, "rb") as file:
+        if _is_zip(file.read(4)):
+            file.seek(0)
+            with _member(file, member, path) as result:
+                yield result
+            return
+        file.seek(0)
+        with csv_chunks(file, member, path) as result:
+            yield result
+
+
+@contextlib.contextmanager
+def _member(file: BinaryIO, member: str, uri: str) -> Iterator[tuple[Iterator[bytes], str]]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = [info for info in archive.infolist() if not info.is_dir()]
-            names = [info.filename for info in infos]
-            info = _choose_member(infos, names, member, uri)
-            if info.flag_bits & 0x1:
-                raise DatasetError(f"{uri}: member '{info.filename}' is password-protected")
-            if info.file_size > MAX_CSV_BYTES:
-                raise _too_large(f"{uri} member '{info.filename}'", info.file_size)
-            return archive.read(info), f"{uri} member '{info.filename}'"
-    # RuntimeError covers zipfile's unsupported compression methods (a subclass of it).
+        archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, RuntimeError, EOFError) as error:
+        raise DatasetError(f"cannot read the zip archive {uri}: {error}") from None
+    with archive:
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        names = [info.filename for info in infos]
+        info = _choose_member(infos, names, member, uri)
+        if info.flag_bits & 0x1:
+            raise DatasetError(f"{uri}: member '{info.filename}' is password-protected")
+        label = f"{uri} member '{info.filename}'"
+        if info.file_size > MAX_CSV_BYTES:
+            raise too_large(label, info.file_size)
+        try:
+            opened = archive.open(info)
+        # RuntimeError covers zipfile's unsupported compression methods (a subclass of it).
+        except (zipfile.BadZipFile, RuntimeError, EOFError) as error:
+            raise DatasetError(f"cannot read the zip archive {uri}: {error}") from None
+        with opened:
+            yield _unzipped(opened, uri, label), label
+
+
+def _unzipped(opened: BinaryIO, uri: str, label: str) -> Iterator[bytes]:
+    try:
+        yield from _chunks(opened, label, MAX_CSV_BYTES)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise DatasetError(f"cannot read the zip archive {uri}: {error}") from None
 
 
@@ -151,7 +243,8 @@ def _choose_member(
             if info.filename == member:
                 return info
         raise DatasetError(
-            f"archive member '{member}' not found in {uri}; members are: {list_names(names)}"
+            f"dataset.archive_member '{member}' not found in {uri}; members are: "
+            f"{list_names(names)}"
         )
     csvs = [
         info
@@ -163,6 +256,6 @@ def _choose_member(
     if "xl/workbook.xml" in names:
         raise DatasetError(f"{uri} is an Excel workbook; export the sheet as CSV (UTF-8)")
     raise DatasetError(
-        f"{uri} is a zip with {len(csvs)} .csv members; set ArchiveMember to the one to "
-        f"use; members are: {list_names(names)}"
+        f"{uri} is a zip with {len(csvs)} .csv members; set dataset.archive_member to the one "
+        f"to use; members are: {list_names(names)}"
     )
