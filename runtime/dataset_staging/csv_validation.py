@@ -141,9 +141,11 @@ def detect_delimiter(text: str, more: bool = False) -> str:
 
 
 class _Tap:
-    """Iterates lines for csv.reader and keeps the ones the current record used."""
+    """Feeds one record's lines to csv.reader and keeps them: the line already read,
+    then as many more as a quoted value with line breaks needs."""
 
-    def __init__(self, lines: Iterator[str]) -> None:
+    def __init__(self, first: str, lines: Iterator[str]) -> None:
+        self._first: str | None = first
         self._lines = lines
         self.taken: list[str] = []
 
@@ -151,14 +153,17 @@ class _Tap:
         return self
 
     def __next__(self) -> str:
-        line = next(self._lines)
+        if self._first is not None:
+            line, self._first = self._first, None
+        else:
+            line = next(self._lines)
         self.taken.append(line)
         return line
 
-    def take(self) -> str:
-        text = "".join(self.taken)
-        self.taken.clear()
-        return text
+
+# Lines the fast path may split with str.split: no quotes, no stray carriage return,
+# and short enough that csv's field size limit cannot apply.
+_FAST_MAX_CHARS = csv.field_size_limit()
 
 
 def _lines(chunks: Iterable[str], classic_mac: bool) -> Iterator[str]:
@@ -274,8 +279,8 @@ class CsvReader:
             yield start
             yield from chunks
 
-        self._tap = _Tap(_lines(rest(), classic_mac))
-        self._reader = csv.reader(self._tap, delimiter=self.delimiter, strict=True)
+        self._lines = _lines(rest(), classic_mac)
+        self._line_number = 0
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\n")
         self.rows = 0
@@ -288,21 +293,35 @@ class CsvReader:
         return self._buffer.getvalue()
 
     def _next(self) -> tuple[int, list[str], str] | None:
-        """The next non-blank record: its first line number, fields and raw text."""
-        while True:
-            start = self._reader.line_num + 1
+        """The next non-blank record: its first line number, fields and raw text.
+
+        Most lines hold a whole record without quotes and are split directly; a line
+        with a quote goes through csv.reader, which reads on over quoted line breaks.
+        """
+        delimiter = self.delimiter
+        for line in self._lines:
+            self._line_number += 1
+            start = self._line_number
+            body = line[:-1] if line.endswith("\n") else line
+            if body.endswith("\r"):
+                body = body[:-1]
+            if '"' not in body and "\r" not in body and len(body) < _FAST_MAX_CHARS:
+                if body:
+                    return start, body.split(delimiter), line
+                continue
+            tap = _Tap(line, self._lines)
+            reader = csv.reader(tap, delimiter=delimiter, strict=True)
             try:
-                fields = next(self._reader)
-            except StopIteration:
-                return None
+                fields = next(reader, [])
             except csv.Error as error:
                 raise DatasetError(
                     f"malformed CSV in the record starting at line {start}: {error}; "
                     "check for an unbalanced double quote"
                 ) from None
-            raw = self._tap.take()
+            self._line_number += reader.line_num - 1
             if fields:
-                return start, fields, raw
+                return start, fields, "".join(tap.taken)
+        return None
 
     def _read_header(self, target: str) -> Header:
         first = self._next()

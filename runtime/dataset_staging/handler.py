@@ -119,10 +119,11 @@ def _stage(
                 target=request.target,
                 holdout_fraction=request.holdout_fraction,
                 min_training_rows=request.min_training_rows,
+                seed=request.seed,
                 on_record=keep,
             )
         validated = time.monotonic()
-        mask = checked.strata.holdout_mask(request.holdout_fraction, request.seed)
+        mask = checked.strata.holdout_mask(request.holdout_fraction)
         columns = len(checked.header.columns)
         fmt = checked.header.source_format
         metadata = {"version": version, "columns": str(columns), "source-format": fmt}

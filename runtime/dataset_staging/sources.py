@@ -23,10 +23,12 @@ from dataset_staging.csv_validation import CHUNK_BYTES, list_names
 from dataset_staging.errors import DatasetError
 
 HTTP_TIMEOUT_SECONDS = 60
-# The largest source the function stages within its timeout: measured throughput x
-# 14 minutes with margin (see tools/bench.py and the README).
-MAX_SOURCE_BYTES = 4 * 1024**3
-MAX_CSV_BYTES = MAX_SOURCE_BYTES
+# The largest CSV the function splits within its 14-minute timeout: 13.6 MB/s measured
+# on 1 GB (tools/bench_staging.py) stages 5 GiB in about 6.6 minutes, half the timeout.
+MAX_CSV_BYTES = 5 * 1024**3
+# A zip archive is spooled to /tmp beside the CSV spool; together they fit the
+# function's ephemeral storage (components/dataset.py).
+MAX_ARCHIVE_BYTES = 2 * 1024**3
 _USER_AGENT = "autopilot-studio-cdk-dataset-staging"
 
 
@@ -66,18 +68,19 @@ def _size_gib(size: int) -> str:
     return f"{size / 1024**3:.1f} GiB"
 
 
-def too_large(uri: str, size: int | None = None) -> DatasetError:
+def too_large(uri: str, size: int | None = None, limit: int = MAX_CSV_BYTES) -> DatasetError:
     """The limit, and what to do above it."""
-    actual = f"{size} bytes" if size is not None else f"more than {MAX_SOURCE_BYTES} bytes"
+    actual = f"{size} bytes" if size is not None else f"more than {limit} bytes"
+    what = "zip archives of" if limit == MAX_ARCHIVE_BYTES else "CSV files of"
     return DatasetError(
-        f"{uri} is {actual}; the staging function splits at most {MAX_SOURCE_BYTES} bytes "
-        f"({_size_gib(MAX_SOURCE_BYTES)}) within its 14-minute timeout: split the data into "
+        f"{uri} is {actual}; the staging function splits {what} at most {limit} bytes "
+        f"({_size_gib(limit)}) within its 14-minute timeout: split the data into "
         "train and holdout files yourself, upload both to S3 and set dataset.source = "
         "'pre-split' with dataset.train_uri and dataset.holdout_uri"
     )
 
 
-def head(source: Source, limit: int | None = MAX_SOURCE_BYTES) -> tuple[str, int]:
+def head(source: Source, limit: int | None = MAX_CSV_BYTES) -> tuple[str, int]:
     """The S3 object's ETag (part of the dataset version) and size; ('', -1) for a URL."""
     if not source.is_s3:
         return "", -1
@@ -128,7 +131,7 @@ def _download(url: str) -> Iterator[BinaryIO]:
         raise _unreachable(url, error) from None
     with response:
         length = response.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) > MAX_SOURCE_BYTES:
+        if length and length.isdigit() and int(length) > MAX_CSV_BYTES:
             raise too_large(url, int(length))
         yield response
 
@@ -153,22 +156,22 @@ def _chunks(stream: BinaryIO, uri: str, limit: int) -> Iterator[bytes]:
             return
         total += len(chunk)
         if total > limit:
-            raise too_large(uri)
+            raise too_large(uri, limit=limit)
         yield chunk
 
 
-def _is_zip(data: bytes) -> bool:
+def is_zip(data: bytes) -> bool:
     return data.startswith((b"PK\x03\x04", b"PK\x05\x06"))
 
 
 @contextlib.contextmanager
 def csv_chunks(stream: BinaryIO, member: str, uri: str) -> Iterator[tuple[Iterator[bytes], str]]:
     """The CSV's bytes in chunks, and a label naming them for messages."""
-    chunks = _chunks(stream, uri, MAX_SOURCE_BYTES)
+    chunks = _chunks(stream, uri, MAX_CSV_BYTES)
     first = next(chunks, b"")
     if first.startswith(b"\x1f\x8b"):
         raise DatasetError(f"{uri} is gzip-compressed; provide a plain .csv or a .zip")
-    if not _is_zip(first):
+    if not is_zip(first):
         if member:
             raise DatasetError(
                 f"dataset.archive_member '{member}' is set but {uri} is not a zip archive; "
@@ -183,7 +186,11 @@ def csv_chunks(stream: BinaryIO, member: str, uri: str) -> Iterator[tuple[Iterat
         return
     with tempfile.TemporaryFile() as spool:
         spool.write(first)
+        written = len(first)
         for chunk in chunks:
+            written += len(chunk)
+            if written > MAX_ARCHIVE_BYTES:
+                raise too_large(uri, limit=MAX_ARCHIVE_BYTES)
             spool.write(chunk)
         spool.seek(0)
         with _member(spool, member, uri) as result:
@@ -194,7 +201,7 @@ def csv_chunks(stream: BinaryIO, member: str, uri: str) -> Iterator[tuple[Iterat
 def open_local_csv(path: str, member: str = "") -> Iterator[tuple[Iterator[bytes], str]]:
     """A local file's CSV bytes in chunks (a zip is read in place, not copied)."""
     with open(path, "rb") as file:
-        if _is_zip(file.read(4)):
+        if is_zip(file.read(4)):
             file.seek(0)
             with _member(file, member, path) as result:
                 yield result

@@ -5,12 +5,11 @@ class the ``round(n * fraction)`` lowest-ranked rows go to the holdout (ties, wh
 need a 64-bit collision, go to the earlier row). The result depends only on the seed
 and the data, never on the Python version, and both outputs keep the original row order.
 
-The exact per-class selection needs no list of rows: while the rows stream past,
-``Strata`` keeps one byte per row (its class). Choosing the lowest ranks then takes two
-passes over those bytes, recomputing each rank: the first builds a histogram of the
-ranks' top 16 bits per class, which gives the bucket holding each class's cut-off; the
-second takes every row below that bucket and sorts only the rows inside it (about
-n / 65536 per class). Memory is one byte per row plus 256 KiB per class.
+The exact per-class selection needs no list of rows. While the rows stream past,
+``Strata`` keeps three bytes per row (its class and the top 12 bits of its rank) and a
+histogram of those bits per class, which gives the bucket holding each class's cut-off.
+Every row below that bucket is held out; only the rows inside it (about n / 4096 per
+class) are ranked again and sorted.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from dataset_staging.errors import DatasetError
 
@@ -26,7 +25,8 @@ from dataset_staging.errors import DatasetError
 # seeded sample of all rows instead of one sample per class.
 MAX_STRATA = 100
 _OVERFLOW = MAX_STRATA  # the class byte of values seen after MAX_STRATA others
-_BUCKET_SHIFT = 48  # top 16 bits of a 64-bit rank
+_BUCKET_BITS = 12
+_BUCKET_SHIFT = 64 - _BUCKET_BITS
 
 
 def holdout_count(class_rows: int, fraction: float) -> int:
@@ -37,14 +37,32 @@ def holdout_count(class_rows: int, fraction: float) -> int:
 
 
 def _rank(seed: int, position: int) -> int:
-    return int.from_bytes(hashlib.sha256(f"{seed}:{position}".encode()).digest()[:8])
+    """The first 8 bytes of sha256(b"<seed>:<position>"), as an unsigned integer."""
+    return _ranker(seed)(position)
+
+
+def _ranker(seed: int) -> Callable[[int], int]:
+    """_rank for one seed, with the seed's part of the hash computed once."""
+    prefix = hashlib.sha256(f"{seed}:".encode())
+    copy = prefix.copy
+
+    def rank(position: int) -> int:
+        digest = copy()
+        digest.update(b"%d" % position)
+        return int.from_bytes(digest.digest()[:8])
+
+    return rank
 
 
 class Strata:
-    """The target class of every row, one byte each, in row order."""
+    """The target class and rank bucket of every row, in row order."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._rank = _ranker(seed)
         self.labels = bytearray()
+        self._buckets = array("H")
+        self._histograms: list[array] = []
         self._index: dict[str, int] = {}
         self._counts: list[int] = []
         self.overflow = False
@@ -58,8 +76,13 @@ class Strata:
             else:
                 index = _OVERFLOW
                 self.overflow = True
+            while len(self._histograms) <= index:
+                self._histograms.append(array("I", bytes(4 << _BUCKET_BITS)))
         if index != _OVERFLOW:
             self._counts[index] += 1
+        bucket = self._rank(len(self.labels)) >> _BUCKET_SHIFT
+        self._histograms[index][bucket] += 1
+        self._buckets.append(bucket)
         self.labels.append(index)
 
     @property
@@ -89,45 +112,50 @@ class Strata:
                 "data rows; Autopilot needs at least 2 distinct target values"
             )
 
-    def holdout_mask(self, fraction: float, seed: int) -> bytearray:
+    def holdout_mask(self, fraction: float) -> bytearray:
         """1 for each row that goes to the holdout set; reuses the label bytes."""
-        if self.overflow:
-            self.labels[:] = bytes(self.rows)
-        wanted = [holdout_count(size, fraction) for size in self._stratum_sizes()]
-        histograms = {s: array("I", bytes(4 << 16)) for s, k in enumerate(wanted) if k}
         labels = self.labels
-        for position, stratum in enumerate(labels):
-            if stratum in histograms:
-                histograms[stratum][_rank(seed, position) >> _BUCKET_SHIFT] += 1
-        cut: dict[int, tuple[int, int]] = {}  # stratum -> (bucket, rows needed from it)
-        for stratum, histogram in histograms.items():
-            remaining = wanted[stratum]
-            for bucket, count in enumerate(histogram):
-                if remaining <= count:
-                    cut[stratum] = (bucket, remaining)
-                    break
-                remaining -= count
-        boundary: dict[int, list[tuple[int, int]]] = {stratum: [] for stratum in cut}
-        for position, stratum in enumerate(labels):
-            held = 0
-            if stratum in cut:
-                rank = _rank(seed, position)
-                bucket = rank >> _BUCKET_SHIFT
-                if bucket < cut[stratum][0]:
-                    held = 1
-                elif bucket == cut[stratum][0]:
-                    boundary[stratum].append((rank, position))
-            labels[position] = held
-        for stratum, candidates in boundary.items():
-            candidates.sort()
-            for _, position in candidates[: cut[stratum][1]]:
+        histograms = self._histograms
+        if self.overflow:
+            labels[:] = bytes(self.rows)
+            combined = array("I", bytes(4 << _BUCKET_BITS))
+            for histogram in histograms:
+                for bucket, count in enumerate(histogram):
+                    combined[bucket] += count
+            histograms = [combined]
+        # Per stratum: (the bucket holding the cut-off, rows still needed from it).
+        cut: list[tuple[int, int]] = []
+        for stratum, size in enumerate(self._stratum_sizes()):
+            cut.append(_cut(histograms[stratum], holdout_count(size, fraction)))
+        boundary: list[list[int]] = [[] for _ in cut]
+        for position, (stratum, bucket) in enumerate(zip(labels, self._buckets, strict=True)):
+            cut_bucket = cut[stratum][0]
+            labels[position] = bucket < cut_bucket
+            if bucket == cut_bucket:
+                boundary[stratum].append(position)
+        for stratum, positions in enumerate(boundary):
+            ranked = sorted(positions, key=lambda position: (self._rank(position), position))
+            for position in ranked[: cut[stratum][1]]:
                 labels[position] = 1
+        self._buckets = array("H")
         return labels
+
+
+def _cut(histogram: array, wanted: int) -> tuple[int, int]:
+    """The bucket holding the wanted-th lowest rank, and how many rows to take from it."""
+    if not wanted:
+        return -1, 0
+    remaining = wanted
+    for bucket, count in enumerate(histogram):
+        if remaining <= count:
+            return bucket, remaining
+        remaining -= count
+    raise AssertionError("a histogram holds every row of its stratum")
 
 
 def holdout_mask(targets: Iterable[str], fraction: float, seed: int) -> list[bool]:
     """True for each row that goes to the holdout set (the in-memory form of Strata)."""
-    strata = Strata()
+    strata = Strata(seed)
     for value in targets:
         strata.add(value)
-    return [bool(held) for held in strata.holdout_mask(fraction, seed)]
+    return [bool(held) for held in strata.holdout_mask(fraction)]

@@ -41,11 +41,12 @@ def validate(
     target: str,
     holdout_fraction: float,
     min_training_rows: int,
+    seed: int,
     on_record: Callable[[str], object] | None = None,
 ) -> Validated:
     """Check the whole CSV; raise DatasetError with the first problem found."""
     reader = CsvReader(decode_stream(chunks, label), label, target)
-    strata = Strata()
+    strata = Strata(seed)
     add = strata.add
     for record, value in reader:
         add(value)
@@ -64,14 +65,18 @@ def validate_local_file(
     target: str,
     holdout_fraction: float,
     min_training_rows: int,
+    seed: int,
 ) -> Validated:
     """What the staging function would say about this file, checked before deploy."""
     try:
         size = os.path.getsize(path)
+        with open(path, "rb") as file:
+            archive = sources.is_zip(file.read(4))
     except OSError as error:
-        raise DatasetError(f"cannot read {path}: {error.strerror}") from None
-    if size > sources.MAX_SOURCE_BYTES:
-        raise sources.too_large(path, size)
+        raise DatasetError(f"cannot read {path}: {error.strerror or error}") from None
+    limit = sources.MAX_ARCHIVE_BYTES if archive else sources.MAX_CSV_BYTES
+    if size > limit:
+        raise sources.too_large(path, size, limit)
     try:
         with sources.open_local_csv(path, archive_member) as (chunks, label):
             return validate(
@@ -80,6 +85,7 @@ def validate_local_file(
                 target=target,
                 holdout_fraction=holdout_fraction,
                 min_training_rows=min_training_rows,
+                seed=seed,
             )
     except OSError as error:
         raise DatasetError(f"cannot read {path}: {error.strerror or error}") from None

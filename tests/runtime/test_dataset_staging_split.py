@@ -106,10 +106,10 @@ def test_bounded_memory_selection_equals_sorting_every_class(trial):
 
 
 def test_split_counts_match_the_mask():
-    strata = split.Strata()
+    strata = split.Strata(42)
     targets = targets_of(5000)
     for value in targets:
         strata.add(value)
     train, holdout = strata.split_counts(0.05)
-    mask = strata.holdout_mask(0.05, 42)
+    mask = strata.holdout_mask(0.05)
     assert (train, holdout) == (len(mask) - sum(mask), sum(mask)) == (4750, 250)

@@ -180,15 +180,14 @@ def test_source_changed_between_head_and_get(stub):
 
 def test_oversized_source_is_refused_before_download(stub):
     s3 = stub("s3")
-    size = sources.MAX_SOURCE_BYTES + 1
+    size = sources.MAX_CSV_BYTES + 1
     head_source(s3, size=size)
     with pytest.raises(DatasetError) as raised:
         handler.on_event(event("Create"), None)
     assert str(raised.value) == (
-        f"s3://{SOURCE_BUCKET}/{SOURCE_KEY} is {size} bytes; the staging function splits at "
-        f"most {sources.MAX_SOURCE_BYTES} bytes ({sources.MAX_SOURCE_BYTES / 1024**3:.1f} GiB) "
-        "within its 14-minute timeout: split the data into train and holdout files yourself, "
-        "upload both to S3 and set dataset.source = 'pre-split' with dataset.train_uri and "
+        f"s3://{SOURCE_BUCKET}/{SOURCE_KEY} is {size} bytes; the staging function splits CSV "
+        "files of at most 5368709120 bytes (5.0 GiB) within its 14-minute timeout: split the "
+        "data into train and holdout files yourself, upload both to S3 and set dataset.source = 'pre-split' with dataset.train_uri and "
         "dataset.holdout_uri"
     )
 
