@@ -187,8 +187,8 @@ def test_oversized_source_is_refused_before_download(stub):
     assert str(raised.value) == (
         f"s3://{SOURCE_BUCKET}/{SOURCE_KEY} is {size} bytes; the staging function splits CSV "
         "files of at most 5368709120 bytes (5.0 GiB) within its 14-minute timeout: split the "
-        "data into train and holdout files yourself, upload both to S3 and set dataset.source = 'pre-split' with dataset.train_uri and "
-        "dataset.holdout_uri"
+        "data into train and holdout files yourself, upload both to S3 and set "
+        "dataset.source = 'pre-split' with dataset.train_uri and dataset.holdout_uri"
     )
 
 
