@@ -211,7 +211,10 @@ def _is_number(value: str) -> bool:
 def check_header(columns: list[str], target: str) -> int:
     """Index of the target column, after checking every column has a unique name."""
     if target not in columns:
-        message = f"target column '{target}' not found; columns are: {list_names(columns)}"
+        message = (
+            f"target column '{target}' (dataset.target_attribute) not found; "
+            f"columns are: {list_names(columns)}"
+        )
         folded = [name for name in columns if name.strip().casefold() == target.strip().casefold()]
         if folded:
             message += f"; did you mean '{folded[0]}'? (names are case-sensitive)"

@@ -17,7 +17,7 @@ from typing import Any
 
 from cr_support import properties
 from cr_support.logs import log
-from dataset_staging import pre_split, sources, store
+from dataset_staging import pre_split, sources, store, streams
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import Location, StagingRequest, dataset_version, parse_physical_id
 from dataset_staging.spool import Spool
@@ -108,7 +108,7 @@ def _stage(
 
         with (
             sources.open_source(source, etag) as stream,
-            sources.csv_chunks(stream, request.archive_member, request.source_uri) as (
+            streams.csv_chunks(stream, request.archive_member, request.source_uri) as (
                 chunks,
                 label,
             ),

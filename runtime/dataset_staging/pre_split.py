@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from cr_support import aws
-from dataset_staging import sources, store
+from dataset_staging import sources, store, streams
 from dataset_staging.csv_validation import COMMA, CsvReader, decode_stream, list_names
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import Location, StagingRequest, dataset_version
@@ -71,7 +71,7 @@ def _s3_source(uri: str, key: str) -> sources.Source:
 def _sample(source: sources.Source, etag: str, target: str) -> _Sampled:
     with (
         sources.open_source(source, etag) as stream,
-        sources.csv_chunks(stream, "", source.uri) as (chunks, label),
+        streams.csv_chunks(stream, "", source.uri) as (chunks, label),
     ):
         if label != source.uri:
             raise DatasetError(
@@ -101,9 +101,10 @@ def check(request: StagingRequest, planned: Plan) -> int:
     if len(train.classes) < 2:
         (only,) = train.classes
         raise DatasetError(
-            f"target column '{request.target}' has a single class '{only}' in the first "
-            f"{train.rows} rows of {planned.train.uri} (dataset.train_uri); Autopilot needs "
-            "at least 2 distinct target values (shuffle the file if it is sorted by target)"
+            f"target column '{request.target}' (dataset.target_attribute) has a single class "
+            f"'{only}' in the first {train.rows} rows of {planned.train.uri} "
+            "(dataset.train_uri); Autopilot needs at least 2 distinct target values "
+            "(shuffle the file if it is sorted by target)"
         )
     return len(train.columns)
 

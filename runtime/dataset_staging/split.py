@@ -108,8 +108,9 @@ class Strata:
         if len(self._index) < 2:
             only = next(iter(self._index), "")
             raise DatasetError(
-                f"target column '{target}' has a single class '{only}' in all {self.rows} "
-                "data rows; Autopilot needs at least 2 distinct target values"
+                f"target column '{target}' (dataset.target_attribute) has a single class "
+                f"'{only}' in all {self.rows} data rows; Autopilot needs at least 2 distinct "
+                "target values"
             )
 
     def holdout_mask(self, fraction: float) -> bytearray:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from dataset_staging import sources
+from dataset_staging import streams
 from dataset_staging.csv_validation import CsvReader, Header, decode_stream
 from dataset_staging.errors import DatasetError
 from dataset_staging.split import Strata
@@ -71,14 +71,14 @@ def validate_local_file(
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as file:
-            archive = sources.is_zip(file.read(4))
+            archive = streams.is_zip(file.read(4))
     except OSError as error:
         raise DatasetError(f"cannot read {path}: {error.strerror or error}") from None
-    limit = sources.MAX_ARCHIVE_BYTES if archive else sources.MAX_CSV_BYTES
+    limit = streams.MAX_ARCHIVE_BYTES if archive else streams.MAX_CSV_BYTES
     if size > limit:
-        raise sources.too_large(path, size, limit)
+        raise streams.too_large(path, size, limit)
     try:
-        with sources.open_local_csv(path, archive_member) as (chunks, label):
+        with streams.open_local_csv(path, archive_member) as (chunks, label):
             return validate(
                 chunks,
                 label,

@@ -15,7 +15,7 @@ from csv_factory import (
     zip_archive,
 )
 
-from dataset_staging import csv_validation, sources, validation
+from dataset_staging import csv_validation, sources, streams, validation
 from dataset_staging.errors import DatasetError
 
 SRC = "s3://in/data.csv"
@@ -76,7 +76,7 @@ def check_all(data: bytes, target: str) -> None:
 
 
 def extract_csv(archive: bytes, member: str, uri: str) -> tuple[bytes, str]:
-    with sources.csv_chunks(io.BytesIO(archive), member, uri) as (parts, label):
+    with streams.csv_chunks(io.BytesIO(archive), member, uri) as (parts, label):
         return b"".join(parts), label
 
 
@@ -185,8 +185,9 @@ def test_duplicate_column_name_is_rejected():
 def test_missing_target_lists_columns_and_suggests_case_insensitive_match():
     data = comma_csv(bank_rows(5))
     assert rejected(data, target="Y") == (
-        "target column 'Y' not found; columns are: age, job, marital, education, default, "
-        "housing, loan, contact, month, day_of_week, duration, campaign, pdays, previous, "
+        "target column 'Y' (dataset.target_attribute) not found; columns are: age, job, "
+        "marital, education, default, housing, loan, contact, month, day_of_week, duration, "
+        "campaign, pdays, previous, "
         "poutcome, emp.var.rate, cons.price.idx, cons.conf.idx, euribor3m, nr.employed, y; "
         "did you mean 'y'? (names are case-sensitive)"
     )
@@ -194,7 +195,7 @@ def test_missing_target_lists_columns_and_suggests_case_insensitive_match():
 
 def test_missing_target_without_near_match():
     assert rejected(b"a,b\n1,2\n", target="label") == (
-        "target column 'label' not found; columns are: a, b"
+        "target column 'label' (dataset.target_attribute) not found; columns are: a, b"
     )
 
 
@@ -271,7 +272,7 @@ def test_header_without_rows_is_rejected():
 def test_single_target_class_is_rejected():
     data = comma_csv(bank_rows(30, yes_rate=0))
     assert rejected(data) == (
-        "target column 'y' has a single class 'no' in all 30 data rows; "
+        "target column 'y' (dataset.target_attribute) has a single class 'no' in all 30 data rows; "
         "Autopilot needs at least 2 distinct target values"
     )
 

@@ -9,7 +9,7 @@ import pytest
 from botocore.response import StreamingBody
 from csv_factory import bank_rows, comma_csv
 
-from dataset_staging import handler, sources
+from dataset_staging import handler, streams
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
 
@@ -180,7 +180,7 @@ def test_source_changed_between_head_and_get(stub):
 
 def test_oversized_source_is_refused_before_download(stub):
     s3 = stub("s3")
-    size = sources.MAX_CSV_BYTES + 1
+    size = streams.MAX_CSV_BYTES + 1
     head_source(s3, size=size)
     with pytest.raises(DatasetError) as raised:
         handler.on_event(event("Create"), None)
