@@ -57,8 +57,5 @@ def check_local_file(
             seed=seed,
         )
     except validation.DatasetError as error:
-        message = str(error)
-        if str(resolved) in message:
-            message = message.replace(str(resolved), repr(path))
-            raise ValueError(f"path: {message}") from None
+        message = str(error).replace(str(resolved), "the file")
         raise ValueError(f"path {path!r}: {message}") from None
