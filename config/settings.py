@@ -148,7 +148,6 @@ class DatasetSettings(_Settings):
                 target=self.target_attribute,
                 holdout_fraction=self.holdout_fraction,
                 min_training_rows=self.min_training_rows,
-                seed=self.seed,
             )
         return self
 

@@ -57,15 +57,18 @@ def _ranker(seed: int) -> Callable[[int], int]:
 class Strata:
     """The target class and rank bucket of every row, in row order."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int | None) -> None:
+        """With ``seed`` None only the class counts are kept (enough to check them)."""
         self.seed = seed
-        self._rank = _ranker(seed)
+        self._ranked = seed is not None
+        self._rank = _ranker(seed or 0)
         self.labels = bytearray()
         self._buckets = array("H")
         self._histograms: list[array] = []
         self._index: dict[str, int] = {}
         self._counts: list[int] = []
         self.overflow = False
+        self.rows = 0
 
     def add(self, value: str) -> None:
         index = self._index.get(value)
@@ -80,14 +83,12 @@ class Strata:
                 self._histograms.append(array("I", bytes(4 << _BUCKET_BITS)))
         if index != _OVERFLOW:
             self._counts[index] += 1
-        bucket = self._rank(len(self.labels)) >> _BUCKET_SHIFT
-        self._histograms[index][bucket] += 1
-        self._buckets.append(bucket)
-        self.labels.append(index)
-
-    @property
-    def rows(self) -> int:
-        return len(self.labels)
+        self.rows += 1
+        if self._ranked:
+            bucket = self._rank(len(self.labels)) >> _BUCKET_SHIFT
+            self._histograms[index][bucket] += 1
+            self._buckets.append(bucket)
+            self.labels.append(index)
 
     @property
     def classes(self) -> Counter[str]:
@@ -115,6 +116,8 @@ class Strata:
 
     def holdout_mask(self, fraction: float) -> bytearray:
         """1 for each row that goes to the holdout set; reuses the label bytes."""
+        if not self._ranked:
+            raise ValueError("Strata(seed=None) keeps counts only; it cannot split")
         labels = self.labels
         histograms = self._histograms
         if self.overflow:

@@ -41,10 +41,14 @@ def validate(
     target: str,
     holdout_fraction: float,
     min_training_rows: int,
-    seed: int,
+    seed: int | None,
     on_record: Callable[[str], object] | None = None,
 ) -> Validated:
-    """Check the whole CSV; raise DatasetError with the first problem found."""
+    """Check the whole CSV; raise DatasetError with the first problem found.
+
+    With ``seed`` the result can also choose the split (``strata.holdout_mask``); without
+    it, only the counts the checks need are kept.
+    """
     reader = CsvReader(decode_stream(chunks, label), label, target)
     strata = Strata(seed)
     add = strata.add
@@ -65,7 +69,6 @@ def validate_local_file(
     target: str,
     holdout_fraction: float,
     min_training_rows: int,
-    seed: int,
 ) -> Validated:
     """What the staging function would say about this file, checked before deploy."""
     try:
@@ -85,7 +88,7 @@ def validate_local_file(
                 target=target,
                 holdout_fraction=holdout_fraction,
                 min_training_rows=min_training_rows,
-                seed=seed,
+                seed=None,
             )
     except OSError as error:
         raise DatasetError(f"cannot read {path}: {error.strerror or error}") from None
