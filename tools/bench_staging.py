@@ -11,6 +11,7 @@ and are deleted afterwards.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import resource
@@ -61,6 +62,7 @@ def _stage_child(endpoint: str, key: str) -> None:
     """Runs in the measured process: the handler, end to end, nothing else."""
     sys.path.insert(0, str(ROOT / "runtime"))
     os.environ["AWS_ENDPOINT_URL"] = endpoint
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     from dataset_staging import handler
 
     started = time.perf_counter()
@@ -119,6 +121,11 @@ def _run(endpoint: str, s3, workdir: Path, size_mb: int) -> dict[str, object]:
         text=True,
     )
     result = json.loads(child.stdout.strip().splitlines()[-1])
+    staged_log = [
+        json.loads(line)
+        for line in child.stderr.splitlines()
+        if line.startswith("{") and '"message": "staged"' in line
+    ][-1]
     train_bytes, train_rows, train_yes = _positives(s3, result["TrainKey"])
     holdout_bytes, holdout_rows, holdout_yes = _positives(s3, result["HoldoutKey"])
     assert str(train_rows) == result["TrainRows"], (train_rows, result["TrainRows"])
@@ -130,6 +137,7 @@ def _run(endpoint: str, s3, workdir: Path, size_mb: int) -> dict[str, object]:
         "source_mb": round(source_bytes / MB, 1),
         "rows": train_rows + holdout_rows,
         "seconds": round(result["seconds"], 1),
+        "validate_and_spool_s": staged_log["validate_seconds"],
         "throughput_mb_s": round(source_bytes / MB / result["seconds"], 1),
         "peak_rss_mib": round(result["peak_rss_mib"], 1),
         "train_mb": round(train_bytes / MB, 1),
@@ -179,12 +187,13 @@ def staging_benchmark() -> list[dict[str, object]]:
 
 def print_table(results: list[dict[str, object]]) -> None:
     print(
-        f"{'source':>9} {'rows':>10} {'time':>8} {'MB/s':>6} {'peak RSS':>10} "
+        f"{'source':>9} {'rows':>10} {'time':>8} {'(read)':>8} {'MB/s':>6} {'peak RSS':>10} "
         f"{'train':>9} {'holdout':>9} {'yes train':>10} {'yes holdout':>12}"
     )
     for r in results:
         print(
             f"{r['source_mb']:>6} MB {r['rows']:>10} {r['seconds']:>6} s "
+            f"{r['validate_and_spool_s']:>6} s "
             f"{r['throughput_mb_s']:>6} {r['peak_rss_mib']:>6} MiB {r['train_mb']:>6} MB "
             f"{r['holdout_mb']:>6} MB {r['train_positive_rate']:>10.4f} "
             f"{r['holdout_positive_rate']:>12.4f}"
