@@ -35,11 +35,15 @@ class StagingRequest:
         fraction = properties.number(props, "HoldoutFraction", 0.05)
         if not 0 < fraction < 0.5:
             raise PropertyError(
-                f"resource property 'HoldoutFraction' must be between 0 and 0.5, got {fraction}"
+                f"resource property 'HoldoutFraction' must be between 0 and 0.5, got {fraction}; "
+                "set dataset.holdout_fraction"
             )
         min_rows = properties.integer(props, "MinTrainingRows", 500)
         if min_rows < 1:
-            raise PropertyError("resource property 'MinTrainingRows' must be at least 1")
+            raise PropertyError(
+                "resource property 'MinTrainingRows' must be at least 1; "
+                "set dataset.min_training_rows"
+            )
         request = cls(
             bucket=properties.string(props, "Bucket"),
             prefix=properties.string(props, "Prefix", "").strip("/"),
