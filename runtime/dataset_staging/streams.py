@@ -8,6 +8,7 @@ member is streamed out of it; a plain CSV streams straight through.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import tempfile
 import zipfile
 import zlib
@@ -83,9 +84,8 @@ def csv_chunks(stream: BinaryIO, member: str, uri: str) -> Iterator[tuple[Iterat
         yield whole(), uri
         return
     with tempfile.TemporaryFile() as spool:
-        spool.write(first)
-        written = len(first)
-        for chunk in chunks:
+        written = 0
+        for chunk in itertools.chain([first], chunks):
             written += len(chunk)
             if written > MAX_ARCHIVE_BYTES:
                 raise too_large(uri, limit=MAX_ARCHIVE_BYTES)

@@ -375,3 +375,46 @@ def test_classic_mac_line_endings_are_read():
     table = parse_bytes(b"a,y\r1,no\r2,yes\r")
     assert table.columns == ("a", "y")
     assert table.records == ["1,no\n", "2,yes\n"]
+
+
+# Size limits and damaged archives, found while streaming
+
+
+def test_csv_above_the_limit_is_refused_while_streaming(monkeypatch):
+    monkeypatch.setattr(streams, "MAX_CSV_BYTES", 100)
+    with pytest.raises(DatasetError) as raised:
+        extract_csv(comma_csv(bank_rows(5)), "", "https://x/big.csv")
+    assert str(raised.value).startswith(
+        "https://x/big.csv is more than 100 bytes; the staging function splits CSV files of at "
+        "most 100 bytes"
+    )
+    assert str(raised.value).endswith(
+        "set dataset.source = 'pre-split' with dataset.train_uri and dataset.holdout_uri"
+    )
+
+
+def test_zip_above_the_archive_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(streams, "MAX_ARCHIVE_BYTES", 100)
+    archive = zip_archive({"data.csv": comma_csv(bank_rows(50))})
+    with pytest.raises(
+        DatasetError,
+        match=r"^s3://b/k\.zip is more than 100 bytes; the staging "
+        r"function splits zip archives of at most 100 bytes",
+    ):
+        extract_csv(archive, "", "s3://b/k.zip")
+
+
+def test_zip_member_above_the_csv_limit_is_refused_before_reading(monkeypatch):
+    data = comma_csv(bank_rows(50))
+    monkeypatch.setattr(streams, "MAX_CSV_BYTES", len(data) - 1)
+    archive = zip_archive({"data.csv": data})
+    with pytest.raises(DatasetError, match=rf"^s3://b/k\.zip member 'data\.csv' is {len(data)} "):
+        extract_csv(archive, "", "s3://b/k.zip")
+
+
+def test_damaged_zip_member_is_reported_while_streaming():
+    data = comma_csv(bank_rows(200))
+    archive = bytearray(zip_archive({"data.csv": data}))
+    archive[60:70] = b"\x00" * 10  # inside the deflated member
+    with pytest.raises(DatasetError, match=r"^cannot read the zip archive s3://b/k\.zip: "):
+        extract_csv(bytes(archive), "", "s3://b/k.zip")
