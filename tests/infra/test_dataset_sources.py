@@ -262,3 +262,24 @@ def test_app_exits_with_one_line_and_no_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("Configuration error: invalid settings for environment 'dev'")
     assert "has a single class 'no' in all 600 data rows" in result.stderr
+
+
+def test_each_source_passes_cfn_lint_and_parliament(synthesized_sources):
+    from tests.infra import iam_lint
+    from tests.infra.test_policy_gates import CFN_LINT, CFN_LINT_IGNORED
+
+    paths = [str(synth.template_path) for synth in synthesized_sources.values()]
+    result = subprocess.run(
+        [CFN_LINT, "--ignore-checks", *CFN_LINT_IGNORED, "--", *paths],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for synth in synthesized_sources.values():
+        findings = [
+            finding
+            for policy in iam_lint.identity_policies(synth.template)
+            for finding in iam_lint.lint(policy)
+        ]
+        assert iam_lint.unexplained(findings) == []
