@@ -39,6 +39,7 @@ def decode_stream(chunks: Iterable[bytes], source: str) -> Iterator[str]:
     """UTF-8 text of the source, chunk by chunk, without a byte-order mark."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
+    newlines = 0  # in the chunks before this one (held-back bytes are never b"\n")
     first = True
     for chunk in _first_block(chunks):
         if not chunk:
@@ -51,22 +52,24 @@ def decode_stream(chunks: Iterable[bytes], source: str) -> Iterator[str]:
                 f"{source} looks like a binary file (NUL byte at byte offset {offset + nul}); "
                 "provide a UTF-8 CSV text file, or a .zip that contains one"
             )
-        pending = len(decoder.getstate()[0])
+        pending = decoder.getstate()[0]
         try:
             text = decoder.decode(chunk)
         except UnicodeDecodeError as error:
-            raise _not_utf8(source, error, offset - pending) from None
+            line = newlines + (pending + chunk)[: error.start].count(b"\n") + 1
+            raise _not_utf8(source, error, offset - len(pending), line) from None
         if first:
             text = text.removeprefix("\ufeff")
             first = False
         offset += len(chunk)
+        newlines += chunk.count(b"\n")
         if text:
             yield text
-    pending = len(decoder.getstate()[0])
+    pending = decoder.getstate()[0]
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        raise _not_utf8(source, error, offset - pending) from None
+        raise _not_utf8(source, error, offset - len(pending), newlines + 1) from None
 
 
 def _first_block(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -84,10 +87,10 @@ def _first_block(chunks: Iterable[bytes]) -> Iterator[bytes]:
     yield from chunks
 
 
-def _not_utf8(source: str, error: UnicodeDecodeError, base: int) -> DatasetError:
+def _not_utf8(source: str, error: UnicodeDecodeError, base: int, line: int) -> DatasetError:
     return DatasetError(
         f"{source} is not UTF-8 text: byte 0x{error.object[error.start]:02x} at byte offset "
-        f"{base + error.start} is invalid; save the file with UTF-8 encoding"
+        f"{base + error.start} (line {line}) is invalid; save the file with UTF-8 encoding"
     )
 
 

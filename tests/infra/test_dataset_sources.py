@@ -206,8 +206,8 @@ def test_unreadable_file_is_a_configuration_error(tmp_path, monkeypatch):
         (
             b"age,job,y\n30,t\xe9cnico,no\n",
             {},
-            "path '<file>': the file is not UTF-8 text: byte 0xe9 at byte offset 14 is "
-            "invalid; save the file with UTF-8 encoding",
+            "path '<file>': the file is not UTF-8 text: byte 0xe9 at byte offset 14 (line 2) "
+            "is invalid; save the file with UTF-8 encoding",
         ),
         (
             b"a,b,y\n1,2,no\n3,4\n",

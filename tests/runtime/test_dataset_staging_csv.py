@@ -153,7 +153,7 @@ def test_empty_file_is_rejected():
 def test_invalid_utf8_names_the_byte_offset():
     data = b"age,job,y\n30,t\xe9cnico,no\n"
     assert rejected(data) == (
-        f"{SRC} is not UTF-8 text: byte 0xe9 at byte offset 14 is invalid; "
+        f"{SRC} is not UTF-8 text: byte 0xe9 at byte offset 14 (line 2) is invalid; "
         "save the file with UTF-8 encoding"
     )
 
@@ -418,3 +418,18 @@ def test_damaged_zip_member_is_reported_while_streaming():
     archive[60:70] = b"\x00" * 10  # inside the deflated member
     with pytest.raises(DatasetError, match=r"^cannot read the zip archive s3://b/k\.zip: "):
         extract_csv(bytes(archive), "", "s3://b/k.zip")
+
+
+def test_invalid_utf8_deep_in_the_file_names_offset_and_line():
+    head = comma_csv(bank_rows(300))
+    data = head + "40,técnico,no\n".encode() + b"41,t\xe9cnico,yes\n"
+    assert rejected(data.replace(b"age,job", b"a,job", 1)) == (
+        f"{SRC} is not UTF-8 text: byte 0xe9 at byte offset {len(head) - 2 + 19} (line 303) "
+        "is invalid; save the file with UTF-8 encoding"
+    )
+
+
+def test_multibyte_characters_split_across_chunks_are_kept():
+    data = "a,note,y\n1,Bücher Ωmega 東京,no\n2,x,yes\n".encode()
+    table = parse_bytes(data)
+    assert table.records[0] == "1,Bücher Ωmega 東京,no\n"
