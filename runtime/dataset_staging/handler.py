@@ -12,7 +12,7 @@ failure while writing aborts the uploads, so a failed Create leaves nothing behi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cr_support import properties
@@ -123,7 +123,7 @@ def _stage(
                 on_record=keep,
             )
         validated = time.monotonic()
-        mask = checked.strata.holdout_mask(request.holdout_fraction)
+        flags = checked.strata.holdout_flags(request.holdout_fraction)
         columns = len(checked.header.columns)
         fmt = checked.header.source_format
         metadata = {"version": version, "columns": str(columns), "source-format": fmt}
@@ -133,9 +133,12 @@ def _stage(
         holdout = store.CsvWriter(
             location.bucket, location.holdout_key, {**metadata, "rows": str(checked.holdout_rows)}
         )
-        _write_split(
-            (train, holdout), checked.header.text.encode(), spool, mask, out_of_time, request
-        )
+        try:
+            _write_split(
+                (train, holdout), checked.header.text.encode(), spool, flags, out_of_time, request
+            )
+        finally:
+            checked.strata.close()
     log(
         version,
         "staged",
@@ -154,7 +157,7 @@ def _write_split(
     writers: tuple[store.CsvWriter, store.CsvWriter],
     header: bytes,
     spool: Spool,
-    mask: bytearray,
+    flags: Iterator[bool],
     out_of_time: Callable[[], bool],
     request: StagingRequest,
 ) -> None:
@@ -163,7 +166,7 @@ def _write_split(
     try:
         train.write(header)
         holdout.write(header)
-        for position, (held, record) in enumerate(zip(mask, spool.records(), strict=True)):
+        for position, (held, record) in enumerate(zip(flags, spool.records(), strict=True)):
             (holdout if held else train).write(record)
             if position % _DEADLINE_CHECK_ROWS == 0 and out_of_time():
                 raise _out_of_time(request.source_uri, position)

@@ -6,18 +6,19 @@ need a 64-bit collision, go to the earlier row). The result depends only on the 
 and the data, never on the Python version, and both outputs keep the original row order.
 
 The exact per-class selection needs no list of rows. While the rows stream past,
-``Strata`` keeps three bytes per row (its class and the top 12 bits of its rank) and a
-histogram of those bits per class, which gives the bucket holding each class's cut-off.
-Every row below that bucket is held out; only the rows inside it (about n / 4096 per
-class) are ranked again and sorted.
+``Strata`` writes three bytes per row to a temporary file (its class and the top 12 bits
+of its rank) and keeps a histogram of those bits per class, which gives the bucket
+holding each class's cut-off. Every row below that bucket is held out; only the rows
+inside it (about n / 4096 per class) are ranked again and sorted.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from dataset_staging.errors import DatasetError
 
@@ -54,16 +55,52 @@ def _ranker(seed: int) -> Callable[[int], int]:
     return rank
 
 
+class _RowLog:
+    """Each row's class byte and rank bucket, in a temporary file, written in blocks
+    (a 4-byte row count, the class bytes, then the buckets)."""
+
+    BLOCK_ROWS = 65536
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Strata.close
+        self.labels = bytearray()
+        self.buckets = array("H")
+
+    def flush(self) -> None:
+        if self.labels:
+            self._file.write(len(self.labels).to_bytes(4, "little"))
+            self._file.write(self.labels)
+            self._file.write(self.buckets.tobytes())
+            self.labels = bytearray()
+            self.buckets = array("H")
+
+    def rows(self) -> Iterator[tuple[int, int]]:
+        """(class byte, bucket) of every row, in order."""
+        self.flush()
+        self._file.seek(0)
+        while size := self._file.read(4):
+            count = int.from_bytes(size, "little")
+            labels = self._file.read(count)
+            buckets = array("H")
+            buckets.frombytes(self._file.read(2 * count))
+            yield from zip(labels, buckets, strict=True)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class Strata:
-    """The target class and rank bucket of every row, in row order."""
+    """The target classes' counts and, with a seed, what the split needs of every row.
+
+    Per row that is one class byte and a 2-byte rank bucket, kept in a temporary file,
+    so memory does not grow with the rows.
+    """
 
     def __init__(self, seed: int | None) -> None:
         """With ``seed`` None only the class counts are kept (enough to check them)."""
         self.seed = seed
-        self._ranked = seed is not None
         self._rank = _ranker(seed or 0)
-        self.labels = bytearray()
-        self._buckets = array("H")
+        self._log = _RowLog() if seed is not None else None
         self._histograms: list[array] = []
         self._index: dict[str, int] = {}
         self._counts: list[int] = []
@@ -83,12 +120,19 @@ class Strata:
                 self._histograms.append(array("I", bytes(4 << _BUCKET_BITS)))
         if index != _OVERFLOW:
             self._counts[index] += 1
-        self.rows += 1
-        if self._ranked:
-            bucket = self._rank(len(self.labels)) >> _BUCKET_SHIFT
+        log = self._log
+        if log is not None:
+            bucket = self._rank(self.rows) >> _BUCKET_SHIFT
             self._histograms[index][bucket] += 1
-            self._buckets.append(bucket)
-            self.labels.append(index)
+            log.labels.append(index)
+            log.buckets.append(bucket)
+            if len(log.labels) == _RowLog.BLOCK_ROWS:
+                log.flush()
+        self.rows += 1
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
 
     @property
     def classes(self) -> Counter[str]:
@@ -114,35 +158,35 @@ class Strata:
                 "target values"
             )
 
-    def holdout_mask(self, fraction: float) -> bytearray:
-        """1 for each row that goes to the holdout set; reuses the label bytes."""
-        if not self._ranked:
+    def holdout_flags(self, fraction: float) -> Iterator[bool]:
+        """For each row in order, whether it goes to the holdout set."""
+        if self._log is None:
             raise ValueError("Strata(seed=None) keeps counts only; it cannot split")
-        labels = self.labels
         histograms = self._histograms
         if self.overflow:
-            labels[:] = bytes(self.rows)
             combined = array("I", bytes(4 << _BUCKET_BITS))
             for histogram in histograms:
                 for bucket, count in enumerate(histogram):
                     combined[bucket] += count
             histograms = [combined]
         # Per stratum: (the bucket holding the cut-off, rows still needed from it).
-        cut: list[tuple[int, int]] = []
-        for stratum, size in enumerate(self._stratum_sizes()):
-            cut.append(_cut(histograms[stratum], holdout_count(size, fraction)))
+        cut = [
+            _cut(histograms[stratum], holdout_count(size, fraction))
+            for stratum, size in enumerate(self._stratum_sizes())
+        ]
+        single = self.overflow
         boundary: list[list[int]] = [[] for _ in cut]
-        for position, (stratum, bucket) in enumerate(zip(labels, self._buckets, strict=True)):
-            cut_bucket = cut[stratum][0]
-            labels[position] = bucket < cut_bucket
-            if bucket == cut_bucket:
+        for position, (label, bucket) in enumerate(self._log.rows()):
+            stratum = 0 if single else label
+            if bucket == cut[stratum][0]:
                 boundary[stratum].append(position)
+        chosen: set[int] = set()
         for stratum, positions in enumerate(boundary):
             ranked = sorted(positions, key=lambda position: (self._rank(position), position))
-            for position in ranked[: cut[stratum][1]]:
-                labels[position] = 1
-        self._buckets = array("H")
-        return labels
+            chosen.update(ranked[: cut[stratum][1]])
+        for position, (label, bucket) in enumerate(self._log.rows()):
+            cut_bucket = cut[0 if single else label][0]
+            yield bucket < cut_bucket or (bucket == cut_bucket and position in chosen)
 
 
 def _cut(histogram: array, wanted: int) -> tuple[int, int]:
@@ -160,6 +204,9 @@ def _cut(histogram: array, wanted: int) -> tuple[int, int]:
 def holdout_mask(targets: Iterable[str], fraction: float, seed: int) -> list[bool]:
     """True for each row that goes to the holdout set (the in-memory form of Strata)."""
     strata = Strata(seed)
-    for value in targets:
-        strata.add(value)
-    return [bool(held) for held in strata.holdout_mask(fraction)]
+    try:
+        for value in targets:
+            strata.add(value)
+        return list(strata.holdout_flags(fraction))
+    finally:
+        strata.close()
