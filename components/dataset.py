@@ -19,8 +19,9 @@ DATASET_PREFIX = "datasets"
 # memory is chosen for CPU: staging is single-threaded and CPU-bound, and 1,769 MB is one
 # full vCPU (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
 STAGING_MEMORY_MB = 1769
-# /tmp holds the spooled CSV (at most 5 GiB plus 4 bytes a row) and a zip archive (at
-# most 2 GiB) at once; see MAX_CSV_BYTES and MAX_ARCHIVE_BYTES in runtime/dataset_staging.
+# /tmp holds the spooled CSV (at most 5 GiB, plus 7 bytes a row for lengths, classes and
+# rank buckets: about 0.4 GiB) and a zip archive (at most 2 GiB) at once; see
+# MAX_CSV_BYTES and MAX_ARCHIVE_BYTES in runtime/dataset_staging/streams.py.
 STAGING_EPHEMERAL_STORAGE_MB = 8192
 # 5 GiB (MAX_CSV_BYTES) at the slowest measured 13.6 MB/s takes 6.6 minutes: the other
 # half of the timeout is margin, and the handler aborts cleanly 45 s before it.

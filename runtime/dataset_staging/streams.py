@@ -19,7 +19,7 @@ from dataset_staging.csv_validation import CHUNK_BYTES, list_names
 from dataset_staging.errors import DatasetError
 
 # The largest CSV the function splits within its 14-minute timeout: 1 GB staged at
-# 13.6-20.8 MB/s (tools/bench_staging.py, two runs), so 5 GiB takes 4.3-6.6 minutes,
+# 13.6-20.8 MB/s (tools/bench_staging.py, three runs), so 5 GiB takes 4.3-6.6 minutes,
 # at most half the timeout; the rest is margin for a slower Lambda vCPU.
 MAX_CSV_BYTES = 5 * 1024**3
 # A zip archive is spooled to /tmp beside the CSV spool; together they fit the
