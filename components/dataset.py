@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import CustomResource, Duration
+from aws_cdk import Aws, CustomResource, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
@@ -14,15 +15,27 @@ from components.handler_provider import HandlerProvider
 from config.settings import DatasetSettings
 
 DATASET_PREFIX = "datasets"
+# Sized from tools/bench_staging.py: peak RSS stays near 130 MiB whatever the input, so
+# memory is chosen for CPU: staging is single-threaded and CPU-bound, and 1,769 MB is one
+# full vCPU (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+STAGING_MEMORY_MB = 1769
+# /tmp holds the spooled CSV (at most 5 GiB, plus 7 bytes a row for lengths, classes and
+# rank buckets: about 0.4 GiB) and a zip archive (at most 2 GiB) at once; see
+# MAX_CSV_BYTES and MAX_ARCHIVE_BYTES in runtime/dataset_staging/streams.py.
+STAGING_EPHEMERAL_STORAGE_MB = 8192
+# 5 GiB (MAX_CSV_BYTES) at the slowest measured 13.6 MB/s takes 6.6 minutes: the other
+# half of the timeout is margin, and the handler aborts cleanly 45 s before it.
+STAGING_TIMEOUT = Duration.minutes(14)
 
 
 class TrainingDataset(Construct):
     """Copies the source CSV into the bucket as ``train.csv`` and ``holdout.csv``.
 
     The source is the public bank-marketing sample, a local file (uploaded as a CDK
-    asset), an https URL or an ``s3://`` object. Bad data fails the deploy with a
-    reason a person can act on. Re-staging happens only when the source or the split
-    settings change.
+    asset and checked at synth), an https URL, an ``s3://`` object, or ready-made
+    train and holdout objects (``pre-split``), which are checked and copied. Bad data
+    fails the deploy with a reason a person can act on. Re-staging happens only when
+    the source or the split settings change.
     """
 
     def __init__(
@@ -42,23 +55,34 @@ class TrainingDataset(Construct):
             on_event_handler="dataset_staging.handler.on_event",
             is_complete_handler=None,
             description="Stage, validate and split the training data",
-            memory_size=2048,
-            timeout=Duration.minutes(10),
+            memory_size=STAGING_MEMORY_MB,
+            timeout=STAGING_TIMEOUT,
             encryption_key=encryption_key,
         )
+        function = self.provider.on_event_function.node.default_child
+        function.ephemeral_storage = lambda_.CfnFunction.EphemeralStorageProperty(
+            size=STAGING_EPHEMERAL_STORAGE_MB
+        )
         source_uri = settings.source_uri
+        source_properties: dict[str, str] = {}
         if settings.source == "local-file":
-            asset = s3_assets.Asset(self, "LocalFile", path=settings.path)
-            asset.grant_read(self.provider.role)
-            source_uri = asset.s3_object_url
-        elif settings.source == "s3-uri":
-            source_bucket, _, source_key = settings.uri.removeprefix("s3://").partition("/")
+            asset = s3_assets.Asset(self, "LocalFile", path=settings.local_path)
+            # Read on this one object, not asset.grant_read's whole asset bucket.
             self.provider.add_to_policy(
                 iam.PolicyStatement(
                     actions=["s3:GetObject"],
-                    resources=[f"arn:aws:s3:::{source_bucket}/{source_key}"],
+                    resources=[asset.bucket.arn_for_objects(asset.s3_object_key)],
                 )
             )
+            source_uri = asset.s3_object_url
+        elif settings.source == "s3-uri":
+            self._allow_reading(settings.uri)
+        elif settings.source == "pre-split":
+            self._allow_reading(settings.train_uri, settings.holdout_uri)
+            source_properties = {
+                "TrainSourceUri": settings.train_uri,
+                "HoldoutSourceUri": settings.holdout_uri,
+            }
         bucket.grant_read_write(self.provider.role, f"{DATASET_PREFIX}/*")
         nag.acknowledge(
             self.provider.role,
@@ -80,7 +104,8 @@ class TrainingDataset(Construct):
             properties={
                 "Bucket": bucket.bucket_name,
                 "Prefix": DATASET_PREFIX,
-                "SourceUri": source_uri,
+                "SourceUri": source_uri or "",
+                **source_properties,
                 "ArchiveMember": settings.source_archive_member,
                 "TargetAttribute": settings.target_attribute,
                 "HoldoutFraction": str(settings.holdout_fraction),
@@ -93,3 +118,12 @@ class TrainingDataset(Construct):
         self.holdout_uri = self.resource.get_att_string("HoldoutUri")
         self.train_rows = self.resource.get_att_string("TrainRows")
         self.holdout_rows = self.resource.get_att_string("HoldoutRows")
+
+    def _allow_reading(self, *uris: str) -> None:
+        """s3:GetObject on exactly these objects (the staging function reads or copies them)."""
+        self.provider.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[f"arn:{Aws.PARTITION}:s3:::{uri.removeprefix('s3://')}" for uri in uris],
+            )
+        )

@@ -22,6 +22,9 @@ from pydantic import (
 
 from config import aws_catalog
 
+from config.local_dataset import check_local_file
+from config.local_dataset import resolve as resolve_local_path
+
 ENVIRONMENTS_FILE = Path(__file__).with_name("environments.toml")
 # The environment name ends up in "apstudio-<name>", the AutoML job-name prefix (at most
 # 20 characters), and in bucket names: lowercase, and at most 11 characters.
@@ -42,6 +45,7 @@ BANK_MARKETING_SAMPLE_URL = (
     "/autopilot/direct_marketing/bank-additional.zip"
 )
 BANK_MARKETING_SAMPLE_MEMBER = "bank-additional/bank-additional-full.csv"
+_S3_OBJECT_URI = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.*[^/]$"
 
 OBJECTIVES_BY_PROBLEM_TYPE = {
     "BinaryClassification": ("F1", "Accuracy", "AUC", "BalancedAccuracy", "Precision", "Recall"),
@@ -162,14 +166,20 @@ class StudioSettings(_Settings):
 
 
 class DatasetSettings(_Settings):
-    """Where the training data comes from and how the held-out set is split off."""
+    """Where the training data comes from and how the held-out set is split off.
 
-    source: Literal["bank-marketing-sample", "local-file", "s3-uri", "url"] = (
+    A local file is checked here, at synth, by the staging function's own validator.
+    ``pre-split`` takes ready-made train and holdout objects and skips the split.
+    """
+
+    source: Literal["bank-marketing-sample", "local-file", "s3-uri", "url", "pre-split"] = (
         "bank-marketing-sample"
     )
     path: str | None = None
     uri: str | None = None
     archive_member: str | None = None
+    train_uri: str | None = Field(None, pattern=_S3_OBJECT_URI)
+    holdout_uri: str | None = Field(None, pattern=_S3_OBJECT_URI)
     target_attribute: str = Field("y", min_length=1)
     positive_class: str = Field("yes", min_length=1)
     holdout_fraction: float = Field(0.05, gt=0, lt=0.5)
@@ -184,6 +194,30 @@ class DatasetSettings(_Settings):
             raise ValueError("source 's3-uri' needs uri = 's3://bucket/key.csv'")
         if self.source == "url" and not (self.uri or "").startswith("https://"):
             raise ValueError("source 'url' needs uri = 'https://...'")
+        if self.source == "pre-split":
+            if not (self.train_uri and self.holdout_uri):
+                raise ValueError(
+                    "source 'pre-split' needs train_uri and holdout_uri "
+                    "('s3://bucket/train.csv' and 's3://bucket/holdout.csv')"
+                )
+            if self.train_uri == self.holdout_uri:
+                raise ValueError("train_uri and holdout_uri must name two different objects")
+            if self.archive_member:
+                raise ValueError("archive_member does not apply to source 'pre-split'")
+        elif self.train_uri or self.holdout_uri:
+            raise ValueError("train_uri and holdout_uri are only allowed with source 'pre-split'")
+        return self
+
+    @model_validator(mode="after")
+    def _local_file_passes_the_staging_checks(self) -> DatasetSettings:
+        if self.source == "local-file" and self.path:
+            check_local_file(
+                self.path,
+                archive_member=self.archive_member or "",
+                target=self.target_attribute,
+                holdout_fraction=self.holdout_fraction,
+                min_training_rows=self.min_training_rows,
+            )
         return self
 
     @property
@@ -191,7 +225,14 @@ class DatasetSettings(_Settings):
         """The URI the staging handler reads; None for a local file (a CDK asset)."""
         if self.source == "bank-marketing-sample":
             return BANK_MARKETING_SAMPLE_URL
+        if self.source == "pre-split":
+            return None
         return self.uri
+
+    @property
+    def local_path(self) -> str | None:
+        """The local file's absolute path (the TOML's path is relative to the project)."""
+        return str(resolve_local_path(self.path)) if self.path else None
 
     @property
     def source_archive_member(self) -> str:

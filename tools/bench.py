@@ -1,7 +1,9 @@
 """Benchmarks kept out of the test suite: synth time per environment against a
-one-bucket floor app, and the offline test suite's wall time.
+one-bucket floor app, the offline test suite's wall time, and dataset staging
+(tools/bench_staging.py: ~100 MB and ~1 GB, ~5 GB too with BENCH_LARGE=1).
 
-    make bench            # writes bench-results/bench.json and prints a table
+    make bench            # writes bench-results/bench.json and staging.json, prints tables
+    BENCH_STAGING=0 make bench   # skip the staging benchmark (a few minutes)
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import bench_staging
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -71,6 +75,8 @@ def main() -> None:
         print(f"synth {name:<6}                  {value:6.2f} s  ({value / floor:.2f}x floor)")
     print(f"synth, all environments       {sum(per_env.values()):6.2f} s")
     print(f"offline test suite            {tests:6.2f} s")
+    if os.environ.get("BENCH_STAGING", "1") != "0":
+        bench_staging.main()
 
 
 if __name__ == "__main__":

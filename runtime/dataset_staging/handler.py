@@ -2,17 +2,30 @@
 
 The physical ID is ``s3://<bucket>/<prefix>/<version>/``; a new version on Update gives
 a new physical ID, and CloudFormation then deletes the old one.
+
+Staging streams: the source is read once, validated record by record and spooled to
+/tmp; the split is chosen from one byte per row; the spool is then streamed into two
+S3 uploads. Nothing is written to S3 until the whole file has passed validation, and a
+failure while writing aborts the uploads, so a failed Create leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cr_support import properties
 from cr_support.logs import log
-from dataset_staging import csv_validation, sources, split, store
+from dataset_staging import pre_split, sources, store, streams
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import Location, StagingRequest, dataset_version, parse_physical_id
+from dataset_staging.spool import Spool
+from dataset_staging.validation import check_training_rows, validate
+
+# Stop this long before the Lambda timeout, so the uploads can still be aborted.
+_ABORT_MARGIN_MS = 45_000
+_DEADLINE_CHECK_ROWS = 20_000
 
 
 def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -23,86 +36,167 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if request_type not in ("Create", "Update"):
         raise ValueError(f"unsupported RequestType {request_type!r}")
     request = StagingRequest.from_properties(props)
-    source = sources.parse_source(request.source_uri)
-    etag = sources.source_etag(source)
-    location = Location.of(request.bucket, request.prefix, dataset_version(request, etag))
+    if request.pre_split:
+        plan = pre_split.plan(request)
+        location = Location.of(request.bucket, request.prefix, plan.version)
+    else:
+        source = sources.parse_source(request.source_uri)
+        etag = sources.source_etag(source)
+        location = Location.of(request.bucket, request.prefix, dataset_version(request, etag))
     if request_type == "Update" and event.get("PhysicalResourceId") == location.physical_id:
         data = _already_staged(location, request)
         if data is not None:
             log(location.version, "inputs unchanged and objects present; nothing staged")
             return {"PhysicalResourceId": location.physical_id, "Data": data}
     try:
-        data = _stage(request, source, etag, location)
+        if request.pre_split:
+            data = _copy_pre_split(request, plan, location)
+        else:
+            data = _stage(request, source, etag, location, _deadline(context))
     except DatasetError as error:
         log(location.version, "dataset rejected", reason=str(error))
         raise
     return {"PhysicalResourceId": location.physical_id, "Data": data}
 
 
-def _data(location: Location, train_rows: int, holdout_rows: int, columns: int, fmt: str):
+def _deadline(context: Any) -> Callable[[], bool]:
+    """True once the function is close to its timeout (never, without a Lambda context)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return lambda: False
+    return lambda: remaining() < _ABORT_MARGIN_MS
+
+
+def _data(location: Location, train_rows: str, holdout_rows: str, columns: int, fmt: str):
     return {
         "TrainUri": location.uri(location.train_key),
         "HoldoutUri": location.uri(location.holdout_key),
         "TrainKey": location.train_key,
         "HoldoutKey": location.holdout_key,
-        "TrainRows": str(train_rows),
-        "HoldoutRows": str(holdout_rows),
+        "TrainRows": train_rows,
+        "HoldoutRows": holdout_rows,
         "Version": location.version,
         "ColumnCount": str(columns),
         "SourceFormat": fmt,
     }
 
 
-def _check_training_rows(train_rows: int, holdout_rows: int, minimum: int) -> None:
-    if train_rows < minimum:
-        raise DatasetError(
-            f"only {train_rows} training rows after holding out {holdout_rows} of "
-            f"{train_rows + holdout_rows} data rows; Autopilot needs at least {minimum} "
-            "(MinTrainingRows): add rows or lower HoldoutFraction"
-        )
+def _out_of_time(source_uri: str, rows: int) -> DatasetError:
+    return DatasetError(
+        f"staging {source_uri} did not finish within the function's timeout ({rows} rows "
+        f"done); split the data into train and holdout files yourself, upload both to S3 "
+        "and set dataset.source = 'pre-split' with dataset.train_uri and dataset.holdout_uri"
+    )
 
 
 def _stage(
-    request: StagingRequest, source: sources.Source, etag: str, location: Location
+    request: StagingRequest,
+    source: sources.Source,
+    etag: str,
+    location: Location,
+    out_of_time: Callable[[], bool],
 ) -> dict[str, str]:
     version = location.version
     log(version, "staging", source=request.source_uri, destination=location.physical_id)
-    raw = sources.fetch(source, etag)
-    csv_bytes, label = sources.extract_csv(raw, request.archive_member, request.source_uri)
-    del raw
-    text = csv_validation.decode(csv_bytes, label)
-    del csv_bytes
-    table = csv_validation.parse(text, request.target)
-    del text
-    classes = csv_validation.check_classes(table, request.target)
-    mask = split.holdout_mask(table.targets, request.holdout_fraction, request.seed)
-    result = split.render(table.header, table.records, mask)
-    columns = len(table.columns)
-    fmt = table.source_format
-    del table, mask
-    _check_training_rows(result.train_rows, result.holdout_rows, request.min_training_rows)
-    metadata = {"version": version, "columns": str(columns), "source-format": fmt}
-    store.put_csv(
-        location.bucket,
-        location.train_key,
-        result.train,
-        {**metadata, "rows": str(result.train_rows)},
-    )
-    store.put_csv(
-        location.bucket,
-        location.holdout_key,
-        result.holdout,
-        {**metadata, "rows": str(result.holdout_rows)},
-    )
+    started = time.monotonic()
+    with Spool() as spool:
+
+        def keep(record: str) -> None:
+            spool.add(record)
+            if spool.records_added % _DEADLINE_CHECK_ROWS == 0 and out_of_time():
+                raise _out_of_time(request.source_uri, spool.records_added)
+
+        with (
+            sources.open_source(source, etag) as stream,
+            streams.csv_chunks(stream, request.archive_member, request.source_uri) as (
+                chunks,
+                label,
+            ),
+        ):
+            checked = validate(
+                chunks,
+                label,
+                target=request.target,
+                holdout_fraction=request.holdout_fraction,
+                min_training_rows=request.min_training_rows,
+                seed=request.seed,
+                on_record=keep,
+            )
+        validated = time.monotonic()
+        flags = checked.strata.holdout_flags(request.holdout_fraction)
+        columns = len(checked.header.columns)
+        fmt = checked.header.source_format
+        metadata = {"version": version, "columns": str(columns), "source-format": fmt}
+        train = store.CsvWriter(
+            location.bucket, location.train_key, {**metadata, "rows": str(checked.train_rows)}
+        )
+        holdout = store.CsvWriter(
+            location.bucket, location.holdout_key, {**metadata, "rows": str(checked.holdout_rows)}
+        )
+        try:
+            _write_split(
+                (train, holdout), checked.header.text.encode(), spool, flags, out_of_time, request
+            )
+        finally:
+            checked.strata.close()
     log(
         version,
         "staged",
-        train_rows=result.train_rows,
-        holdout_rows=result.holdout_rows,
-        classes=len(classes),
+        train_rows=checked.train_rows,
+        holdout_rows=checked.holdout_rows,
+        classes=len(checked.strata.classes),
         source_format=fmt,
+        csv_bytes=spool.bytes,
+        validate_seconds=round(validated - started, 1),
+        total_seconds=round(time.monotonic() - started, 1),
     )
-    return _data(location, result.train_rows, result.holdout_rows, columns, fmt)
+    return _data(location, str(checked.train_rows), str(checked.holdout_rows), columns, fmt)
+
+
+def _write_split(
+    writers: tuple[store.CsvWriter, store.CsvWriter],
+    header: bytes,
+    spool: Spool,
+    flags: Iterator[bool],
+    out_of_time: Callable[[], bool],
+    request: StagingRequest,
+) -> None:
+    """Stream the spooled records into both objects; on any failure, remove both."""
+    train, holdout = writers
+    try:
+        train.write(header)
+        holdout.write(header)
+        for position, (held, record) in enumerate(zip(flags, spool.records(), strict=True)):
+            (holdout if held else train).write(record)
+            if position % _DEADLINE_CHECK_ROWS == 0 and out_of_time():
+                raise _out_of_time(request.source_uri, position)
+        train.close()
+        holdout.close()
+    except BaseException:
+        store.abort_all(writers)
+        raise
+
+
+def _copy_pre_split(
+    request: StagingRequest, plan: pre_split.Plan, location: Location
+) -> dict[str, str]:
+    log(
+        location.version,
+        "checking pre-split files",
+        train=request.train_source_uri,
+        holdout=request.holdout_source_uri,
+    )
+    columns = pre_split.check(request, plan)
+    metadata = {
+        "version": location.version,
+        "columns": str(columns),
+        "source-format": pre_split.SOURCE_FORMAT,
+        "rows": pre_split.UNCOUNTED,
+    }
+    pre_split.copy(plan, location, metadata)
+    log(location.version, "staged pre-split files", columns=columns)
+    uncounted = pre_split.UNCOUNTED
+    return _data(location, uncounted, uncounted, columns, pre_split.SOURCE_FORMAT)
 
 
 def _already_staged(location: Location, request: StagingRequest) -> dict[str, str] | None:
@@ -111,13 +205,15 @@ def _already_staged(location: Location, request: StagingRequest) -> dict[str, st
     if not train or not holdout:
         return None
     try:
-        train_rows = int(train["rows"])
-        holdout_rows = int(holdout["rows"])
+        train_rows, holdout_rows = train["rows"], holdout["rows"]
         columns = int(train["columns"])
         fmt = train["source-format"]
+        counted = fmt != pre_split.SOURCE_FORMAT
+        counts = (int(train_rows), int(holdout_rows)) if counted else (0, 0)
     except (KeyError, ValueError):
         return None
-    _check_training_rows(train_rows, holdout_rows, request.min_training_rows)
+    if counted:
+        check_training_rows(*counts, request.min_training_rows)
     return _data(location, train_rows, holdout_rows, columns, fmt)
 
 

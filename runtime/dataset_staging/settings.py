@@ -23,6 +23,8 @@ class StagingRequest:
     prefix: str
     source_uri: str
     archive_member: str
+    train_source_uri: str
+    holdout_source_uri: str
     target: str
     holdout_fraction: float
     seed: int
@@ -33,16 +35,22 @@ class StagingRequest:
         fraction = properties.number(props, "HoldoutFraction", 0.05)
         if not 0 < fraction < 0.5:
             raise PropertyError(
-                f"resource property 'HoldoutFraction' must be between 0 and 0.5, got {fraction}"
+                f"resource property 'HoldoutFraction' must be between 0 and 0.5, got {fraction}; "
+                "set dataset.holdout_fraction"
             )
         min_rows = properties.integer(props, "MinTrainingRows", 500)
         if min_rows < 1:
-            raise PropertyError("resource property 'MinTrainingRows' must be at least 1")
+            raise PropertyError(
+                "resource property 'MinTrainingRows' must be at least 1; "
+                "set dataset.min_training_rows"
+            )
         request = cls(
             bucket=properties.string(props, "Bucket"),
             prefix=properties.string(props, "Prefix", "").strip("/"),
-            source_uri=properties.string(props, "SourceUri"),
+            source_uri=properties.string(props, "SourceUri", ""),
             archive_member=properties.string(props, "ArchiveMember", ""),
+            train_source_uri=properties.string(props, "TrainSourceUri", ""),
+            holdout_source_uri=properties.string(props, "HoldoutSourceUri", ""),
             target=properties.string(props, "TargetAttribute"),
             holdout_fraction=fraction,
             seed=properties.integer(props, "Seed", 42),
@@ -51,11 +59,29 @@ class StagingRequest:
         for key, value in (("Bucket", request.bucket), ("TargetAttribute", request.target)):
             if not value:
                 raise PropertyError(f"resource property '{key}' must not be empty")
+        if request.pre_split != bool(request.holdout_source_uri):
+            raise PropertyError(
+                "resource properties 'TrainSourceUri' and 'HoldoutSourceUri' go together"
+            )
+        if request.pre_split == bool(request.source_uri):
+            raise PropertyError(
+                "set either resource property 'SourceUri' or 'TrainSourceUri' and "
+                "'HoldoutSourceUri'"
+            )
         return request
 
+    @property
+    def pre_split(self) -> bool:
+        """The user supplies train and holdout files; the function only checks and copies."""
+        return bool(self.train_source_uri)
 
-def dataset_version(request: StagingRequest, source_etag: str) -> str:
-    """16 hex characters that change whenever the staged files would change."""
+
+def dataset_version(request: StagingRequest, source_etag: str, holdout_etag: str = "") -> str:
+    """16 hex characters that change whenever the staged files would change.
+
+    For pre-split input, ``source_etag`` is the train object's and ``holdout_etag`` the
+    holdout object's.
+    """
     identity: dict[str, Any] = {
         "SourceUri": request.source_uri,
         "ArchiveMember": request.archive_member,
@@ -64,8 +90,13 @@ def dataset_version(request: StagingRequest, source_etag: str) -> str:
         "Seed": request.seed,
         "StagingFormat": STAGING_FORMAT,
     }
+    if request.pre_split:
+        identity["TrainSourceUri"] = request.train_source_uri
+        identity["HoldoutSourceUri"] = request.holdout_source_uri
     if source_etag:
         identity["SourceETag"] = source_etag
+    if holdout_etag:
+        identity["HoldoutSourceETag"] = holdout_etag
     canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

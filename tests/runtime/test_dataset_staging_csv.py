@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
+
 import pytest
 from csv_factory import (
     BANK_COLUMNS,
@@ -12,14 +15,52 @@ from csv_factory import (
     zip_archive,
 )
 
-from dataset_staging import csv_validation, sources
+from dataset_staging import csv_validation, sources, streams, validation
 from dataset_staging.errors import DatasetError
 
 SRC = "s3://in/data.csv"
 
 
-def parse_bytes(data: bytes, target: str = "y") -> csv_validation.Table:
-    return csv_validation.parse(csv_validation.decode(data, SRC), target)
+@pytest.fixture(params=[0, 7], ids=["one-chunk", "7-byte-chunks"], autouse=True)
+def chunk_size(request, monkeypatch):
+    """Every test runs twice: the file in one chunk, and cut into 7-byte chunks."""
+    monkeypatch.setitem(CHUNKING, "size", request.param)
+
+
+CHUNKING = {"size": 0}
+
+
+def chunks(data: bytes) -> list[bytes]:
+    size = CHUNKING["size"] or max(len(data), 1)
+    return [data[start : start + size] for start in range(0, len(data), size)] or [b""]
+
+
+@dataclass
+class Table:
+    header: str
+    columns: tuple[str, ...]
+    records: list[str]
+    targets: list[str]
+    source_format: str
+    target_index: int
+
+    @property
+    def row_count(self) -> int:
+        return len(self.records)
+
+
+def parse_bytes(data: bytes, target: str = "y") -> Table:
+    text = csv_validation.decode_stream(chunks(data), SRC)
+    reader = csv_validation.CsvReader(text, SRC, target)
+    pairs = list(reader)
+    return Table(
+        header=reader.header.text,
+        columns=reader.header.columns,
+        records=[record for record, _ in pairs],
+        targets=[value for _, value in pairs],
+        source_format=reader.header.source_format,
+        target_index=reader.header.target_index,
+    )
 
 
 def rejected(data: bytes, target: str = "y") -> str:
@@ -29,7 +70,14 @@ def rejected(data: bytes, target: str = "y") -> str:
 
 
 def check_all(data: bytes, target: str) -> None:
-    csv_validation.check_classes(parse_bytes(data, target), target)
+    validation.validate(
+        chunks(data), SRC, target=target, holdout_fraction=0.05, min_training_rows=1, seed=42
+    )
+
+
+def extract_csv(archive: bytes, member: str, uri: str) -> tuple[bytes, str]:
+    with streams.csv_chunks(io.BytesIO(archive), member, uri) as (parts, label):
+        return b"".join(parts), label
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
@@ -105,7 +153,7 @@ def test_empty_file_is_rejected():
 def test_invalid_utf8_names_the_byte_offset():
     data = b"age,job,y\n30,t\xe9cnico,no\n"
     assert rejected(data) == (
-        f"{SRC} is not UTF-8 text: byte 0xe9 at byte offset 14 is invalid; "
+        f"{SRC} is not UTF-8 text: byte 0xe9 at byte offset 14 (line 2) is invalid; "
         "save the file with UTF-8 encoding"
     )
 
@@ -137,8 +185,9 @@ def test_duplicate_column_name_is_rejected():
 def test_missing_target_lists_columns_and_suggests_case_insensitive_match():
     data = comma_csv(bank_rows(5))
     assert rejected(data, target="Y") == (
-        "target column 'Y' not found; columns are: age, job, marital, education, default, "
-        "housing, loan, contact, month, day_of_week, duration, campaign, pdays, previous, "
+        "target column 'Y' (dataset.target_attribute) not found; columns are: age, job, "
+        "marital, education, default, housing, loan, contact, month, day_of_week, duration, "
+        "campaign, pdays, previous, "
         "poutcome, emp.var.rate, cons.price.idx, cons.conf.idx, euribor3m, nr.employed, y; "
         "did you mean 'y'? (names are case-sensitive)"
     )
@@ -146,7 +195,7 @@ def test_missing_target_lists_columns_and_suggests_case_insensitive_match():
 
 def test_missing_target_without_near_match():
     assert rejected(b"a,b\n1,2\n", target="label") == (
-        "target column 'label' not found; columns are: a, b"
+        "target column 'label' (dataset.target_attribute) not found; columns are: a, b"
     )
 
 
@@ -223,7 +272,7 @@ def test_header_without_rows_is_rejected():
 def test_single_target_class_is_rejected():
     data = comma_csv(bank_rows(30, yes_rate=0))
     assert rejected(data) == (
-        "target column 'y' has a single class 'no' in all 30 data rows; "
+        "target column 'y' (dataset.target_attribute) has a single class 'no' in all 30 data rows; "
         "Autopilot needs at least 2 distinct target values"
     )
 
@@ -235,7 +284,7 @@ def test_zip_member_is_extracted():
     data = comma_csv(bank_rows(40))
     archive = sample_zip(data)
     member = "bank-additional/bank-additional-full.csv"
-    extracted, label = sources.extract_csv(archive, member, "https://x/b.zip")
+    extracted, label = extract_csv(archive, member, "https://x/b.zip")
     assert extracted == data
     assert label == f"https://x/b.zip member '{member}'"
 
@@ -243,15 +292,16 @@ def test_zip_member_is_extracted():
 def test_zip_with_one_csv_needs_no_member():
     data = comma_csv(bank_rows(5))
     archive = zip_archive({"readme.txt": b"hi", "folder/data.csv": data})
-    assert sources.extract_csv(archive, "", "s3://b/k.zip")[0] == data
+    assert extract_csv(archive, "", "s3://b/k.zip")[0] == data
 
 
 def test_zip_with_several_csvs_and_no_member_lists_members():
     archive = sample_zip(comma_csv(bank_rows(40)))
     with pytest.raises(DatasetError) as raised:
-        sources.extract_csv(archive, "", "s3://b/k.zip")
+        extract_csv(archive, "", "s3://b/k.zip")
     assert str(raised.value) == (
-        "s3://b/k.zip is a zip with 2 .csv members; set ArchiveMember to the one to use; "
+        "s3://b/k.zip is a zip with 2 .csv members; set dataset.archive_member to the one to "
+        "use; "
         "members are: bank-additional/.DS_Store, __MACOSX/bank-additional/._.DS_Store, "
         "bank-additional/bank-additional-full.csv, bank-additional/bank-additional-names.txt, "
         "bank-additional/bank-additional.csv"
@@ -261,36 +311,36 @@ def test_zip_with_several_csvs_and_no_member_lists_members():
 def test_zip_member_not_found_lists_members():
     archive = zip_archive({"a.csv": b"x,y\n", "b.txt": b""})
     with pytest.raises(DatasetError) as raised:
-        sources.extract_csv(archive, "bank.csv", "s3://b/k.zip")
+        extract_csv(archive, "bank.csv", "s3://b/k.zip")
     assert str(raised.value) == (
-        "archive member 'bank.csv' not found in s3://b/k.zip; members are: a.csv, b.txt"
+        "dataset.archive_member 'bank.csv' not found in s3://b/k.zip; members are: a.csv, b.txt"
     )
 
 
 def test_excel_workbook_is_explained():
     archive = zip_archive({"[Content_Types].xml": b"", "xl/workbook.xml": b""})
     with pytest.raises(DatasetError, match="is an Excel workbook; export the sheet as CSV"):
-        sources.extract_csv(archive, "", "s3://b/book.xlsx")
+        extract_csv(archive, "", "s3://b/book.xlsx")
 
 
 def test_archive_member_on_plain_csv_is_rejected():
     with pytest.raises(DatasetError) as raised:
-        sources.extract_csv(b"a,y\n1,no\n", "data.csv", "s3://b/k.csv")
+        extract_csv(b"a,y\n1,no\n", "data.csv", "s3://b/k.csv")
     assert str(raised.value) == (
-        "ArchiveMember 'data.csv' is set but s3://b/k.csv is not a zip archive; "
-        "leave ArchiveMember empty for a plain CSV"
+        "dataset.archive_member 'data.csv' is set but s3://b/k.csv is not a zip archive; "
+        "leave dataset.archive_member empty for a plain CSV"
     )
 
 
 def test_plain_csv_is_returned_as_is():
-    assert sources.extract_csv(b"a,y\n", "", "s3://b/k.csv") == (b"a,y\n", "s3://b/k.csv")
+    assert extract_csv(b"a,y\n", "", "s3://b/k.csv") == (b"a,y\n", "s3://b/k.csv")
 
 
 def test_gzip_and_corrupt_zip_are_rejected():
     with pytest.raises(DatasetError, match=r"is gzip-compressed; provide a plain \.csv or a \.zip"):
-        sources.extract_csv(b"\x1f\x8b\x08\x00", "", "s3://b/k.gz")
+        extract_csv(b"\x1f\x8b\x08\x00", "", "s3://b/k.gz")
     with pytest.raises(DatasetError, match=r"^cannot read the zip archive s3://b/k\.zip: "):
-        sources.extract_csv(b"PK\x03\x04garbage", "", "s3://b/k.zip")
+        extract_csv(b"PK\x03\x04garbage", "", "s3://b/k.zip")
 
 
 @pytest.mark.parametrize(
@@ -298,13 +348,13 @@ def test_gzip_and_corrupt_zip_are_rejected():
     [
         (
             "http://example.com/a.csv",
-            "SourceUri 'http://example.com/a.csv' is not supported; use an https:// URL or "
+            "dataset.uri 'http://example.com/a.csv' is not supported; use an https:// URL or "
             "an s3://bucket/key URI",
         ),
-        ("s3://bucket", "SourceUri 's3://bucket' must name one object: s3://bucket/key.csv"),
+        ("s3://bucket", "dataset.uri 's3://bucket' must name one object: s3://bucket/key.csv"),
         (
             "s3://bucket/dir/",
-            "SourceUri 's3://bucket/dir/' must name one object: s3://bucket/key.csv",
+            "dataset.uri 's3://bucket/dir/' must name one object: s3://bucket/key.csv",
         ),
     ],
 )
@@ -325,3 +375,61 @@ def test_classic_mac_line_endings_are_read():
     table = parse_bytes(b"a,y\r1,no\r2,yes\r")
     assert table.columns == ("a", "y")
     assert table.records == ["1,no\n", "2,yes\n"]
+
+
+# Size limits and damaged archives, found while streaming
+
+
+def test_csv_above_the_limit_is_refused_while_streaming(monkeypatch):
+    monkeypatch.setattr(streams, "MAX_CSV_BYTES", 100)
+    with pytest.raises(DatasetError) as raised:
+        extract_csv(comma_csv(bank_rows(5)), "", "https://x/big.csv")
+    assert str(raised.value).startswith(
+        "https://x/big.csv is more than 100 bytes; the staging function splits CSV files of at "
+        "most 100 bytes"
+    )
+    assert str(raised.value).endswith(
+        "set dataset.source = 'pre-split' with dataset.train_uri and dataset.holdout_uri"
+    )
+
+
+def test_zip_above_the_archive_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(streams, "MAX_ARCHIVE_BYTES", 100)
+    archive = zip_archive({"data.csv": comma_csv(bank_rows(50))})
+    with pytest.raises(
+        DatasetError,
+        match=r"^s3://b/k\.zip is more than 100 bytes; the staging "
+        r"function splits zip archives of at most 100 bytes",
+    ):
+        extract_csv(archive, "", "s3://b/k.zip")
+
+
+def test_zip_member_above_the_csv_limit_is_refused_before_reading(monkeypatch):
+    data = comma_csv(bank_rows(50))
+    monkeypatch.setattr(streams, "MAX_CSV_BYTES", len(data) - 1)
+    archive = zip_archive({"data.csv": data})
+    with pytest.raises(DatasetError, match=rf"^s3://b/k\.zip member 'data\.csv' is {len(data)} "):
+        extract_csv(archive, "", "s3://b/k.zip")
+
+
+def test_damaged_zip_member_is_reported_while_streaming():
+    data = comma_csv(bank_rows(200))
+    archive = bytearray(zip_archive({"data.csv": data}))
+    archive[60:70] = b"\x00" * 10  # inside the deflated member
+    with pytest.raises(DatasetError, match=r"^cannot read the zip archive s3://b/k\.zip: "):
+        extract_csv(bytes(archive), "", "s3://b/k.zip")
+
+
+def test_invalid_utf8_deep_in_the_file_names_offset_and_line():
+    head = comma_csv(bank_rows(300))
+    data = head + "40,técnico,no\n".encode() + b"41,t\xe9cnico,yes\n"
+    assert rejected(data.replace(b"age,job", b"a,job", 1)) == (
+        f"{SRC} is not UTF-8 text: byte 0xe9 at byte offset {len(head) - 2 + 19} (line 303) "
+        "is invalid; save the file with UTF-8 encoding"
+    )
+
+
+def test_multibyte_characters_split_across_chunks_are_kept():
+    data = "a,note,y\n1,Bücher Ωmega 東京,no\n2,x,yes\n".encode()
+    table = parse_bytes(data)
+    assert table.records[0] == "1,Bücher Ωmega 東京,no\n"

@@ -148,7 +148,7 @@ def test_update_with_unchanged_inputs_does_not_restage(s3, downloads, monkeypatc
     created = handler.on_event(event(), None)
     physical_id = created["PhysicalResourceId"]
     puts = []
-    monkeypatch.setattr(handler.store, "put_csv", lambda *args: puts.append(args))
+    monkeypatch.setattr(handler.store.CsvWriter, "close", lambda self: puts.append(self.key))
 
     updated = handler.on_event(event("Update", physical_id, MinTrainingRows="600"), None)
 
@@ -195,7 +195,7 @@ def test_too_few_training_rows_is_rejected_with_counts(s3, downloads):
         handler.on_event(event(), None)
     assert str(raised.value) == (
         "only 494 training rows after holding out 26 of 520 data rows; Autopilot needs at "
-        "least 500 (MinTrainingRows): add rows or lower HoldoutFraction"
+        "least 500 (dataset.min_training_rows): add rows or lower dataset.holdout_fraction"
     )
     assert keys(s3) == []
 

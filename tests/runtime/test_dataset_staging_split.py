@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 
 import pytest
@@ -45,9 +46,10 @@ def test_render_keeps_order_and_loses_or_duplicates_nothing():
     records = [f"{i},{'yes' if i % 9 == 0 else 'no'}\n" for i in range(1000)]
     targets = [r.split(",")[1].strip() for r in records]
     mask = split.holdout_mask(targets, 0.1, 7)
-    result = split.render("id,y\n", records, mask)
-    train_lines = result.train.decode().splitlines()
-    holdout_lines = result.holdout.decode().splitlines()
+    train = "id,y\n" + "".join(r for r, held in zip(records, mask, strict=True) if not held)
+    holdout = "id,y\n" + "".join(r for r, held in zip(records, mask, strict=True) if held)
+    train_lines = train.splitlines()
+    holdout_lines = holdout.splitlines()
     assert train_lines[0] == holdout_lines[0] == "id,y"
     train_ids = [int(line.split(",")[0]) for line in train_lines[1:]]
     holdout_ids = [int(line.split(",")[0]) for line in holdout_lines[1:]]
@@ -55,8 +57,7 @@ def test_render_keeps_order_and_loses_or_duplicates_nothing():
     assert train_ids == sorted(train_ids)
     assert holdout_ids == sorted(holdout_ids)
     assert is_subsequence(holdout_ids, list(range(1000)))
-    assert (result.train_rows, result.holdout_rows) == (len(train_ids), len(holdout_ids))
-    assert result.holdout_rows == round(112 * 0.1) + round(888 * 0.1)
+    assert len(holdout_ids) == round(112 * 0.1) + round(888 * 0.1)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +78,41 @@ def test_many_distinct_targets_fall_back_to_one_sample():
     targets = [str(i * 0.5) for i in range(400)]
     mask = split.holdout_mask(targets, 0.05, 3)
     assert sum(mask) == 20
+
+
+def reference_mask(targets: list[str], fraction: float, seed: int) -> list[bool]:
+    """The split rule written the obvious way: sort each class by rank, hold out the first."""
+    strata: dict[str, list[int]] = {}
+    for position, value in enumerate(targets):
+        strata.setdefault(value, []).append(position)
+    if len(strata) > split.MAX_STRATA:
+        strata = {"": list(range(len(targets)))}
+    mask = [False] * len(targets)
+    for positions in strata.values():
+        ranked = sorted(positions, key=lambda position: split._rank(seed, position))
+        for position in ranked[: split.holdout_count(len(positions), fraction)]:
+            mask[position] = True
+    return mask
+
+
+@pytest.mark.parametrize("trial", range(40))
+def test_bounded_memory_selection_equals_sorting_every_class(trial, monkeypatch):
+    rng = random.Random(trial)
+    if trial % 2:  # many blocks in the row log, the last one partial
+        monkeypatch.setattr(split._RowLog, "BLOCK_ROWS", rng.randint(1, 300))
+    classes = rng.choice([2, 3, 7, 150])
+    targets = [str(rng.randrange(classes)) for _ in range(rng.randint(1, 4000))]
+    fraction = rng.choice([0.01, 0.05, 0.2, 0.49])
+    seed = rng.randrange(1000)
+    assert split.holdout_mask(targets, fraction, seed) == reference_mask(targets, fraction, seed)
+
+
+def test_split_counts_match_the_mask():
+    strata = split.Strata(42)
+    targets = targets_of(5000)
+    for value in targets:
+        strata.add(value)
+    train, holdout = strata.split_counts(0.05)
+    mask = list(strata.holdout_flags(0.05))
+    strata.close()
+    assert (train, holdout) == (len(mask) - sum(mask), sum(mask)) == (4750, 250)

@@ -9,7 +9,7 @@ import pytest
 from botocore.response import StreamingBody
 from csv_factory import bank_rows, comma_csv
 
-from dataset_staging import handler
+from dataset_staging import handler, streams
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
 
@@ -180,9 +180,16 @@ def test_source_changed_between_head_and_get(stub):
 
 def test_oversized_source_is_refused_before_download(stub):
     s3 = stub("s3")
-    head_source(s3, size=200 * 1024 * 1024)
-    with pytest.raises(DatasetError, match="is 209715200 bytes; the staging function handles"):
+    size = streams.MAX_CSV_BYTES + 1
+    head_source(s3, size=size)
+    with pytest.raises(DatasetError) as raised:
         handler.on_event(event("Create"), None)
+    assert str(raised.value) == (
+        f"s3://{SOURCE_BUCKET}/{SOURCE_KEY} is {size} bytes; the staging function splits CSV "
+        "files of at most 5368709120 bytes (5.0 GiB) within its 14-minute timeout: split the "
+        "data into train and holdout files yourself, upload both to S3 and set "
+        "dataset.source = 'pre-split' with dataset.train_uri and dataset.holdout_uri"
+    )
 
 
 def listed(*keys: str, token: str | None = None) -> dict:
