@@ -21,7 +21,6 @@ from pydantic import (
 )
 
 from config import aws_catalog
-
 from config.local_dataset import check_local_file
 from config.local_dataset import resolve as resolve_local_path
 
