@@ -45,15 +45,12 @@ def check_local_file(
     holdout_fraction: float,
     min_training_rows: int,
 ) -> None:
-    """Raise ValueError with one line naming the file and the problem, as the deploy would."""
+    """Raise ValueError with the file's first problem, in the words the deploy would use."""
     validation = staging_validation()
     resolved = resolve(path)
     if not resolved.is_file():
         where = "is a directory" if resolved.is_dir() else "does not exist"
-        raise ValueError(
-            f"path {path!r} {where} (resolved to {resolved}); set dataset.path to a CSV "
-            "or .zip file, relative to the project root"
-        )
+        raise ValueError(f"{where} (resolved to {resolved})")
     settings = {
         "archive_member": archive_member,
         "target": target,
@@ -66,12 +63,10 @@ def check_local_file(
             return
         validation.validate_local_file(str(resolved), **settings)
     except OSError as error:
-        raise ValueError(
-            f"path {path!r}: cannot read the file: {error.strerror or error}"
-        ) from None
+        raise ValueError(f"cannot read the file: {error.strerror or error}") from None
     except validation.DatasetError as error:
         message = str(error).replace(str(resolved), "the file")
-        raise ValueError(f"path {path!r}: {message}") from None
+        raise ValueError(message) from None
     _remember(key)
 
 

@@ -210,13 +210,22 @@ class DatasetSettings(_Settings):
     @model_validator(mode="after")
     def _local_file_passes_the_staging_checks(self) -> DatasetSettings:
         if self.source == "local-file" and self.path:
-            check_local_file(
-                self.path,
-                archive_member=self.archive_member or "",
-                target=self.target_attribute,
-                holdout_fraction=self.holdout_fraction,
-                min_training_rows=self.min_training_rows,
-            )
+            try:
+                check_local_file(
+                    self.path,
+                    archive_member=self.archive_member or "",
+                    target=self.target_attribute,
+                    holdout_fraction=self.holdout_fraction,
+                    min_training_rows=self.min_training_rows,
+                )
+            except ValueError as problem:
+                raise SettingError(
+                    "path",
+                    self.path,
+                    str(problem),
+                    "a CSV or .zip file, relative to the project root, that passes the "
+                    "staging checks",
+                ) from None
         return self
 
     @property

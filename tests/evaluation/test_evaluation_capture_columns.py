@@ -14,13 +14,14 @@ import csv
 import io
 import json
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from dataset_staging import csv_validation, split
+from dataset_staging import handler as staging_handler
 from evaluation import capture, cli, scoring
 from model_endpoint import lifecycle, spec
 from tests.evaluation.fakes import (
@@ -62,11 +63,44 @@ def source_csv(target_position, rows=400, seed=3):
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class Staged:
+    train: bytes
+    holdout: bytes
+
+
 def stage(text, target="y"):
-    """What the staging handler does to the source: validate, split, render."""
-    table = csv_validation.parse(text, target)
-    mask = split.holdout_mask(table.targets, 0.1, 42)
-    return split.render(table.header, table.records, mask)
+    """Run the real staging handler on moto S3 and return the two files it wrote."""
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_object(Bucket=BUCKET, Key="uploads/source.csv", Body=text.encode())
+        properties = {
+            "Bucket": BUCKET,
+            "Prefix": "datasets",
+            "SourceUri": f"s3://{BUCKET}/uploads/source.csv",
+            "ArchiveMember": "",
+            "TargetAttribute": target,
+            "HoldoutFraction": "0.1",
+            "Seed": "42",
+            "MinTrainingRows": "300",
+            "RetainOnDelete": "false",
+        }
+        event = {
+            "RequestType": "Create",
+            "ResourceProperties": properties,
+            "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/dev/1",
+            "LogicalResourceId": "Dataset",
+            "RequestId": "req-1",
+        }
+        data = staging_handler.on_event(event, None)["Data"]
+        read = s3.get_object
+        return Staged(
+            train=read(Bucket=BUCKET, Key=data["TrainKey"])["Body"].read(),
+            holdout=read(Bucket=BUCKET, Key=data["HoldoutKey"])["Body"].read(),
+        )
 
 
 def baseline_columns(staged, target="y"):

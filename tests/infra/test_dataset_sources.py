@@ -138,29 +138,35 @@ def test_staging_function_is_sized_from_the_benchmark(synthesized_sources):
 # Bad local files fail while the settings load, in one line naming the file.
 
 
+LOCAL_FILE_ALLOWED = (
+    "; allowed: a CSV or .zip file, relative to the project root, that passes the staging checks"
+)
+
+
 def _rejected(tmp_path: Path, data: bytes, **dataset) -> str:
     path = tmp_path / "data.csv"
     path.write_bytes(data)
     with pytest.raises(ConfigError) as raised:
         parse_settings("dev", dev_with({"source": "local-file", "path": str(path), **dataset}))
-    lines = str(raised.value).splitlines()
-    assert len(lines) == 2 and lines[1].startswith("  dev.dataset: path "), lines
-    return lines[1].removeprefix("  dev.dataset: ").replace(str(path), "<file>")
+    (line,) = str(raised.value).splitlines()
+    prefix = f"dev.dataset.path = {str(path)!r}: "
+    assert line.startswith(prefix) and line.endswith(LOCAL_FILE_ALLOWED), line
+    return line.removeprefix(prefix).removesuffix(LOCAL_FILE_ALLOWED)
 
 
 def test_missing_file_is_a_configuration_error():
     with pytest.raises(ConfigError) as raised:
         parse_settings("dev", dev_with({"source": "local-file", "path": "data/nope.csv"}))
-    assert str(raised.value).splitlines()[1] == (
-        f"  dev.dataset: path 'data/nope.csv' does not exist (resolved to {ROOT}/data/nope.csv); "
-        "set dataset.path to a CSV or .zip file, relative to the project root"
+    assert str(raised.value) == (
+        f"dev.dataset.path = 'data/nope.csv': does not exist (resolved to {ROOT}/data/nope.csv); "
+        "allowed: a CSV or .zip file, relative to the project root, that passes the staging checks"
     )
 
 
 def test_directory_is_a_configuration_error(tmp_path):
     with pytest.raises(ConfigError) as raised:
         parse_settings("dev", dev_with({"source": "local-file", "path": str(tmp_path)}))
-    assert f"path {str(tmp_path)!r} is a directory" in str(raised.value)
+    assert f"dev.dataset.path = {str(tmp_path)!r}: is a directory" in str(raised.value)
 
 
 def test_unreadable_file_is_a_configuration_error(tmp_path, monkeypatch):
@@ -173,8 +179,9 @@ def test_unreadable_file_is_a_configuration_error(tmp_path, monkeypatch):
     monkeypatch.setattr(os.path, "getsize", denied)
     with pytest.raises(ConfigError) as raised:
         parse_settings("dev", dev_with({"source": "local-file", "path": str(path)}))
-    assert str(raised.value).splitlines()[1] == (
-        f"  dev.dataset: path {str(path)!r}: cannot read the file: Permission denied"
+    assert str(raised.value) == (
+        f"dev.dataset.path = {str(path)!r}: cannot read the file: Permission denied"
+        + LOCAL_FILE_ALLOWED
     )
 
 
@@ -184,7 +191,7 @@ def test_unreadable_file_is_a_configuration_error(tmp_path, monkeypatch):
         (
             comma_csv(bank_rows(600)),
             {"target_attribute": "Y"},
-            "path '<file>': target column 'Y' (dataset.target_attribute) not found; columns "
+            "target column 'Y' (dataset.target_attribute) not found; columns "
             "are: age, job, marital, education, default, housing, loan, contact, month, "
             "day_of_week, duration, campaign, pdays, previous, poutcome, emp.var.rate, "
             "cons.price.idx, cons.conf.idx, euribor3m, nr.employed, y; did you mean 'y'? "
@@ -193,33 +200,33 @@ def test_unreadable_file_is_a_configuration_error(tmp_path, monkeypatch):
         (
             comma_csv(bank_rows(600, yes_rate=0)),
             {},
-            "path '<file>': target column 'y' (dataset.target_attribute) has a single class "
+            "target column 'y' (dataset.target_attribute) has a single class "
             "'no' in all 600 data rows; Autopilot needs at least 2 distinct target values",
         ),
         (
             comma_csv(bank_rows(520)),
             {},
-            "path '<file>': only 494 training rows after holding out 26 of 520 data rows; "
+            "only 494 training rows after holding out 26 of 520 data rows; "
             "Autopilot needs at least 500 (dataset.min_training_rows): add rows or lower "
             "dataset.holdout_fraction",
         ),
         (
             b"age,job,y\n30,t\xe9cnico,no\n",
             {},
-            "path '<file>': the file is not UTF-8 text: byte 0xe9 at byte offset 14 (line 2) "
+            "the file is not UTF-8 text: byte 0xe9 at byte offset 14 (line 2) "
             "is invalid; save the file with UTF-8 encoding",
         ),
         (
             b"a,b,y\n1,2,no\n3,4\n",
             {},
-            "path '<file>': line 3 has 2 fields but the header has 3; every row needs one "
+            "line 3 has 2 fields but the header has 3; every row needs one "
             "value per column, separated by commas (check for a missing value, a stray "
             "delimiter or an unquoted delimiter inside a value)",
         ),
         (
             comma_csv(bank_rows(600)),
             {"archive_member": "bank.csv"},
-            "path '<file>': dataset.archive_member 'bank.csv' is set but the file is not a "
+            "dataset.archive_member 'bank.csv' is set but the file is not a "
             "zip archive; leave dataset.archive_member empty for a plain CSV",
         ),
     ],
@@ -244,14 +251,12 @@ def test_app_exits_with_one_line_and_no_traceback(tmp_path):
             """
         )
     )
-    script = (
-        "import app, config.settings as s, pathlib;"
-        f"app.load_settings = lambda name: s.load_settings(name, pathlib.Path({str(toml)!r}));"
-        "app.main()"
-    )
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context = {
+        **json.loads((ROOT / "cdk.json").read_text())["context"],
+        "environments_file": str(toml),
+    }
     result = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "app.py"],
         cwd=ROOT,
         env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context)},
         capture_output=True,
@@ -260,7 +265,8 @@ def test_app_exits_with_one_line_and_no_traceback(tmp_path):
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("Configuration error: invalid settings for environment 'dev'")
+    assert result.stderr.startswith(f"Configuration error: dev.dataset.path = {str(bad)!r}: ")
+    assert len(result.stderr.splitlines()) == 1
     assert "has a single class 'no' in all 600 data rows" in result.stderr
 
 

@@ -34,8 +34,9 @@ def synth_message(path, **dataset) -> str:
     settings = {"source": "local-file", "path": str(path), **dataset}
     with pytest.raises(ConfigError) as raised:
         parse_settings("dev", {**raw, "dataset": settings})
-    line = str(raised.value).splitlines()[1]
-    return line.removeprefix(f"  dev.dataset: path {str(path)!r}: ")
+    (line,) = str(raised.value).splitlines()
+    problem = line.removeprefix(f"dev.dataset.path = {str(path)!r}: ")
+    return problem.split("; allowed: a CSV or .zip file", 1)[0]
 
 
 def deploy_message(s3, data: bytes, **props) -> str:
