@@ -76,3 +76,15 @@ def moto_clients(monkeypatch):
 
         monkeypatch.setattr(aws, "client", client_for)
         yield client_for
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory):
+    """Every environment synthesized once per session, shared by infra and lifecycle tests."""
+    from config import load_settings
+    from tests.infra.synth import synthesize
+
+    return {
+        name: synthesize(load_settings(name), tmp_path_factory.mktemp(f"cdk-{name}"))
+        for name in ("dev", "stage", "prod")
+    }

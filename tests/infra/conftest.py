@@ -1,21 +1,12 @@
-"""Each environment is synthesized once per test session and shared by the infra tests."""
+"""Each environment is synthesized once per test session (``synthesized`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from config import load_settings
-from tests.infra.synth import Synthesized, synthesize
+from tests.infra.synth import Synthesized
 
 ENVIRONMENTS = ("dev", "stage", "prod")
-
-
-@pytest.fixture(scope="session")
-def synthesized(tmp_path_factory) -> dict[str, Synthesized]:
-    return {
-        name: synthesize(load_settings(name), tmp_path_factory.mktemp(f"cdk-{name}"))
-        for name in ENVIRONMENTS
-    }
 
 
 @pytest.fixture(params=ENVIRONMENTS)

@@ -1,0 +1,427 @@
+"""The account the lifecycle harness deploys into: moto, plus what moto cannot do.
+
+moto (``mock_aws``) holds EC2, EFS, S3, IAM and KMS, and SageMaker's domains, AutoML jobs,
+models, endpoint configs and endpoints. ``Account`` adds, on the same clients:
+
+- the SageMaker calls moto does not implement (user profiles, apps, spaces,
+  UpdateEndpoint, the Service Catalog portfolio status) and Service Catalog's shares
+  and principal associations, answered from small in-memory tables;
+- the states moto skips: AutoML jobs train for a while, then complete with a best
+  candidate, and stop through ``Stopping``; endpoints go ``Creating``/``Updating``/
+  ``Deleting`` before they settle; DeleteDomain refuses while profiles, apps or spaces
+  remain, as SageMaker does;
+- a domain's side effects: CreateDomain creates the home EFS with a mount target per
+  subnet and the ``security-group-for-{inbound,outbound}-nfs-<domainId>`` groups, all
+  tagged ``ManagedByAmazonSageMakerResource = <domain ARN>``; DeleteDomain keeps them
+  (DESIGN.md, "Studio facts"; CloudFormation's domain handler passes no retention policy);
+- CloudFormation's DescribeStacks for the stack the harness is running;
+- injected faults: one ClientError for a named operation.
+
+Every request, faked or not, goes through a real botocore client, so botocore's
+``ParamValidator`` checks it against the service model before the fake sees it (the
+fake answers in ``before-call``, which botocore emits after validation).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sagemaker.models import sagemaker_backends
+
+from tests.runtime.csv_factory import bank_rows, comma_csv, sample_zip
+
+ACCOUNT = DEFAULT_ACCOUNT_ID
+REGION = "us-east-1"
+SAGEMAKER_TAG = "ManagedByAmazonSageMakerResource"
+SERVICE_CATALOG_ROLES = (
+    "AmazonSageMakerServiceCatalogProductsLaunchRole",
+    "AmazonSageMakerServiceCatalogProductsUseRole",
+)
+# How many harness ticks (30 s each) things take.
+AUTOML_TRAINING_TICKS = 12
+ENDPOINT_CREATING_TICKS = 4
+SETTLE_TICKS = 2
+
+
+class _Reply(Exception):
+    """An AWS error answer from a fake."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def _response(status: int, parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+    parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": status})
+    return AWSResponse("https://fake.invalid", status, {}, None), parsed
+
+
+@dataclass
+class _Timer:
+    due: int
+    action: Callable[[], None]
+
+
+@dataclass
+class Account:
+    """One offline AWS account and region, advanced tick by tick by the engine."""
+
+    stack_status: Callable[[str], str | None] = lambda stack_id: None
+    now: int = 0
+    profiles: dict[tuple[str, str], str] = field(default_factory=dict)
+    apps: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    spaces: dict[tuple[str, str], str] = field(default_factory=dict)
+    portfolio_enabled: bool = False
+    associations: set[str] = field(default_factory=set)
+    faults: dict[tuple[str, str], str] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    _timers: list[_Timer] = field(default_factory=list)
+    _clients: dict[str, Any] = field(default_factory=dict)
+    _plain: dict[str, Any] = field(default_factory=dict)
+
+    # -- clients ------------------------------------------------------------------------
+
+    def client(self, service: str):
+        """The client handlers get: validated by botocore, answered by moto or a fake."""
+        if service not in self._clients:
+            client = boto3.client(service, region_name=REGION)
+            client.meta.events.register("before-parameter-build", self._remember_params)
+            client.meta.events.register("before-call", self._answer)
+            self._clients[service] = client
+        return self._clients[service]
+
+    def moto(self, service: str):
+        """A client straight to moto, for the fakes and the account check."""
+        if service not in self._plain:
+            self._plain[service] = boto3.client(service, region_name=REGION)
+        return self._plain[service]
+
+    @staticmethod
+    def _remember_params(params, context, **_):
+        context["api_params"] = dict(params)
+
+    def _answer(self, model, context, **_):
+        service = model.service_model.service_name
+        operation = model.name
+        self.calls.append(f"{service}:{operation}")
+        fault = self.faults.pop((service, operation), None)
+        params = context.get("api_params", {})
+        try:
+            if fault:
+                raise _Reply(fault, f"injected failure of {operation}", 500)
+            fake = getattr(self, f"_{service.replace('-', '_')}_{operation}", None)
+            if fake is None:
+                return None  # moto answers
+            return _response(200, fake(**params) or {})
+        except _Reply as reply:
+            error = {"Code": reply.code, "Message": reply.message}
+            return _response(reply.status, {"Error": error})
+
+    def fail_next(self, service: str, operation: str, code: str = "InternalFailure") -> None:
+        self.faults[(service, operation)] = code
+
+    # -- time ---------------------------------------------------------------------------
+
+    def later(self, ticks: int, action: Callable[[], None]) -> None:
+        self._timers.append(_Timer(self.now + ticks, action))
+
+    def tick(self) -> None:
+        self.now += 1
+        due = [t for t in self._timers if t.due <= self.now]
+        self._timers = [t for t in self._timers if t.due > self.now]
+        for timer in due:
+            timer.action()
+
+    @property
+    def _sm(self):
+        return sagemaker_backends[ACCOUNT][REGION]
+
+    # -- SageMaker: domains and their side effects ---------------------------------------
+
+    def _sagemaker_CreateDomain(self, **params):
+        created = self.moto("sagemaker").create_domain(**params)
+        domain_arn = created["DomainArn"]
+        domain_id = domain_arn.rsplit("/", 1)[1]
+        tags = [{"Key": SAGEMAKER_TAG, "Value": domain_arn}]
+        ec2, efs = self.moto("ec2"), self.moto("efs")
+        groups = {}
+        for direction in ("inbound", "outbound"):
+            groups[direction] = ec2.create_security_group(
+                GroupName=f"security-group-for-{direction}-nfs-{domain_id}",
+                Description=f"NFS {direction} for {domain_id}",
+                VpcId=params["VpcId"],
+                TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
+            )["GroupId"]
+        file_system = efs.create_file_system(
+            CreationToken=domain_id, Tags=tags + [{"Key": "Name", "Value": domain_id}]
+        )["FileSystemId"]
+        for subnet in params["SubnetIds"]:
+            efs.create_mount_target(
+                FileSystemId=file_system, SubnetId=subnet, SecurityGroups=[groups["inbound"]]
+            )
+        self._sm.domains[domain_id].home_efs_file_system_id = file_system
+        return created
+
+    def _sagemaker_DeleteDomain(self, DomainId, **params):
+        blockers = [p for (d, p) in self.profiles if d == DomainId]
+        blockers += [s for (d, s) in self.spaces if d == DomainId]
+        if blockers:
+            raise _Reply(
+                "ResourceInUse", f"domain {DomainId} still has profiles or spaces: {blockers}"
+            )
+        self.moto("sagemaker").delete_domain(DomainId=DomainId, **params)
+
+    # -- user profiles, apps and spaces (not in moto) ------------------------------------
+
+    def _domain_must_exist(self, domain_id: str) -> None:
+        if domain_id not in self._sm.domains:
+            raise _Reply("ResourceNotFound", f"Domain {domain_id} does not exist")
+
+    def _sagemaker_CreateUserProfile(self, DomainId, UserProfileName, **_):
+        self._domain_must_exist(DomainId)
+        if (DomainId, UserProfileName) in self.profiles:
+            raise _Reply("ResourceInUse", f"profile {UserProfileName} already exists")
+        self.profiles[(DomainId, UserProfileName)] = "InService"
+        arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{DomainId}/{UserProfileName}"
+        return {"UserProfileArn": arn}
+
+    def _sagemaker_DescribeUserProfile(self, DomainId, UserProfileName):
+        if (DomainId, UserProfileName) not in self.profiles:
+            raise _Reply("ResourceNotFound", f"profile {UserProfileName} does not exist")
+        return {"DomainId": DomainId, "UserProfileName": UserProfileName, "Status": "InService"}
+
+    def _sagemaker_ListUserProfiles(self, DomainIdEquals=None, **_):
+        return {
+            "UserProfiles": [
+                {"DomainId": d, "UserProfileName": p, "Status": s}
+                for (d, p), s in self.profiles.items()
+                if DomainIdEquals in (None, d)
+            ]
+        }
+
+    def _sagemaker_DeleteUserProfile(self, DomainId, UserProfileName):
+        if (DomainId, UserProfileName) not in self.profiles:
+            raise _Reply("ResourceNotFound", f"profile {UserProfileName} does not exist")
+        owned = [a for a in self.apps if a[0] == DomainId and a[3] == UserProfileName]
+        owned += [s for s in self.spaces if s[0] == DomainId]
+        if any(self.apps.get(a) not in ("Deleted", None) for a in owned if len(a) == 4):
+            raise _Reply("ResourceInUse", f"profile {UserProfileName} still has apps")
+        del self.profiles[(DomainId, UserProfileName)]
+
+    def _sagemaker_CreateSpace(self, DomainId, SpaceName, **_):
+        self._domain_must_exist(DomainId)
+        self.spaces[(DomainId, SpaceName)] = "InService"
+        return {"SpaceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:space/{DomainId}/{SpaceName}"}
+
+    def _sagemaker_ListSpaces(self, DomainIdEquals=None, **_):
+        return {
+            "Spaces": [
+                {"DomainId": d, "SpaceName": s, "Status": status}
+                for (d, s), status in self.spaces.items()
+                if DomainIdEquals in (None, d)
+            ]
+        }
+
+    def _sagemaker_DeleteSpace(self, DomainId, SpaceName):
+        key = (DomainId, SpaceName)
+        if key not in self.spaces:
+            raise _Reply("ResourceNotFound", f"space {SpaceName} does not exist")
+        if any(a[0] == DomainId and a[3] == SpaceName and s != "Deleted" for a, s in self.apps.items()):
+            raise _Reply("ResourceInUse", f"space {SpaceName} still has apps")
+        self.spaces[key] = "Deleting"
+        self.later(SETTLE_TICKS, lambda: self.spaces.pop(key, None))
+
+    def _sagemaker_CreateApp(self, DomainId, AppType, AppName, SpaceName=None, UserProfileName=None, **_):
+        self._domain_must_exist(DomainId)
+        self.apps[(DomainId, AppType, AppName, SpaceName or UserProfileName)] = "InService"
+        return {"AppArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:app/{DomainId}/{AppName}"}
+
+    def _sagemaker_ListApps(self, DomainIdEquals=None, **_):
+        apps = []
+        for (d, app_type, name, owner), status in self.apps.items():
+            if DomainIdEquals not in (None, d):
+                continue
+            owner_key = "SpaceName" if (d, owner) in self.spaces else "UserProfileName"
+            apps.append(
+                {"DomainId": d, "AppType": app_type, "AppName": name, "Status": status, owner_key: owner}
+            )
+        return {"Apps": apps}
+
+    def _sagemaker_DeleteApp(self, DomainId, AppType, AppName, SpaceName=None, UserProfileName=None):
+        key = (DomainId, AppType, AppName, SpaceName or UserProfileName)
+        if self.apps.get(key) in (None, "Deleted"):
+            raise _Reply("ResourceNotFound", f"app {AppName} does not exist")
+        self.apps[key] = "Deleting"
+        self.later(SETTLE_TICKS, lambda: self.apps.__setitem__(key, "Deleted"))
+
+    # -- AutoML jobs and endpoints: states across polls ----------------------------------
+
+    def _sagemaker_CreateAutoMLJobV2(self, **params):
+        created = self.moto("sagemaker").create_auto_ml_job_v2(**params)
+        name = params["AutoMLJobName"]
+        self.later(AUTOML_TRAINING_TICKS, lambda: self._finish_job(name))
+        return {"AutoMLJobArn": created["AutoMLJobArn"]}
+
+    def _finish_job(self, name: str) -> None:
+        job = self._sm.auto_ml_jobs[name]
+        if job.auto_ml_job_status != "InProgress":
+            return
+        job.auto_ml_job_status = "Completed"
+        job.auto_ml_job_secondary_status = "Completed"
+        job.best_candidate = _candidate(name)
+
+    def _sagemaker_StopAutoMLJob(self, AutoMLJobName):
+        job = self._sm.auto_ml_jobs.get(AutoMLJobName)
+        if job is None:
+            raise _Reply("ResourceNotFound", f"job {AutoMLJobName} does not exist")
+        if job.auto_ml_job_status != "InProgress":
+            raise _Reply("ValidationException", f"job {AutoMLJobName} is not InProgress")
+        job.auto_ml_job_status = "Stopping"
+
+        def stopped() -> None:
+            job.auto_ml_job_status = "Stopped"
+            job.auto_ml_job_secondary_status = "Stopped"
+
+        self.later(SETTLE_TICKS, stopped)
+
+    def _sagemaker_CreateEndpoint(self, **params):
+        created = self.moto("sagemaker").create_endpoint(**params)
+        self._settle_endpoint(params["EndpointName"], "Creating")
+        return created
+
+    def _settle_endpoint(self, name: str, status: str) -> None:
+        endpoint = self._sm.endpoints[name]
+        endpoint.endpoint_status = status
+
+        def in_service() -> None:
+            if self._sm.endpoints.get(name) is endpoint and endpoint.endpoint_status == status:
+                endpoint.endpoint_status = "InService"
+
+        self.later(ENDPOINT_CREATING_TICKS, in_service)
+
+    def _sagemaker_UpdateEndpoint(self, EndpointName, EndpointConfigName, **_):
+        endpoint = self._sm.endpoints.get(EndpointName)
+        if endpoint is None:
+            raise _Reply("ValidationException", f"Could not find endpoint {EndpointName}")
+        if endpoint.endpoint_status != "InService":
+            raise _Reply("ValidationException", f"endpoint {EndpointName} is not InService")
+        self.moto("sagemaker").describe_endpoint_config(EndpointConfigName=EndpointConfigName)
+        endpoint.endpoint_config_name = EndpointConfigName
+        self._settle_endpoint(EndpointName, "Updating")
+        return {"EndpointArn": endpoint.arn}
+
+    def _sagemaker_DeleteEndpoint(self, EndpointName):
+        endpoint = self._sm.endpoints.get(EndpointName)
+        if endpoint is None:
+            raise _Reply("ValidationException", f"Could not find endpoint {EndpointName}")
+        if endpoint.endpoint_status in ("Creating", "Updating", "Deleting"):
+            raise _Reply("ValidationException", f"endpoint is {endpoint.endpoint_status}")
+        endpoint.endpoint_status = "Deleting"
+        self.later(SETTLE_TICKS, lambda: self._sm.endpoints.pop(EndpointName, None))
+
+    # -- Projects: portfolio status, shares and associations -----------------------------
+
+    def _sagemaker_GetSagemakerServicecatalogPortfolioStatus(self):
+        return {"Status": "Enabled" if self.portfolio_enabled else "Disabled"}
+
+    def _sagemaker_EnableSagemakerServicecatalogPortfolio(self):
+        self.portfolio_enabled = True
+
+    def _sagemaker_DisableSagemakerServicecatalogPortfolio(self):
+        self.portfolio_enabled = False
+
+    def _servicecatalog_ListAcceptedPortfolioShares(self, **_):
+        if not self.portfolio_enabled:
+            return {"PortfolioDetails": []}
+        detail = {"Id": "port-sagemaker01", "ProviderName": "Amazon SageMaker"}
+        return {"PortfolioDetails": [detail]}
+
+    def _servicecatalog_AssociatePrincipalWithPortfolio(self, PrincipalARN, **_):
+        self.associations.add(PrincipalARN)
+
+    def _servicecatalog_DisassociatePrincipalFromPortfolio(self, PrincipalARN, **_):
+        if PrincipalARN not in self.associations:
+            raise _Reply("ResourceNotFoundException", f"{PrincipalARN} is not associated")
+        self.associations.discard(PrincipalARN)
+
+    # -- CloudFormation: the harness's own stack -----------------------------------------
+
+    def _cloudformation_DescribeStacks(self, StackName=None, **_):
+        status = self.stack_status(StackName or "")
+        if status is None:
+            raise _Reply("ValidationError", f"Stack with id {StackName} does not exist")
+        return {
+            "Stacks": [
+                {
+                    "StackId": StackName,
+                    "StackName": StackName.split("/")[1] if "/" in StackName else StackName,
+                    "CreationTime": "2026-01-01T00:00:00Z",
+                    "StackStatus": status,
+                }
+            ]
+        }
+
+    # -- user actions -------------------------------------------------------------------
+
+    def users_start_work(self, domain_id: str, extra_profile: str = "data-scientist") -> None:
+        """What users do in Studio: a profile of their own, a space, and running apps."""
+        sagemaker = self.client("sagemaker")
+        sagemaker.create_user_profile(DomainId=domain_id, UserProfileName=extra_profile)
+        sagemaker.create_space(
+            DomainId=domain_id,
+            SpaceName="team-notebooks",
+            OwnershipSettings={"OwnerUserProfileName": extra_profile},
+        )
+        sagemaker.create_app(
+            DomainId=domain_id, SpaceName="team-notebooks", AppType="JupyterLab", AppName="default"
+        )
+        sagemaker.create_app(
+            DomainId=domain_id,
+            UserProfileName=extra_profile,
+            AppType="JupyterServer",
+            AppName="default",
+        )
+
+
+def _candidate(job_name: str) -> dict[str, Any]:
+    image = "763104351884.dkr.ecr.us-east-1.amazonaws.com/autogluon-inference:1.1-cpu-py311"
+    return {
+        "CandidateName": f"{job_name}-t1-WeightedEnsemble",
+        "FinalAutoMLJobObjectiveMetric": {"MetricName": "F1", "Value": 0.64},
+        "ObjectiveStatus": "Succeeded",
+        "CandidateStatus": "Completed",
+        "CandidateSteps": [],
+        "InferenceContainers": [
+            {
+                "Image": image,
+                "ModelDataUrl": f"s3://placeholder/{job_name}/model.tar.gz",
+                "Environment": {
+                    "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+                    "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels",
+                },
+            }
+        ],
+    }
+
+
+class FakeInternet:
+    """``urllib.request.urlopen`` for the public bank-marketing sample: a small synthetic copy."""
+
+    def __init__(self) -> None:
+        self.body = sample_zip(comma_csv(bank_rows(700)))
+
+    def urlopen(self, request, timeout=None):
+        return _HttpResponse(self.body)
+
+
+class _HttpResponse(io.BytesIO):
+    def __init__(self, body: bytes) -> None:
+        super().__init__(body)
+        self.headers = {"Content-Length": str(len(body))}
+        self.status = 200
