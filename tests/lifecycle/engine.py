@@ -74,10 +74,16 @@ class ResourceFailed(Exception):
 
 @dataclass(frozen=True)
 class Failure:
-    """Where to inject a failure: a resource, at ``create`` (native), ``on_event`` or ``is_complete``."""
+    """Where a first deploy or an update fails.
+
+    ``at`` is ``create`` (a native resource), ``on_event`` or ``is_complete`` (the
+    handler's invocation fails), or ``cancel``: another resource fails while this custom
+    resource has been in progress for ``after`` ticks (0: its on_event has not run yet).
+    """
 
     logical_id: str
     at: str = "create"
+    after: int = 0
 
 
 # -- the template ---------------------------------------------------------------------
@@ -210,6 +216,7 @@ class _Running:
     operation: Operation
     started: int
     service_timeout_ticks: int | None
+    records: bool = True  # a Create or Update: CloudFormation records its ID and Data
 
 
 class Stack:
@@ -289,7 +296,9 @@ class Stack:
                     running.append(self._start(lid, self._create_op(lid, fail)))
             if failed and not running:
                 break
+            failed = self._cancel(running, fail, before_tick=True) or failed
             finished = self._tick(running)
+            failed = self._cancel(running, fail, before_tick=False) or failed
             for lid, error in finished:
                 if error is None:
                     self.resources[lid].status = "CREATE_COMPLETE"
@@ -307,6 +316,18 @@ class Stack:
             if failed and not running:
                 break
         return not failed
+
+    def _cancel(self, running: list[_Running], fail: Failure | None, before_tick: bool) -> bool:
+        """Another resource failed while ``fail.logical_id`` was in progress."""
+        if fail is None or fail.at != "cancel" or (fail.after == 0) != before_tick:
+            return False
+        for run in running:
+            if run.logical_id == fail.logical_id and self.account.now - run.started >= fail.after:
+                running.remove(run)
+                self.orphans.append(run)
+                self._failed(run.logical_id, "CREATE_FAILED", ResourceFailed("cancelled"))
+                return True
+        return False
 
     def _deps_done(self, lid: str) -> bool:
         return all(
@@ -347,7 +368,7 @@ class Stack:
                 for lid in sorted(remaining):
                     if not (self.template.dependents(lid) & busy):
                         remaining.discard(lid)
-                        running.append(self._start(lid, self._delete_op(lid)))
+                        running.append(self._start(lid, self._delete_op(lid), records=False))
             if failed and not running:
                 break
             for lid, error in self._tick(running):
@@ -379,7 +400,7 @@ class Stack:
         ok = True
         for lid, physical_id, props in items:
             operation = self._custom(lid, "Delete", props, physical_id=physical_id)
-            running = [self._start(lid, operation)]
+            running = [self._start(lid, operation, records=False)]
             while running:
                 for _, error in self._tick(running):
                     if error is not None:
@@ -450,11 +471,10 @@ class Stack:
 
     # -- running operations ------------------------------------------------------------
 
-    def _start(self, lid: str, operation: Operation) -> _Running:
+    def _start(self, lid: str, operation: Operation, records: bool = True) -> _Running:
         timeout = self.template.resources[lid].get("Properties", {}).get("ServiceTimeout")
         ticks = int(timeout) // TICK_SECONDS if timeout else None
-        run = _Running(lid, operation, self.account.now, ticks)
-        return run
+        return _Running(lid, operation, self.account.now, ticks, records)
 
     def _tick(self, running: list[_Running]) -> list[tuple[str, ResourceFailed | None]]:
         """Advance every running operation by one step, then let 30 s pass."""
@@ -484,7 +504,7 @@ class Stack:
         except StopIteration as stop:
             physical_id, attributes = stop.value
             resource = self.resources.get(run.logical_id)
-            if resource is not None and run not in self.orphans:
+            if resource is not None and run.records and run not in self.orphans:
                 resource.physical_id, resource.attributes = physical_id, attributes
             return (run.logical_id, None)
         except ResourceFailed as error:
@@ -748,7 +768,7 @@ def _delete_security_group(stack, resource):
 
 def _bucket(stack, lid, props):
     s3 = stack.account.moto("s3")
-    name = props["BucketName"]
+    name = props.get("BucketName") or f"{stack.name}-{lid}-{next(stack._ids)}".lower()
     s3.create_bucket(Bucket=name)
     if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})

@@ -24,10 +24,11 @@ fake answers in ``before-call``, which botocore emits after validation).
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -39,10 +40,7 @@ from tests.runtime.csv_factory import bank_rows, comma_csv, sample_zip
 ACCOUNT = DEFAULT_ACCOUNT_ID
 REGION = "us-east-1"
 SAGEMAKER_TAG = "ManagedByAmazonSageMakerResource"
-SERVICE_CATALOG_ROLES = (
-    "AmazonSageMakerServiceCatalogProductsLaunchRole",
-    "AmazonSageMakerServiceCatalogProductsUseRole",
-)
+SERVICE_CATALOG_ROLE_PREFIX = "AmazonSageMakerServiceCatalogProducts"
 # How many harness ticks (30 s each) things take.
 AUTOML_TRAINING_TICKS = 12
 ENDPOINT_CREATING_TICKS = 4
@@ -68,6 +66,28 @@ class _Timer:
     action: Callable[[], None]
 
 
+@functools.cache
+def _client(service: str, hooked: bool):
+    """One client per service for the whole session: creating clients is slow.
+
+    moto answers any client while a mock is active; the hooks answer for whichever
+    ``Account`` is current.
+    """
+    client = boto3.client(service, region_name=REGION)
+    if hooked:
+        client.meta.events.register("before-parameter-build", _remember_params)
+        client.meta.events.register("before-call", _answer)
+    return client
+
+
+def _remember_params(params, context, **_):
+    context["api_params"] = dict(params)
+
+
+def _answer(**kwargs):
+    return Account.current._answer(**kwargs)
+
+
 @dataclass
 class Account:
     """One offline AWS account and region, advanced tick by tick by the engine."""
@@ -82,29 +102,20 @@ class Account:
     faults: dict[tuple[str, str], str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     _timers: list[_Timer] = field(default_factory=list)
-    _clients: dict[str, Any] = field(default_factory=dict)
-    _plain: dict[str, Any] = field(default_factory=dict)
+    current: ClassVar[Account]
 
     # -- clients ------------------------------------------------------------------------
 
+    def __post_init__(self) -> None:
+        Account.current = self
+
     def client(self, service: str):
         """The client handlers get: validated by botocore, answered by moto or a fake."""
-        if service not in self._clients:
-            client = boto3.client(service, region_name=REGION)
-            client.meta.events.register("before-parameter-build", self._remember_params)
-            client.meta.events.register("before-call", self._answer)
-            self._clients[service] = client
-        return self._clients[service]
+        return _client(service, hooked=True)
 
     def moto(self, service: str):
         """A client straight to moto, for the fakes and the account check."""
-        if service not in self._plain:
-            self._plain[service] = boto3.client(service, region_name=REGION)
-        return self._plain[service]
-
-    @staticmethod
-    def _remember_params(params, context, **_):
-        context["api_params"] = dict(params)
+        return _client(service, hooked=False)
 
     def _answer(self, model, context, **_):
         service = model.service_model.service_name
@@ -425,3 +436,67 @@ class _HttpResponse(io.BytesIO):
         super().__init__(body)
         self.headers = {"Content-Length": str(len(body))}
         self.status = 200
+
+
+def leaks(account: Account, *, retains_data: bool, bucket: str, roles_before: set[str]) -> list[str]:
+    """The account check after a scenario: everything left behind, one line each.
+
+    Nothing runs or serves; no endpoint, config, model or monitoring schedule; no app,
+    space or profile; no EFS or NFS group; no VPC with dependents; the bucket gone or
+    empty (in prod: kept, with the staged data, and its key kept); the Service Catalog
+    roles as they were before the deploy.
+    """
+    found: list[str] = []
+    sm = account._sm
+    for name, job in sm.auto_ml_jobs.items():
+        if job.auto_ml_job_status in ("InProgress", "Stopping"):
+            found.append(f"AutoML job {name} is {job.auto_ml_job_status}")
+    found += [f"endpoint {name} ({e.endpoint_status})" for name, e in sm.endpoints.items()]
+    found += [f"endpoint config {name}" for name in sm.endpoint_configs]
+    found += [f"model {name}" for name in sm._models]
+    found += [f"monitoring schedule {name}" for name in getattr(sm, "monitoring_schedules", {})]
+    found += [f"user profile {p} in {d}" for (d, p) in account.profiles]
+    found += [f"space {s} in {d} ({st})" for (d, s), st in account.spaces.items()]
+    found += [f"app {a[2]} of {a[3]} ({st})" for a, st in account.apps.items() if st != "Deleted"]
+    found += [f"domain {d}" for d in sm.domains]
+    for fs in account.moto("efs").describe_file_systems()["FileSystems"]:
+        found.append(f"EFS {fs['FileSystemId']} ({fs['LifeCycleState']})")
+    ec2 = account.moto("ec2")
+    for group in ec2.describe_security_groups()["SecurityGroups"]:
+        if group["GroupName"].startswith("security-group-for-"):
+            found.append(f"NFS security group {group['GroupName']}")
+    for vpc in ec2.describe_vpcs()["Vpcs"]:
+        if vpc.get("IsDefault"):
+            continue
+        vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+        dependents = [s["SubnetId"] for s in ec2.describe_subnets(Filters=vpc_filter)["Subnets"]]
+        dependents += [
+            i["NetworkInterfaceId"]
+            for i in ec2.describe_network_interfaces(Filters=vpc_filter)["NetworkInterfaces"]
+        ]
+        found.append(f"VPC {vpc['VpcId']} with dependents {dependents}")
+    s3 = account.moto("s3")
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    kms = account.moto("kms")
+    if retains_data:
+        keys = [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"] for k in kms.list_keys()["Keys"]]
+        if not any(k["KeyState"] == "Enabled" for k in keys):
+            found.append("prod's KMS key was not kept")
+        if bucket not in buckets:
+            found.append(f"prod's bucket {bucket} was not kept")
+    elif bucket in buckets:
+        objects = s3.list_object_versions(Bucket=bucket).get("Versions", [])
+        found += [f"object s3://{bucket}/{o['Key']}" for o in objects]
+    roles = {r["RoleName"] for r in account.moto("iam").list_roles()["Roles"]}
+    roles = {r for r in roles if r.startswith(SERVICE_CATALOG_ROLE_PREFIX)}
+    if roles != roles_before:
+        found.append(f"Service Catalog roles changed: {sorted(roles_before)} -> {sorted(roles)}")
+    return found
+
+
+def staged_objects(account: Account, bucket: str) -> list[str]:
+    try:
+        contents = account.moto("s3").list_objects_v2(Bucket=bucket).get("Contents", [])
+    except account.moto("s3").exceptions.NoSuchBucket:
+        return []
+    return [item["Key"] for item in contents]

@@ -1,0 +1,193 @@
+"""Deploy, update, fail, cancel and destroy each environment as CloudFormation would.
+
+Every scenario ends with the account check (``fakes.leaks``): after a destroy or a
+rollback nothing is left running, serving or blocking, and prod keeps exactly its bucket,
+data and key. See ``engine`` for the CloudFormation and Provider framework rules modelled.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.lifecycle.engine import Failure, Stack
+from tests.lifecycle.fakes import SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
+
+ENVIRONMENTS = ("dev", "stage", "prod")
+
+# (resource type, where it fails, logical ID prefix when the type occurs more than once)
+FAILURE_POINTS = [
+    ("AWS::EC2::VPC", "create", None),
+    ("AWS::EC2::Subnet", "create", None),
+    ("AWS::EC2::SecurityGroup", "create", None),
+    ("AWS::KMS::Key", "create", None),
+    ("AWS::S3::Bucket", "create", "DataBucket"),
+    ("AWS::SageMaker::Domain", "create", None),
+    ("AWS::SageMaker::UserProfile", "create", None),
+    ("Custom::StudioHomeCleanup", "on_event", None),
+    ("Custom::StudioHomeCleanup", "is_complete", None),
+    ("Custom::StudioAppsCleanup", "on_event", None),
+    ("Custom::StudioAppsCleanup", "is_complete", None),
+    ("Custom::SageMakerProjectsEnablement", "on_event", None),
+    ("Custom::SageMakerProjectsEnablement", "is_complete", None),
+    ("Custom::TrainingDataset", "on_event", None),
+    ("Custom::AutoMLJob", "on_event", None),
+    ("Custom::AutoMLJob", "is_complete", None),
+    ("Custom::ModelEndpoint", "on_event", None),
+    ("Custom::ModelEndpoint", "is_complete", None),
+]
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def env_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def scenario(account, synthesized, env_name):
+    return Scenario(account, synthesized[env_name])
+
+
+class Scenario:
+    """One environment's stack in a fresh account, and the account check."""
+
+    def __init__(self, account, synthesized) -> None:
+        self.account = account
+        self.settings = synthesized.settings
+        self.template = synthesized.template
+        self.stack = Stack(f"AutopilotStudio-{self.settings.name}", self.template, account)
+        self.roles_before = self._catalog_roles()
+
+    def logical_id(self, resource_type: str, prefix: str | None = None) -> str | None:
+        for lid, resource in self.template["Resources"].items():
+            if resource["Type"] == resource_type and lid.startswith(prefix or ""):
+                return lid
+        return None
+
+    def changed(self, resource_type: str, **properties: Any) -> dict[str, Any]:
+        """The template with new property values on the one resource of that type."""
+        template = copy.deepcopy(self.template)
+        lid = self.logical_id(resource_type)
+        template["Resources"][lid]["Properties"].update(properties)
+        return template
+
+    def attribute(self, resource_type: str, name: str) -> str:
+        return self.stack.resources[self.logical_id(resource_type)].attributes[name]
+
+    @property
+    def bucket(self) -> str:
+        return self.stack.resolve(self.template["Resources"]["DataBucket"]["Properties"]["BucketName"])
+
+    def _catalog_roles(self) -> set[str]:
+        roles = self.account.moto("iam").list_roles()["Roles"]
+        return {r["RoleName"] for r in roles if r["RoleName"].startswith(SERVICE_CATALOG_ROLE_PREFIX)}
+
+    def assert_nothing_left(self) -> None:
+        self.stack.drain()
+        found = leaks(
+            self.account,
+            retains_data=self.settings.retains_data,
+            bucket=self.bucket,
+            roles_before=self.roles_before,
+        )
+        assert found == [], f"left behind: {found}; stack failures: {self.stack.failures}"
+
+
+def test_deploy_then_destroy(scenario):
+    assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
+    endpoint = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    status = scenario.account.client("sagemaker").describe_endpoint(EndpointName=endpoint)
+    assert status["EndpointStatus"] == "InService"
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_update_of_automl_inputs_trains_a_new_job_and_serves_it(scenario):
+    scenario.stack.deploy()
+    old_job = scenario.attribute("Custom::AutoMLJob", "JobName")
+    template = scenario.changed("Custom::AutoMLJob", MaxCandidates="7")
+    assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
+    new_job = scenario.attribute("Custom::AutoMLJob", "JobName")
+    assert new_job != old_job
+    endpoint = scenario.stack.resources[scenario.logical_id("Custom::ModelEndpoint")]
+    assert endpoint.properties["AutoMLJobName"] == new_job
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_update_of_endpoint_settings_switches_config_blue_green(scenario):
+    scenario.stack.deploy()
+    old_config = scenario.attribute("Custom::ModelEndpoint", "EndpointConfigName")
+    template = scenario.changed(
+        "Custom::ModelEndpoint", InstanceType="ml.m5.xlarge", CaptureSamplingPercentage="20"
+    )
+    assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
+    sagemaker = scenario.account.client("sagemaker")
+    endpoint = sagemaker.describe_endpoint(
+        EndpointName=scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    )
+    assert endpoint["EndpointConfigName"] != old_config
+    assert [c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]] == [
+        endpoint["EndpointConfigName"]
+    ]
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+@pytest.mark.parametrize(("resource_type", "at", "prefix"), FAILURE_POINTS)
+def test_failed_first_deploy_rolls_back_without_leaks(scenario, resource_type, at, prefix):
+    lid = scenario.logical_id(resource_type, prefix)
+    if lid is None:
+        pytest.skip(f"{scenario.settings.name} has no {resource_type}")
+    status = scenario.stack.deploy(fail=Failure(lid, at))
+    assert status == "ROLLBACK_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+@pytest.mark.parametrize("resource_type", ["Custom::AutoMLJob", "Custom::ModelEndpoint"])
+@pytest.mark.parametrize("polls", [0, 1], ids=["before-anything-was-created", "mid-poll"])
+def test_cancelled_create_leaves_nothing(scenario, resource_type, polls):
+    lid = scenario.logical_id(resource_type)
+    status = scenario.stack.deploy(fail=Failure(lid, "cancel", after=polls))
+    assert status == "ROLLBACK_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_failed_update_rolls_back_to_the_serving_model(scenario):
+    scenario.stack.deploy()
+    old_job = scenario.attribute("Custom::AutoMLJob", "JobName")
+    endpoint_name = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    old_config = scenario.attribute("Custom::ModelEndpoint", "EndpointConfigName")
+    template = scenario.changed("Custom::AutoMLJob", MaxCandidates="7")
+    fail = Failure(scenario.logical_id("Custom::ModelEndpoint"), "on_event")
+    assert scenario.stack.update(template, fail=fail) == "UPDATE_ROLLBACK_COMPLETE"
+    assert scenario.attribute("Custom::AutoMLJob", "JobName") == old_job
+    endpoint = scenario.account.client("sagemaker").describe_endpoint(EndpointName=endpoint_name)
+    assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", old_config)
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_destroy_removes_what_users_started(scenario):
+    scenario.stack.deploy()
+    scenario.account.users_start_work(scenario.attribute("AWS::SageMaker::Domain", "DomainId"))
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+@pytest.mark.parametrize("env_name", ["prod"])
+def test_prod_destroy_keeps_bucket_data_and_key(scenario):
+    scenario.stack.deploy()
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    assert any(key.endswith("/train.csv") for key in staged_objects(scenario.account, scenario.bucket))
+    scenario.assert_nothing_left()
+
+
+def test_automl_and_endpoint_wait_for_the_execution_role_policy(scenario):
+    """prod's KMS grants live in the role's policy: a job started before it cannot read."""
+    graph = scenario.stack.template
+    policy = scenario.logical_id("AWS::IAM::Policy", "ExecutionRoleDefaultPolicy")
+    for resource_type in ("Custom::AutoMLJob", "Custom::ModelEndpoint"):
+        assert graph.depends_on(scenario.logical_id(resource_type), policy), resource_type
