@@ -231,11 +231,12 @@ class Stack:
         self.resources: dict[str, Resource] = {}
         self.orphans: list[_Running] = []
         self.failures: list[str] = []
+        self.created_ever: set[str] = set()
         self._ids = itertools.count(1)
         account.stack_status = self._describe_status
 
     def _describe_status(self, stack_name: str) -> str | None:
-        if stack_name in (self.stack_id, self.name):
+        if stack_name in (self.stack_id, self.name, ""):
             return self.status
         return None
 
@@ -302,6 +303,7 @@ class Stack:
             for lid, error in finished:
                 if error is None:
                     self.resources[lid].status = "CREATE_COMPLETE"
+                    self.created_ever.add(lid)
                     continue
                 self._failed(lid, "CREATE_FAILED", error)
                 failed = True
@@ -585,6 +587,7 @@ class Stack:
         physical_id = physical_id or f"{lid}-{next(self._ids)}"
         if self.template.type(lid) == "Custom::S3AutoDeleteObjects" and request_type == "Delete":
             _empty_bucket(self.account.moto("s3"), props["BucketName"])
+            self.account.bucket_emptied(props["BucketName"])
         return physical_id, {}
         yield  # pragma: no cover
 

@@ -101,6 +101,8 @@ class Account:
     associations: set[str] = field(default_factory=set)
     faults: dict[tuple[str, str], str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    # Harm the account check reports: work billed after a rollback, data lost under a job.
+    incidents: list[str] = field(default_factory=list)
     _timers: list[_Timer] = field(default_factory=list)
     current: ClassVar[Account]
 
@@ -286,6 +288,18 @@ class Account:
         job.auto_ml_job_status = "Completed"
         job.auto_ml_job_secondary_status = "Completed"
         job.best_candidate = _candidate(name)
+        status = self.stack_status("") or ""
+        if "ROLLBACK" in status or status.startswith("DELETE"):
+            self.incidents.append(f"AutoML job {name} trained to the end after its stack was {status}")
+
+    def bucket_emptied(self, bucket: str) -> None:
+        """CDK's auto-delete ran: a job still writing there loses its output."""
+        for name, job in self._sm.auto_ml_jobs.items():
+            output = job.output_data_config.get("S3OutputPath", "")
+            if job.auto_ml_job_status in ("InProgress", "Stopping") and f"//{bucket}/" in output:
+                self.incidents.append(
+                    f"bucket {bucket} emptied while AutoML job {name} was {job.auto_ml_job_status}"
+                )
 
     def _sagemaker_StopAutoMLJob(self, AutoMLJobName):
         job = self._sm.auto_ml_jobs.get(AutoMLJobName)
@@ -438,7 +452,9 @@ class _HttpResponse(io.BytesIO):
         self.status = 200
 
 
-def leaks(account: Account, *, retains_data: bool, bucket: str, roles_before: set[str]) -> list[str]:
+def leaks(
+    account: Account, *, retains_data: bool, bucket: str, roles_before: set[str], kept: set[str]
+) -> list[str]:
     """The account check after a scenario: everything left behind, one line each.
 
     Nothing runs or serves; no endpoint, config, model or monitoring schedule; no app,
@@ -446,7 +462,7 @@ def leaks(account: Account, *, retains_data: bool, bucket: str, roles_before: se
     empty (in prod: kept, with the staged data, and its key kept); the Service Catalog
     roles as they were before the deploy.
     """
-    found: list[str] = []
+    found: list[str] = list(account.incidents)
     sm = account._sm
     for name, job in sm.auto_ml_jobs.items():
         if job.auto_ml_job_status in ("InProgress", "Stopping"):
@@ -480,9 +496,9 @@ def leaks(account: Account, *, retains_data: bool, bucket: str, roles_before: se
     kms = account.moto("kms")
     if retains_data:
         keys = [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"] for k in kms.list_keys()["Keys"]]
-        if not any(k["KeyState"] == "Enabled" for k in keys):
+        if "key" in kept and not any(k["KeyState"] == "Enabled" for k in keys):
             found.append("prod's KMS key was not kept")
-        if bucket not in buckets:
+        if "bucket" in kept and bucket not in buckets:
             found.append(f"prod's bucket {bucket} was not kept")
     elif bucket in buckets:
         objects = s3.list_object_versions(Bucket=bucket).get("Versions", [])

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.lifecycle.engine import Failure, Stack
+from tests.lifecycle.engine import TICK_SECONDS, Failure, Stack
 from tests.lifecycle.fakes import SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
 
 ENVIRONMENTS = ("dev", "stage", "prod")
@@ -86,11 +86,18 @@ class Scenario:
 
     def assert_nothing_left(self) -> None:
         self.stack.drain()
+        kept = {
+            name
+            for name, resource_type in (("bucket", "AWS::S3::Bucket"), ("key", "AWS::KMS::Key"))
+            if self.logical_id(resource_type, "DataBucket" if name == "bucket" else None)
+            in self.stack.created_ever
+        }
         found = leaks(
             self.account,
             retains_data=self.settings.retains_data,
             bucket=self.bucket,
             roles_before=self.roles_before,
+            kept=kept,
         )
         assert found == [], f"left behind: {found}; stack failures: {self.stack.failures}"
 
@@ -191,3 +198,16 @@ def test_automl_and_endpoint_wait_for_the_execution_role_policy(scenario):
     policy = scenario.logical_id("AWS::IAM::Policy", "ExecutionRoleDefaultPolicy")
     for resource_type in ("Custom::AutoMLJob", "Custom::ModelEndpoint"):
         assert graph.depends_on(scenario.logical_id(resource_type), policy), resource_type
+
+
+def test_providers_give_up_before_cloudformation_does(scenario):
+    """total_timeout ends two polls before ServiceTimeout, so the rollback learns the ID."""
+    graph = scenario.stack.template
+    for lid, resource in scenario.template["Resources"].items():
+        handlers = resource["Type"].startswith("Custom::") and graph.handlers(lid)
+        if not handlers or not handlers.is_complete:
+            continue
+        interval = handlers.interval_ticks * TICK_SECONDS
+        service_timeout = int(resource["Properties"].get("ServiceTimeout", 3600))
+        total_timeout = interval * handlers.max_attempts
+        assert total_timeout <= service_timeout - 2 * interval, (lid, total_timeout)
