@@ -13,8 +13,9 @@ from botocore.exceptions import ClientError
 
 from automl_job import naming, status
 from automl_job.spec import JobSpec, parse_tags
-from cr_support import aws
+from cr_support import aws, stack
 from cr_support.logs import log
+from cr_support.properties import PropertyError
 
 # Set by a Delete whose StopAutoMLJob was throttled; the delete polls then retry it.
 STOP_PENDING = "StopPending"
@@ -27,7 +28,12 @@ def _describe(name: str) -> dict[str, Any]:
 def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     request_type = event["RequestType"]
     if request_type == "Delete":
-        return _delete(event.get("PhysicalResourceId", ""), event.get("ResourceProperties", {}))
+        response: dict[str, Any] = {"PhysicalResourceId": event.get("PhysicalResourceId", "")}
+        for name in _names_to_delete(event):
+            data = _delete(name, event.get("ResourceProperties", {})).get("Data")
+            if data:
+                response["Data"] = data
+        return response
     if request_type not in ("Create", "Update"):
         raise ValueError(f"unsupported RequestType {request_type!r}")
     spec = JobSpec.from_properties(event["ResourceProperties"])
@@ -92,12 +98,38 @@ def _sync_tags(name: str, spec: JobSpec, old_props: Mapping[str, Any]) -> bool:
     return True
 
 
+def _names_to_delete(event: dict[str, Any]) -> list[str]:
+    """The job this resource made: its physical ID, or recomputed from the event.
+
+    A Create that CloudFormation stopped waiting for gets a Delete with an invented
+    physical ID; the job name is a function of the stack, the logical ID and the inputs.
+    """
+    physical_id = event.get("PhysicalResourceId", "")
+    props = event.get("ResourceProperties", {})
+    if _ours(physical_id, props):
+        return [physical_id]
+    try:
+        spec = JobSpec.from_properties(props)
+    except PropertyError as error:
+        log(physical_id or "automl-job", "properties unreadable; nothing to delete", error=str(error))
+        return []
+    return [spec.job_name(event.get("StackId", ""), event.get("LogicalResourceId", ""))]
+
+
 def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = event.get("PhysicalResourceId", "")
     if event["RequestType"] == "Delete":
         stop_pending = event.get("Data", {}).get(STOP_PENDING) == "true"
         props = event.get("ResourceProperties", {})
-        return {"IsComplete": _delete_complete(name, props, stop_pending)}
+        done = all(_delete_complete(n, props, stop_pending) for n in _names_to_delete(event))
+        return {"IsComplete": done}
+    if stack.create_abandoned(event):
+        # CloudFormation gave up on this Create (its Delete may have found nothing yet).
+        if _delete_complete(name, event.get("ResourceProperties", {}), stop_pending=True):
+            raise status.JobFailedError(
+                f"AutoML job {name}: the stack rolled back while it ran; the job was stopped"
+            )
+        return {"IsComplete": False}
     try:
         job = _describe(name)
     except ClientError as error:
@@ -180,8 +212,9 @@ def _delete_complete(name: str, props: Mapping[str, Any], stop_pending: bool) ->
             return False
         raise
     log(name, "delete check", status=state)
-    if state != "InProgress":
+    # Stopping still writes into the bucket: wait for Stopped before the bucket goes.
+    if state not in status.RUNNING:
         return True
-    if stop_pending:
+    if stop_pending and state == "InProgress":
         _request_stop(name)
     return False

@@ -349,6 +349,8 @@ def test_throttled_stop_is_retried_by_the_delete_poll_until_the_job_stops(stub):
     sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
     assert handler.is_complete(poll, None) == {"IsComplete": False}
     expect_describe(sagemaker, described(NAME, "Stopping", "Stopping"))
+    assert handler.is_complete(poll, None) == {"IsComplete": False}
+    expect_describe(sagemaker, described(NAME, "Stopped", "Stopped"))
     assert handler.is_complete(poll, None) == {"IsComplete": True}
 
 
@@ -360,17 +362,23 @@ def test_throttled_stop_is_retried_by_the_delete_poll_until_the_job_stops(stub):
         "someone-elses-job",
     ],
 )
-def test_delete_ignores_ids_it_did_not_issue(stub, physical_id):
-    stub("sagemaker")
+def test_delete_of_an_id_it_did_not_issue_stops_the_job_named_by_the_event(stub, physical_id):
+    # A cancelled Create's Delete carries an invented ID; the name is recomputed.
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME))
+    sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
     assert handler.on_event(event("Delete", physical_id), None) == {
         "PhysicalResourceId": physical_id
     }
+    expect_describe(sagemaker, described(NAME, "Stopping", "Stopping"))
+    assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": False}
+    expect_describe_error(sagemaker, "ResourceNotFound")
     assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": True}
 
 
 @pytest.mark.parametrize(
     ("status", "done"),
-    [("InProgress", False), ("Stopping", True), ("Stopped", True), ("Completed", True)],
+    [("InProgress", False), ("Stopping", False), ("Stopped", True), ("Completed", True)],
 )
 def test_delete_completes_once_nothing_runs(stub, status, done):
     sagemaker = stub("sagemaker")
