@@ -19,6 +19,8 @@ from components.handler_provider import HandlerProvider
 
 # Tag that marks the home EFS and NFS security groups as this stack's to delete.
 OWNER_TAG_KEY = "autopilot-studio:owner-stack"
+# SageMaker's own tag on a domain's home EFS and NFS groups: the domain's ARN.
+SAGEMAKER_DOMAIN_TAG = "ManagedByAmazonSageMakerResource"
 
 
 def _vpc_arn(vpc: ec2.IVpc) -> str:
@@ -40,6 +42,7 @@ class StudioAppsCleanup(Construct):
         domain: sagemaker.CfnDomain,
         vpc: ec2.IVpc,
         owner_tag_value: str,
+        user_profile_name: str,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -64,11 +67,17 @@ class StudioAppsCleanup(Construct):
             iam.PolicyStatement(
                 actions=["sagemaker:DeleteSpace"], resources=[f"{arn}:space/{domain_id}/*"]
             ),
+            # Profiles users added outside the stack block deleting the domain.
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteUserProfile"],
+                resources=[f"{arn}:user-profile/{domain_id}/*"],
+            ),
             # List calls and DescribeSecurityGroups support no resource-level scoping.
             iam.PolicyStatement(
                 actions=[
                     "sagemaker:ListApps",
                     "sagemaker:ListSpaces",
+                    "sagemaker:ListUserProfiles",
                     "ec2:DescribeSecurityGroups",
                 ],
                 resources=["*"],
@@ -103,9 +112,12 @@ class StudioAppsCleanup(Construct):
                 nag.wildcard_resource(nag.arn("sagemaker", f"space/{domain_ref}/*")): (
                     "Spaces that users create in this domain have names unknown at deploy"
                 ),
+                nag.wildcard_resource(nag.arn("sagemaker", f"user-profile/{domain_ref}/*")): (
+                    "Profiles that users add to this domain have names unknown at deploy"
+                ),
                 nag.wildcard_resource("*"): (
-                    "sagemaker:ListApps, sagemaker:ListSpaces and ec2:DescribeSecurityGroups "
-                    "support no resource-level scoping"
+                    "sagemaker:ListApps, sagemaker:ListSpaces, sagemaker:ListUserProfiles and "
+                    "ec2:DescribeSecurityGroups support no resource-level scoping"
                 ),
                 nag.wildcard_resource(nag.arn("elasticfilesystem", "file-system/*")): (
                     "SageMaker creates the home EFS at deploy; the condition limits tagging "
@@ -127,6 +139,7 @@ class StudioAppsCleanup(Construct):
                 "VpcId": vpc.vpc_id,
                 "OwnerTagKey": OWNER_TAG_KEY,
                 "OwnerTagValue": owner_tag_value,
+                "UserProfileName": user_profile_name,
             },
         )
 
@@ -146,6 +159,7 @@ class StudioHomeCleanup(Construct):
         vpc: ec2.IVpc,
         owner_tag_value: str,
         retain_home_file_system: bool,
+        dedicated_vpc: bool,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -161,6 +175,41 @@ class StudioHomeCleanup(Construct):
             encryption_key=encryption_key,
         )
         owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
+        if dedicated_vpc:
+            # A first deploy that failed before StudioAppsCleanup tagged anything: SageMaker's
+            # own tag (its domain's ARN) marks the home EFS and NFS groups in this stack's VPC.
+            sagemaker_tagged = {
+                "StringLike": {
+                    f"aws:ResourceTag/{SAGEMAKER_DOMAIN_TAG}": (
+                        f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:domain/*"
+                    )
+                }
+            }
+            self.provider.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "elasticfilesystem:DescribeMountTargets",
+                        "elasticfilesystem:TagResource",
+                        "elasticfilesystem:DeleteMountTarget",
+                        "elasticfilesystem:DeleteFileSystem",
+                    ],
+                    resources=[
+                        f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
+                    ],
+                    conditions=sagemaker_tagged,
+                ),
+                iam.PolicyStatement(
+                    actions=[
+                        "ec2:RevokeSecurityGroupIngress",
+                        "ec2:RevokeSecurityGroupEgress",
+                        "ec2:DeleteSecurityGroup",
+                    ],
+                    resources=[
+                        f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"
+                    ],
+                    conditions={**sagemaker_tagged, "ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
+                ),
+            )
         self.provider.add_to_policy(
             # Describe calls support no resource-level scoping.
             iam.PolicyStatement(
@@ -241,5 +290,6 @@ class StudioHomeCleanup(Construct):
                 "OwnerTagKey": OWNER_TAG_KEY,
                 "OwnerTagValue": owner_tag_value,
                 "RetainHomeFileSystem": str(retain_home_file_system).lower(),
+                "DedicatedVpc": str(dedicated_vpc).lower(),
             },
         )

@@ -111,7 +111,11 @@ def _names_to_delete(event: dict[str, Any]) -> list[str]:
     try:
         spec = JobSpec.from_properties(props)
     except PropertyError as error:
-        log(physical_id or "automl-job", "properties unreadable; nothing to delete", error=str(error))
+        log(
+            physical_id or "automl-job",
+            "properties unreadable; nothing to delete",
+            error=str(error),
+        )
         return []
     return [spec.job_name(event.get("StackId", ""), event.get("LogicalResourceId", ""))]
 

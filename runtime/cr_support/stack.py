@@ -49,3 +49,14 @@ def create_abandoned(event: dict[str, Any]) -> bool:
         log(event.get("LogicalResourceId", ""), "create abandoned by its stack", status=status)
         return True
     return False
+
+
+def invented_physical_id(event: dict[str, Any]) -> bool:
+    """CloudFormation's ID for a resource it never heard from: ``<stack>-<logicalId>-<suffix>``."""
+    stack_id = str(event.get("StackId", ""))
+    parts = stack_id.split(":stack/", 1)
+    if len(parts) != 2:
+        return False
+    stack_name = parts[1].split("/", 1)[0]
+    prefix = f"{stack_name}-{event.get('LogicalResourceId', '')}-"
+    return str(event.get("PhysicalResourceId", "")).startswith(prefix)

@@ -115,8 +115,40 @@ def delete_spaces(domain_id: str) -> int:
     return len(spaces)
 
 
-def cleanup_step(domain_id: str) -> bool:
-    """One poll of the delete: apps first, then spaces. True once nothing is left."""
+def delete_extra_profiles(domain_id: str, keep_profile: str | None) -> int:
+    """Delete user profiles added outside the stack; they block deleting the domain."""
+    client = aws.client("sagemaker")
+    profiles: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"DomainIdEquals": domain_id}
+    while True:
+        page = client.list_user_profiles(**request)
+        profiles.extend(page.get("UserProfiles", []))
+        if not page.get("NextToken"):
+            break
+        request["NextToken"] = page["NextToken"]
+    extra = [p for p in profiles if p["UserProfileName"] != keep_profile]
+    for profile in extra:
+        if profile.get("Status") == DELETING:
+            continue
+        try:
+            client.delete_user_profile(
+                DomainId=domain_id, UserProfileName=profile["UserProfileName"]
+            )
+        except ClientError as error:
+            if aws.is_not_found(error):
+                continue
+            if not _retry_later(error, profile.get("Status", "")):
+                raise
+        log(
+            domain_id,
+            "deleting user profile added outside the stack",
+            profile=profile["UserProfileName"],
+        )
+    return len(extra)
+
+
+def cleanup_step(domain_id: str, keep_profile: str | None = None) -> bool:
+    """One poll of the delete: apps, spaces, then extra profiles. True once nothing is left."""
     if describe_domain(domain_id) is None:
         log(domain_id, "domain not found, nothing to clean up")
         return True
@@ -128,5 +160,10 @@ def cleanup_step(domain_id: str) -> bool:
     if pending_spaces:
         log(domain_id, "waiting for spaces to delete", pending_spaces=pending_spaces)
         return False
-    log(domain_id, "no apps or spaces left")
+    if keep_profile is not None:
+        pending_profiles = delete_extra_profiles(domain_id, keep_profile)
+        if pending_profiles:
+            log(domain_id, "waiting for extra user profiles", pending_profiles=pending_profiles)
+            return False
+    log(domain_id, "no apps, spaces or extra profiles left")
     return True

@@ -43,7 +43,6 @@ runtime/framework.js`` and ``cfn-response.js`` in aws-cdk-lib's jsii tarball):
 
 from __future__ import annotations
 
-import copy
 import importlib
 import itertools
 import json
@@ -394,7 +393,9 @@ class Stack:
     def _delete_op(self, lid: str) -> Operation:
         resource = self.resources[lid]
         if self._is_custom(lid):
-            return self._custom(lid, "Delete", resource.properties, physical_id=resource.physical_id)
+            return self._custom(
+                lid, "Delete", resource.properties, physical_id=resource.physical_id
+            )
         return self._native_delete(lid, resource)
 
     def _delete_physical(self, items: list[tuple[str, str, dict[str, Any]]]) -> bool:
@@ -402,12 +403,10 @@ class Stack:
         ok = True
         for lid, physical_id, props in items:
             operation = self._custom(lid, "Delete", props, physical_id=physical_id)
-            running = [self._start(lid, operation, records=False)]
-            while running:
-                for _, error in self._tick(running):
-                    if error is not None:
-                        self.failures.append(f"{lid} DELETE_FAILED ({physical_id}): {error}")
-                        ok = False
+            error = self._run_one(lid, operation, records=False)
+            if error is not None:
+                self.failures.append(f"{lid} DELETE_FAILED ({physical_id}): {error}")
+                ok = False
         return ok
 
     # -- update ------------------------------------------------------------------------
@@ -438,11 +437,7 @@ class Stack:
                 injected=injected,
             )
             updated.append((lid, old_id, old_props))
-            running = [self._start(lid, operation)]
-            error = None
-            while running:
-                for _, error in self._tick(running):
-                    pass
+            error = self._run_one(lid, operation)
             if error is not None:
                 self._failed(lid, "UPDATE_FAILED", error)
                 resource.physical_id = old_id
@@ -455,23 +450,28 @@ class Stack:
 
     def _roll_back_updates(self, updated) -> list[tuple[str, str, dict[str, Any]]]:
         unused = []
-        for lid, old_id, old_props in reversed(updated):
+        for lid, _old_id, old_props in reversed(updated):
             resource = self.resources[lid]
             newest_id, newest_props = resource.physical_id, resource.properties
             operation = self._custom(
                 lid, "Update", old_props, old_props=newest_props, physical_id=newest_id
             )
-            running = [self._start(lid, operation)]
-            while running:
-                for _, error in self._tick(running):
-                    if error is not None:
-                        self._failed(lid, "UPDATE_FAILED", error)
+            error = self._run_one(lid, operation)
+            if error is not None:
+                self._failed(lid, "UPDATE_FAILED", error)
             resource.properties = old_props
             if resource.physical_id != newest_id:
                 unused.append((lid, newest_id, newest_props))
         return unused
 
     # -- running operations ------------------------------------------------------------
+
+    def _run_one(self, lid: str, operation: Operation, records: bool = True):
+        """Run one resource operation to its end; the error it failed with, if any."""
+        running = [self._start(lid, operation, records)]
+        while True:
+            for _, error in self._tick(running):
+                return error
 
     def _start(self, lid: str, operation: Operation, records: bool = True) -> _Running:
         timeout = self.template.resources[lid].get("Properties", {}).get("ServiceTimeout")
@@ -619,7 +619,7 @@ class Stack:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self._ref(arg)
             if key == "Fn::GetAtt":
@@ -740,9 +740,14 @@ def _delete_vpc(stack, resource):
 
 def _subnet(stack, lid, props):
     subnet = stack.account.moto("ec2").create_subnet(
-        VpcId=props["VpcId"], CidrBlock=props["CidrBlock"], AvailabilityZone=props["AvailabilityZone"]
+        VpcId=props["VpcId"],
+        CidrBlock=props["CidrBlock"],
+        AvailabilityZone=props["AvailabilityZone"],
     )["Subnet"]
-    return subnet["SubnetId"], {"SubnetId": subnet["SubnetId"], "AvailabilityZone": subnet["AvailabilityZone"]}
+    return subnet["SubnetId"], {
+        "SubnetId": subnet["SubnetId"],
+        "AvailabilityZone": subnet["AvailabilityZone"],
+    }
 
 
 def _delete_subnet(stack, resource):
@@ -793,7 +798,9 @@ def _key(stack, lid, props):
 
 
 def _delete_key(stack, resource):
-    stack.account.moto("kms").schedule_key_deletion(KeyId=resource.physical_id, PendingWindowInDays=7)
+    stack.account.moto("kms").schedule_key_deletion(
+        KeyId=resource.physical_id, PendingWindowInDays=7
+    )
     return None
 
 
@@ -838,7 +845,9 @@ def _delete_user_profile(stack, resource):
 
     domain_id, name = resource.physical_id.split("|")
     try:
-        stack.account.client("sagemaker").delete_user_profile(DomainId=domain_id, UserProfileName=name)
+        stack.account.client("sagemaker").delete_user_profile(
+            DomainId=domain_id, UserProfileName=name
+        )
     except ClientError as error:
         if "does not exist" in str(error):
             return None

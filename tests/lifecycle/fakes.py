@@ -25,6 +25,7 @@ fake answers in ``before-call``, which botocore emits after validation).
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,8 +160,13 @@ class Account:
 
     def _sagemaker_CreateDomain(self, **params):
         created = self.moto("sagemaker").create_domain(**params)
-        domain_arn = created["DomainArn"]
-        domain_id = domain_arn.rsplit("/", 1)[1]
+        # moto names a domain d-<DomainName>; SageMaker's IDs are d- and 12 [a-z0-9].
+        domain = self._sm.domains.pop(created["DomainArn"].rsplit("/", 1)[1])
+        domain.id = "d-" + hashlib.sha256(params["DomainName"].encode()).hexdigest()[:12]
+        domain.arn = domain.arn.rsplit("/", 1)[0] + "/" + domain.id
+        self._sm.domains[domain.id] = domain
+        created["DomainArn"] = domain_arn = domain.arn
+        domain_id = domain.id
         tags = [{"Key": SAGEMAKER_TAG, "Value": domain_arn}]
         ec2, efs = self.moto("ec2"), self.moto("efs")
         groups = {}
@@ -172,7 +178,7 @@ class Account:
                 TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
             )["GroupId"]
         file_system = efs.create_file_system(
-            CreationToken=domain_id, Tags=tags + [{"Key": "Name", "Value": domain_id}]
+            CreationToken=domain_id, Tags=[*tags, {"Key": "Name", "Value": domain_id}]
         )["FileSystemId"]
         for subnet in params["SubnetIds"]:
             efs.create_mount_target(
@@ -245,12 +251,16 @@ class Account:
         key = (DomainId, SpaceName)
         if key not in self.spaces:
             raise _Reply("ResourceNotFound", f"space {SpaceName} does not exist")
-        if any(a[0] == DomainId and a[3] == SpaceName and s != "Deleted" for a, s in self.apps.items()):
+        if any(
+            a[0] == DomainId and a[3] == SpaceName and s != "Deleted" for a, s in self.apps.items()
+        ):
             raise _Reply("ResourceInUse", f"space {SpaceName} still has apps")
         self.spaces[key] = "Deleting"
         self.later(SETTLE_TICKS, lambda: self.spaces.pop(key, None))
 
-    def _sagemaker_CreateApp(self, DomainId, AppType, AppName, SpaceName=None, UserProfileName=None, **_):
+    def _sagemaker_CreateApp(
+        self, DomainId, AppType, AppName, SpaceName=None, UserProfileName=None, **_
+    ):
         self._domain_must_exist(DomainId)
         self.apps[(DomainId, AppType, AppName, SpaceName or UserProfileName)] = "InService"
         return {"AppArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:app/{DomainId}/{AppName}"}
@@ -262,11 +272,19 @@ class Account:
                 continue
             owner_key = "SpaceName" if (d, owner) in self.spaces else "UserProfileName"
             apps.append(
-                {"DomainId": d, "AppType": app_type, "AppName": name, "Status": status, owner_key: owner}
+                {
+                    "DomainId": d,
+                    "AppType": app_type,
+                    "AppName": name,
+                    "Status": status,
+                    owner_key: owner,
+                }
             )
         return {"Apps": apps}
 
-    def _sagemaker_DeleteApp(self, DomainId, AppType, AppName, SpaceName=None, UserProfileName=None):
+    def _sagemaker_DeleteApp(
+        self, DomainId, AppType, AppName, SpaceName=None, UserProfileName=None
+    ):
         key = (DomainId, AppType, AppName, SpaceName or UserProfileName)
         if self.apps.get(key) in (None, "Deleted"):
             raise _Reply("ResourceNotFound", f"app {AppName} does not exist")
@@ -290,7 +308,9 @@ class Account:
         job.best_candidate = _candidate(name)
         status = self.stack_status("") or ""
         if "ROLLBACK" in status or status.startswith("DELETE"):
-            self.incidents.append(f"AutoML job {name} trained to the end after its stack was {status}")
+            self.incidents.append(
+                f"AutoML job {name} trained to the end after its stack was {status}"
+            )
 
     def bucket_emptied(self, bucket: str) -> None:
         """CDK's auto-delete ran: a job still writing there loses its output."""

@@ -78,11 +78,15 @@ class Scenario:
 
     @property
     def bucket(self) -> str:
-        return self.stack.resolve(self.template["Resources"]["DataBucket"]["Properties"]["BucketName"])
+        return self.stack.resolve(
+            self.template["Resources"]["DataBucket"]["Properties"]["BucketName"]
+        )
 
     def _catalog_roles(self) -> set[str]:
         roles = self.account.moto("iam").list_roles()["Roles"]
-        return {r["RoleName"] for r in roles if r["RoleName"].startswith(SERVICE_CATALOG_ROLE_PREFIX)}
+        return {
+            r["RoleName"] for r in roles if r["RoleName"].startswith(SERVICE_CATALOG_ROLE_PREFIX)
+        }
 
     def assert_nothing_left(self) -> None:
         self.stack.drain()
@@ -136,9 +140,9 @@ def test_update_of_endpoint_settings_switches_config_blue_green(scenario):
         EndpointName=scenario.attribute("Custom::ModelEndpoint", "EndpointName")
     )
     assert endpoint["EndpointConfigName"] != old_config
-    assert [c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]] == [
-        endpoint["EndpointConfigName"]
-    ]
+    assert [
+        c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
+    ] == [endpoint["EndpointConfigName"]]
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
 
@@ -188,7 +192,9 @@ def test_destroy_removes_what_users_started(scenario):
 def test_prod_destroy_keeps_bucket_data_and_key(scenario):
     scenario.stack.deploy()
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
-    assert any(key.endswith("/train.csv") for key in staged_objects(scenario.account, scenario.bucket))
+    assert any(
+        key.endswith("/train.csv") for key in staged_objects(scenario.account, scenario.bucket)
+    )
     scenario.assert_nothing_left()
 
 
