@@ -62,7 +62,13 @@ class ModelEndpoint(Construct):
                 resources=[f"{arn}:automl-job/{automl_job_name_prefix}-*"],
             ),
             iam.PolicyStatement(
-                actions=["sagemaker:CreateModel", "sagemaker:DeleteModel", "sagemaker:AddTags"],
+                actions=[
+                    "sagemaker:CreateModel",
+                    "sagemaker:DescribeModel",
+                    "sagemaker:DeleteModel",
+                    "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
+                ],
                 resources=[models],
             ),
             iam.PolicyStatement(
@@ -71,6 +77,7 @@ class ModelEndpoint(Construct):
                     "sagemaker:DescribeEndpointConfig",
                     "sagemaker:DeleteEndpointConfig",
                     "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
                 ],
                 resources=[configs],
             ),
@@ -81,6 +88,7 @@ class ModelEndpoint(Construct):
                     "sagemaker:DescribeEndpoint",
                     "sagemaker:DeleteEndpoint",
                     "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
                 ],
                 resources=[endpoint, configs],
             ),

@@ -27,6 +27,34 @@ def _vpc_arn(vpc: ec2.IVpc) -> str:
     return f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc/{vpc.vpc_id}"
 
 
+def _home_delete_statements(
+    *, efs_conditions: dict, group_conditions: dict, claim: bool = False
+) -> list[iam.PolicyStatement]:
+    """Delete a home file system (mount targets first) and NFS groups matching conditions."""
+    efs_actions = ["elasticfilesystem:DescribeMountTargets"]
+    if claim:
+        efs_actions.append("elasticfilesystem:TagResource")
+    efs_actions += ["elasticfilesystem:DeleteMountTarget", "elasticfilesystem:DeleteFileSystem"]
+    return [
+        iam.PolicyStatement(
+            actions=efs_actions,
+            resources=[
+                f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
+            ],
+            conditions=efs_conditions,
+        ),
+        iam.PolicyStatement(
+            actions=[
+                "ec2:RevokeSecurityGroupIngress",
+                "ec2:RevokeSecurityGroupEgress",
+                "ec2:DeleteSecurityGroup",
+            ],
+            resources=[f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"],
+            conditions=group_conditions,
+        ),
+    ]
+
+
 class StudioAppsCleanup(Construct):
     """Depends on the domain and profile, so it is deleted first.
 
@@ -175,41 +203,6 @@ class StudioHomeCleanup(Construct):
             encryption_key=encryption_key,
         )
         owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
-        if dedicated_vpc:
-            # A first deploy that failed before StudioAppsCleanup tagged anything: SageMaker's
-            # own tag (its domain's ARN) marks the home EFS and NFS groups in this stack's VPC.
-            sagemaker_tagged = {
-                "StringLike": {
-                    f"aws:ResourceTag/{SAGEMAKER_DOMAIN_TAG}": (
-                        f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:domain/*"
-                    )
-                }
-            }
-            self.provider.add_to_policy(
-                iam.PolicyStatement(
-                    actions=[
-                        "elasticfilesystem:DescribeMountTargets",
-                        "elasticfilesystem:TagResource",
-                        "elasticfilesystem:DeleteMountTarget",
-                        "elasticfilesystem:DeleteFileSystem",
-                    ],
-                    resources=[
-                        f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
-                    ],
-                    conditions=sagemaker_tagged,
-                ),
-                iam.PolicyStatement(
-                    actions=[
-                        "ec2:RevokeSecurityGroupIngress",
-                        "ec2:RevokeSecurityGroupEgress",
-                        "ec2:DeleteSecurityGroup",
-                    ],
-                    resources=[
-                        f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"
-                    ],
-                    conditions={**sagemaker_tagged, "ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
-                ),
-            )
         self.provider.add_to_policy(
             # Describe calls support no resource-level scoping.
             iam.PolicyStatement(
@@ -224,28 +217,7 @@ class StudioHomeCleanup(Construct):
                 actions=["sagemaker:DescribeDomain"],
                 resources=[f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:domain/*"],
             ),
-            iam.PolicyStatement(
-                actions=[
-                    "elasticfilesystem:DescribeMountTargets",
-                    "elasticfilesystem:DeleteMountTarget",
-                    "elasticfilesystem:DeleteFileSystem",
-                ],
-                resources=[
-                    f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
-                ],
-                conditions=owned,
-            ),
-            iam.PolicyStatement(
-                actions=[
-                    "ec2:RevokeSecurityGroupIngress",
-                    "ec2:RevokeSecurityGroupEgress",
-                    "ec2:DeleteSecurityGroup",
-                ],
-                resources=[
-                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"
-                ],
-                conditions=owned,
-            ),
+            *_home_delete_statements(efs_conditions=owned, group_conditions=owned),
             # EFS deletes a mount target's network interface with the caller's rights.
             iam.PolicyStatement(
                 actions=["ec2:DeleteNetworkInterface"],
@@ -255,6 +227,24 @@ class StudioHomeCleanup(Construct):
                 conditions={"ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
             ),
         )
+        if dedicated_vpc:
+            # A first deploy that failed before StudioAppsCleanup tagged anything: SageMaker's
+            # own tag (its domain's ARN) marks the home EFS and NFS groups in this stack's VPC;
+            # the cleanup claims the file system with the owner tag before emptying it.
+            sagemaker_tagged = {
+                "StringLike": {
+                    f"aws:ResourceTag/{SAGEMAKER_DOMAIN_TAG}": (
+                        f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:domain/*"
+                    )
+                }
+            }
+            self.provider.add_to_policy(
+                *_home_delete_statements(
+                    efs_conditions=sagemaker_tagged,
+                    group_conditions={**sagemaker_tagged, "ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
+                    claim=True,
+                )
+            )
         nag.acknowledge(
             self.provider.role,
             {

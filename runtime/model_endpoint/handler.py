@@ -95,8 +95,10 @@ def _update(event: dict[str, Any]) -> dict[str, Any]:
         return _create(spec)
 
     old = _old_spec(event, spec.endpoint_name)
+    old_tags = old.tags if old is not None else ()
     if old is not None and old.config_name == spec.config_name:
         log(spec.endpoint_name, "no change to model or endpoint config")
+        lifecycle.sync_tags(spec, old_tags, endpoint=True, model_and_config=True)
         return {"PhysicalResourceId": physical_id, "Data": spec.data()}
 
     model_containers = _model_containers(spec)
@@ -111,6 +113,7 @@ def _update(event: dict[str, Any]) -> dict[str, Any]:
             lifecycle.update_endpoint(spec)
 
     _with_model_and_config(spec, model_containers, switch_config)
+    lifecycle.sync_tags(spec, old_tags, endpoint=True, model_and_config=False)
     return {"PhysicalResourceId": physical_id, "Data": spec.data(current["EndpointArn"])}
 
 

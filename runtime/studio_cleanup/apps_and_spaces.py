@@ -29,28 +29,25 @@ def _retry_later(error: ClientError, status: str) -> bool:
     )
 
 
-def list_apps(domain_id: str) -> list[dict[str, Any]]:
+def _list_all(operation: str, result_key: str, domain_id: str) -> list[dict[str, Any]]:
+    """Every page of a SageMaker List call filtered to the domain."""
     client = aws.client("sagemaker")
-    apps: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
     request: dict[str, Any] = {"DomainIdEquals": domain_id}
     while True:
-        page = client.list_apps(**request)
-        apps.extend(page.get("Apps", []))
+        page = getattr(client, operation)(**request)
+        items.extend(page.get(result_key, []))
         if not page.get("NextToken"):
-            return apps
+            return items
         request["NextToken"] = page["NextToken"]
+
+
+def list_apps(domain_id: str) -> list[dict[str, Any]]:
+    return _list_all("list_apps", "Apps", domain_id)
 
 
 def list_spaces(domain_id: str) -> list[dict[str, Any]]:
-    client = aws.client("sagemaker")
-    spaces: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"DomainIdEquals": domain_id}
-    while True:
-        page = client.list_spaces(**request)
-        spaces.extend(page.get("Spaces", []))
-        if not page.get("NextToken"):
-            return spaces
-        request["NextToken"] = page["NextToken"]
+    return _list_all("list_spaces", "Spaces", domain_id)
 
 
 def _app_owner(app: dict[str, Any]) -> dict[str, str]:
@@ -118,14 +115,7 @@ def delete_spaces(domain_id: str) -> int:
 def delete_extra_profiles(domain_id: str, keep_profile: str | None) -> int:
     """Delete user profiles added outside the stack; they block deleting the domain."""
     client = aws.client("sagemaker")
-    profiles: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"DomainIdEquals": domain_id}
-    while True:
-        page = client.list_user_profiles(**request)
-        profiles.extend(page.get("UserProfiles", []))
-        if not page.get("NextToken"):
-            break
-        request["NextToken"] = page["NextToken"]
+    profiles = _list_all("list_user_profiles", "UserProfiles", domain_id)
     extra = [p for p in profiles if p["UserProfileName"] != keep_profile]
     for profile in extra:
         if profile.get("Status") == DELETING:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.lifecycle.engine import TICK_SECONDS, Failure, Stack
+from tests.lifecycle.engine import TICK_SECONDS, Failure, Stack, Template
 from tests.lifecycle.fakes import SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
 
 ENVIRONMENTS = ("dev", "stage", "prod")
@@ -217,3 +217,37 @@ def test_providers_give_up_before_cloudformation_does(scenario):
         service_timeout = int(resource["Properties"].get("ServiceTimeout", 3600))
         total_timeout = interval * handlers.max_attempts
         assert total_timeout <= service_timeout - 2 * interval, (lid, total_timeout)
+
+
+def test_tag_only_update_reaches_the_model_config_and_endpoint(scenario):
+    scenario.stack.deploy()
+    tags = [{"Key": "cost-center", "Value": "ml-42"}]
+    template = scenario.changed("Custom::ModelEndpoint", Tags=tags)
+    assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
+    sagemaker = scenario.account.client("sagemaker")
+    endpoint = sagemaker.describe_endpoint(
+        EndpointName=scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    )
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    for arn in (endpoint["EndpointArn"], config["EndpointConfigArn"], model["ModelArn"]):
+        assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == tags, arn
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+@pytest.mark.parametrize("budget", [1000, 3000])
+def test_any_automl_budget_synthesizes_with_a_timeout_before_cloudformations(budget, tmp_path):
+    """A budget that is not a whole number of polls still synthesizes (it used to crash)."""
+    from config import load_settings
+    from tests.infra.synth import synthesize
+
+    settings = load_settings("dev")
+    automl = settings.automl.model_copy(update={"max_job_runtime_seconds": budget})
+    template = synthesize(settings.model_copy(update={"automl": automl}), tmp_path).template
+    (automl,) = [
+        lid for lid, r in template["Resources"].items() if r["Type"] == "Custom::AutoMLJob"
+    ]
+    attempts = Template(template).handlers(automl).max_attempts
+    assert attempts * 60 <= 3600 - 2 * 60
+    assert attempts * 60 >= min(budget + 600, 3480) - 60
