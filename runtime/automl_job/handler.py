@@ -38,14 +38,44 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         raise ValueError(f"unsupported RequestType {request_type!r}")
     spec = JobSpec.from_properties(event["ResourceProperties"])
     name = spec.job_name(event["StackId"], event["LogicalResourceId"])
-    unchanged = request_type == "Update" and event.get("PhysicalResourceId") == name
-    if unchanged and _sync_tags(name, spec, event.get("OldResourceProperties", {})):
-        return {"PhysicalResourceId": name, "Data": {"JobName": name}}
-    _create_or_adopt(name, spec)
+    current = event.get("PhysicalResourceId")
+    unchanged = request_type == "Update" and current in naming.attempt_names(name)
+    if unchanged and _sync_tags(current, spec, event.get("OldResourceProperties", {})):
+        return {"PhysicalResourceId": current, "Data": {"JobName": current}}
+    name = _create_or_adopt(name, spec)
     return {"PhysicalResourceId": name, "Data": {"JobName": name}}
 
 
-def _create_or_adopt(name: str, spec: JobSpec) -> None:
+def _create_or_adopt(base_name: str, spec: JobSpec) -> str:
+    """Create the job, or adopt a live one with the same inputs; return its name.
+
+    A job of the same name that failed or was stopped can never run again, and its name
+    can never be reused: the next attempt name is tried instead.
+    """
+    for name in naming.attempt_names(base_name):
+        existing = _create_or_describe(name, spec)
+        if existing is None:
+            return name
+        conflicts = spec.conflicts_with(existing)
+        if conflicts:
+            raise RuntimeError(
+                f"AutoML job name {name} is already taken by a job with different inputs "
+                f"({'; '.join(conflicts)}); job names can never be reused, so change "
+                "JobNamePrefix or an input"
+            )
+        state = existing["AutoMLJobStatus"]
+        if state in ("InProgress", "Completed"):
+            log(name, "adopted existing AutoML job with the same inputs", status=state)
+            return name
+        log(name, "a job with this name ended without a model; trying the next name", status=state)
+    raise RuntimeError(
+        f"AutoML jobs {base_name} to {naming.attempt_names(base_name)[-1]} all failed or were "
+        "stopped; check their failure reasons, then change an input or JobNamePrefix"
+    )
+
+
+def _create_or_describe(name: str, spec: JobSpec) -> dict[str, Any] | None:
+    """None once this call created the job; otherwise the existing job of that name."""
     sagemaker = aws.client("sagemaker")
     try:
         response = sagemaker.create_auto_ml_job_v2(**spec.create_request(name))
@@ -54,27 +84,15 @@ def _create_or_adopt(name: str, spec: JobSpec) -> None:
             raise
     else:
         log(name, "created AutoML job", arn=response["AutoMLJobArn"])
-        return
+        return None
     try:
-        existing = _describe(name)
+        return _describe(name)
     except ClientError as error:
         if not aws.is_not_found(error):
             raise
-        existing = None
-    if existing is None:
-        raise RuntimeError(
-            f"AutoML job name {name} is already taken by a job whose name differs only in "
-            "letter case; job names can never be reused, so change JobNamePrefix or an input"
-        )
-    conflicts = spec.conflicts_with(existing)
-    if conflicts:
-        raise RuntimeError(
-            f"AutoML job name {name} is already taken by a job with different inputs "
-            f"({'; '.join(conflicts)}); job names can never be reused, so change "
-            "JobNamePrefix or an input"
-        )
-    log(
-        name, "adopted existing AutoML job with the same inputs", status=existing["AutoMLJobStatus"]
+    raise RuntimeError(
+        f"AutoML job name {name} is already taken by a job whose name differs only in "
+        "letter case; job names can never be reused, so change JobNamePrefix or an input"
     )
 
 
@@ -117,7 +135,9 @@ def _names_to_delete(event: dict[str, Any]) -> list[str]:
             error=str(error),
         )
         return []
-    return [spec.job_name(event.get("StackId", ""), event.get("LogicalResourceId", ""))]
+    return naming.attempt_names(
+        spec.job_name(event.get("StackId", ""), event.get("LogicalResourceId", ""))
+    )
 
 
 def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -46,6 +46,9 @@ SERVICE_CATALOG_ROLE_PREFIX = "AmazonSageMakerServiceCatalogProducts"
 AUTOML_TRAINING_TICKS = 12
 ENDPOINT_CREATING_TICKS = 4
 SETTLE_TICKS = 2
+S3_WRITES = frozenset(
+    {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "CopyObject"}
+)
 
 
 class _Reply(Exception):
@@ -101,6 +104,8 @@ class Account:
     portfolio_enabled: bool = False
     associations: set[str] = field(default_factory=set)
     faults: dict[tuple[str, str], str] = field(default_factory=dict)
+    failing_key_suffix: str | None = None  # every S3 write of such a key fails
+    next_job_fails: bool = False
     calls: list[str] = field(default_factory=list)
     # Harm the account check reports: work billed after a rollback, data lost under a job.
     incidents: list[str] = field(default_factory=list)
@@ -129,6 +134,14 @@ class Account:
         try:
             if fault:
                 raise _Reply(fault, f"injected failure of {operation}", 500)
+            key = str(params.get("Key", ""))
+            if (
+                service == "s3"
+                and operation in S3_WRITES
+                and self.failing_key_suffix
+                and (key.endswith(self.failing_key_suffix))
+            ):
+                raise _Reply("InternalError", f"injected failure writing {key}", 500)
             fake = getattr(self, f"_{service.replace('-', '_')}_{operation}", None)
             if fake is None:
                 return None  # moto answers
@@ -296,12 +309,18 @@ class Account:
     def _sagemaker_CreateAutoMLJobV2(self, **params):
         created = self.moto("sagemaker").create_auto_ml_job_v2(**params)
         name = params["AutoMLJobName"]
-        self.later(AUTOML_TRAINING_TICKS, lambda: self._finish_job(name))
+        fails, self.next_job_fails = self.next_job_fails, False
+        self.later(AUTOML_TRAINING_TICKS, lambda: self._finish_job(name, fails))
         return {"AutoMLJobArn": created["AutoMLJobArn"]}
 
-    def _finish_job(self, name: str) -> None:
+    def _finish_job(self, name: str, fails: bool = False) -> None:
         job = self._sm.auto_ml_jobs[name]
         if job.auto_ml_job_status != "InProgress":
+            return
+        if fails:
+            job.auto_ml_job_status = "Failed"
+            job.auto_ml_job_secondary_status = "Failed"
+            job.failure_reason = "ClientError: insufficient capacity for ml.m5.2xlarge"
             return
         job.auto_ml_job_status = "Completed"
         job.auto_ml_job_secondary_status = "Completed"

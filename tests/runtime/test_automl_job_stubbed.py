@@ -22,7 +22,7 @@ from automl_job_responses import (
 )
 from botocore.exceptions import ClientError
 
-from automl_job import handler
+from automl_job import handler, naming
 from automl_job.spec import JobSpec
 from automl_job.status import JobFailedError
 
@@ -364,15 +364,20 @@ def test_throttled_stop_is_retried_by_the_delete_poll_until_the_job_stops(stub):
 )
 def test_delete_of_an_id_it_did_not_issue_stops_the_job_named_by_the_event(stub, physical_id):
     # A cancelled Create's Delete carries an invented ID; the name is recomputed.
+    # It also looks for the retry names a redeploy after a failed job would have used.
+    retries = naming.attempt_names(NAME)[1:]
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
     sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
+    for retry in retries:
+        expect_describe_error(sagemaker, "ResourceNotFound", name=retry)
     assert handler.on_event(event("Delete", physical_id), None) == {
         "PhysicalResourceId": physical_id
     }
     expect_describe(sagemaker, described(NAME, "Stopping", "Stopping"))
     assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": False}
-    expect_describe_error(sagemaker, "ResourceNotFound")
+    for name in (NAME, *retries):
+        expect_describe_error(sagemaker, "ResourceNotFound", name=name)
     assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": True}
 
 
