@@ -216,6 +216,7 @@ class _Running:
     started: int
     service_timeout_ticks: int | None
     records: bool = True  # a Create or Update: CloudFormation records its ID and Data
+    held: bool = False  # a Create whose Lambda invocation is still on its way
 
 
 class Stack:
@@ -325,6 +326,8 @@ class Stack:
         for run in running:
             if run.logical_id == fail.logical_id and self.account.now - run.started >= fail.after:
                 running.remove(run)
+                # after=0: the Create's on_event only runs once the rollback's Delete has.
+                run.held = fail.after == 0
                 self.orphans.append(run)
                 self._failed(run.logical_id, "CREATE_FAILED", ResourceFailed("cancelled"))
                 return True
@@ -370,6 +373,8 @@ class Stack:
                     if not (self.template.dependents(lid) & busy):
                         remaining.discard(lid)
                         running.append(self._start(lid, self._delete_op(lid), records=False))
+                        for orphan in self.orphans:
+                            orphan.held = orphan.held and orphan.logical_id != lid
             if failed and not running:
                 break
             for lid, error in self._tick(running):
@@ -494,7 +499,7 @@ class Stack:
                 running.remove(run)
                 self.orphans.append(run)
                 finished.append((run.logical_id, ResourceFailed("ServiceTimeout exceeded")))
-        for orphan in list(self.orphans):
+        for orphan in [o for o in self.orphans if not o.held]:
             if self._step(orphan) is not None:
                 self.orphans.remove(orphan)
         self.account.tick()

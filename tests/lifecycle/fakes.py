@@ -46,6 +46,9 @@ SERVICE_CATALOG_ROLE_PREFIX = "AmazonSageMakerServiceCatalogProducts"
 AUTOML_TRAINING_TICKS = 12
 ENDPOINT_CREATING_TICKS = 4
 SETTLE_TICKS = 2
+# Autopilot winds down its training and processing jobs for minutes after StopAutoMLJob;
+# the harness deletes plumbing (functions, roles) a tick each, slower than AWS does.
+STOPPING_TICKS = 20
 S3_WRITES = frozenset(
     {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "CopyObject"}
 )
@@ -352,7 +355,7 @@ class Account:
             job.auto_ml_job_status = "Stopped"
             job.auto_ml_job_secondary_status = "Stopped"
 
-        self.later(SETTLE_TICKS, stopped)
+        self.later(STOPPING_TICKS, stopped)
 
     def _sagemaker_CreateEndpoint(self, **params):
         created = self.moto("sagemaker").create_endpoint(**params)
