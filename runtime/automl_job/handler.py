@@ -13,12 +13,17 @@ from botocore.exceptions import ClientError
 
 from automl_job import naming, status
 from automl_job.spec import JobSpec, parse_tags
-from cr_support import aws, stack
+from cr_support import aws, clock, stack
 from cr_support.logs import log
 from cr_support.properties import PropertyError
 
 # Set by a Delete whose StopAutoMLJob was throttled; the delete polls then retry it.
 STOP_PENDING = "StopPending"
+# Set by a Delete with an invented physical ID: when it arrived.
+DELETE_ARRIVED = "DeleteArrivedAt"
+# A cancelled Create's on_event may still be running when its Delete arrives; it ends
+# within its Lambda timeout (2 minutes), so such a Delete keeps looking for this long.
+IN_FLIGHT_CREATE_SECONDS = 180
 
 
 def _describe(name: str) -> dict[str, Any]:
@@ -29,10 +34,13 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     request_type = event["RequestType"]
     if request_type == "Delete":
         response: dict[str, Any] = {"PhysicalResourceId": event.get("PhysicalResourceId", "")}
+        data: dict[str, str] = {}
+        if not _ours(response["PhysicalResourceId"], event.get("ResourceProperties", {})):
+            data[DELETE_ARRIVED] = str(clock.now())
         for name in _names_to_delete(event):
-            data = _delete(name, event.get("ResourceProperties", {})).get("Data")
-            if data:
-                response["Data"] = data
+            data.update(_delete(name, event.get("ResourceProperties", {})).get("Data") or {})
+        if data:
+            response["Data"] = data
         return response
     if request_type not in ("Create", "Update"):
         raise ValueError(f"unsupported RequestType {request_type!r}")
@@ -143,9 +151,14 @@ def _names_to_delete(event: dict[str, Any]) -> list[str]:
 def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = event.get("PhysicalResourceId", "")
     if event["RequestType"] == "Delete":
-        stop_pending = event.get("Data", {}).get(STOP_PENDING) == "true"
+        arrived = event.get("Data", {}).get(DELETE_ARRIVED)
+        # A job that a late Create started after this Delete arrived is stopped here.
+        stop_pending = event.get("Data", {}).get(STOP_PENDING) == "true" or arrived is not None
         props = event.get("ResourceProperties", {})
         done = all(_delete_complete(n, props, stop_pending) for n in _names_to_delete(event))
+        if done and arrived and clock.now() - float(arrived) < IN_FLIGHT_CREATE_SECONDS:
+            log(name, "waiting for a Create that may still be in flight")
+            return {"IsComplete": False}
         return {"IsComplete": done}
     if stack.create_abandoned(event):
         # CloudFormation gave up on this Create (its Delete may have found nothing yet).

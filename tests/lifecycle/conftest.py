@@ -8,8 +8,9 @@ import urllib.request
 
 import pytest
 
-from cr_support import aws
+from cr_support import aws, clock
 from model_endpoint import lifecycle
+from tests.lifecycle.engine import TICK_SECONDS
 from tests.lifecycle.fakes import Account, FakeInternet
 
 
@@ -36,4 +37,5 @@ def account(monkeypatch):
     with mock_aws():
         world = Account()
         monkeypatch.setattr(aws, "client", world.client)
+        monkeypatch.setattr(clock, "now", lambda: world.now * TICK_SECONDS)
         yield world

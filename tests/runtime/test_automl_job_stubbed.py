@@ -371,9 +371,9 @@ def test_delete_of_an_id_it_did_not_issue_stops_the_job_named_by_the_event(stub,
     sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
     for retry in retries:
         expect_describe_error(sagemaker, "ResourceNotFound", name=retry)
-    assert handler.on_event(event("Delete", physical_id), None) == {
-        "PhysicalResourceId": physical_id
-    }
+    response = handler.on_event(event("Delete", physical_id), None)
+    assert response["PhysicalResourceId"] == physical_id
+    assert set(response["Data"]) == {handler.DELETE_ARRIVED}
     expect_describe(sagemaker, described(NAME, "Stopping", "Stopping"))
     assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": False}
     for name in (NAME, *retries):
