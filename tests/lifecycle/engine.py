@@ -39,6 +39,12 @@ runtime/framework.js`` and ``cfn-response.js`` in aws-cdk-lib's jsii tarball):
   ``onTimeout`` answers FAILED "Operation timed out" with on_event's physical ID.
 - The waiter of a cancelled Create keeps polling after CloudFormation gave up on it;
   its answer is ignored. The harness keeps running those pollers until they stop.
+- A Create cancelled before its on_event ran (``Failure(at="cancel", after=0)``) models
+  the race where the Lambda invocation is still in flight: the rollback's Delete runs
+  first and finds nothing, then the Create's on_event runs and its waiter polls.
+
+Handlers get the fake account's clients (``fakes.Account``) and its clock
+(``cr_support.clock``), so a poll interval costs no real time.
 """
 
 from __future__ import annotations
@@ -422,7 +428,7 @@ class Stack:
         done: set[str] = set()
         todo = list(self.template.resources)
         while todo:
-            lid = next(lid for lid in todo if self.template.deps[lid] <= done | _pseudo())
+            lid = next(lid for lid in todo if self.template.deps[lid] <= done)
             todo.remove(lid)
             done.add(lid)
             resource = self.resources[lid]
@@ -667,10 +673,6 @@ class Stack:
         if attribute not in resource.attributes:
             raise KeyError(f"{lid} has no attribute {attribute}: {sorted(resource.attributes)}")
         return resource.attributes[attribute]
-
-
-def _pseudo() -> set[str]:
-    return set()
 
 
 def _lambda(function: Callable[..., Any], event: dict[str, Any]) -> dict[str, Any]:
