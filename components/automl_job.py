@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from components import nag
-from components.handler_provider import HandlerProvider
+from components.handler_provider import HandlerProvider, poll_budget, stack_status_statement
 from config.settings import (
     AUTOML_POLLING_MARGIN_SECONDS,
     CUSTOM_RESOURCE_CAP_SECONDS,
@@ -38,9 +38,11 @@ class AutoMLJob(Construct):
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        wait = min(
+        poll = 60
+        wait = poll_budget(
             settings.max_job_runtime_seconds + AUTOML_POLLING_MARGIN_SECONDS,
-            CUSTOM_RESOURCE_CAP_SECONDS,
+            query_interval_seconds=poll,
+            service_timeout_seconds=CUSTOM_RESOURCE_CAP_SECONDS,
         )
         self.provider = HandlerProvider(
             self,
@@ -48,8 +50,8 @@ class AutoMLJob(Construct):
             on_event_handler="automl_job.handler.on_event",
             is_complete_handler="automl_job.handler.is_complete",
             description="Run the Autopilot job and report its best candidate",
-            query_interval=Duration.minutes(1),
-            total_timeout=Duration.seconds(wait),
+            query_interval=Duration.seconds(poll),
+            total_timeout=wait,
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
         )
@@ -66,6 +68,7 @@ class AutoMLJob(Construct):
                 ],
                 resources=[job_arns],
             ),
+            stack_status_statement(),
             iam.PolicyStatement(
                 actions=["iam:PassRole"],
                 resources=[execution_role.role_arn],

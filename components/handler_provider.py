@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -22,6 +22,25 @@ HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 MAX_HANDLER_TIMEOUT = Duration.minutes(14)
 ONE_MINUTE = Duration.minutes(1)
 ONE_HOUR = Duration.minutes(60)
+
+
+def poll_budget(
+    wanted_seconds: int, *, query_interval_seconds: int, service_timeout_seconds: int
+) -> Duration:
+    """A Provider ``total_timeout`` that never crashes synth and ends before CloudFormation.
+
+    The framework needs a whole number of polls, and its onTimeout must answer (with the
+    physical ID) at least two polls before ``ServiceTimeout``, or CloudFormation gives up
+    first and never learns what to delete (DESIGN.md, "Rollback semantics of Provider").
+    """
+    ceiling = service_timeout_seconds - 2 * query_interval_seconds
+    seconds = min(wanted_seconds, ceiling) // query_interval_seconds * query_interval_seconds
+    return Duration.seconds(max(seconds, query_interval_seconds))
+
+
+def stack_status_statement() -> iam.PolicyStatement:
+    """Pollers read their own stack's status to notice a Create it gave up on."""
+    return iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])
 
 
 def runtime_code() -> lambda_.Code:

@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from components import nag
-from components.handler_provider import HandlerProvider
+from components.handler_provider import HandlerProvider, poll_budget, stack_status_statement
 from config.settings import CUSTOM_RESOURCE_CAP_SECONDS, EndpointSettings
 
 
@@ -44,7 +44,11 @@ class ModelEndpoint(Construct):
             is_complete_handler="model_endpoint.handler.is_complete",
             description="Deploy the best candidate to a data-capturing endpoint",
             query_interval=Duration.minutes(1),
-            total_timeout=Duration.seconds(CUSTOM_RESOURCE_CAP_SECONDS),
+            total_timeout=poll_budget(
+                CUSTOM_RESOURCE_CAP_SECONDS,
+                query_interval_seconds=60,
+                service_timeout_seconds=CUSTOM_RESOURCE_CAP_SECONDS,
+            ),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
         )
@@ -58,7 +62,13 @@ class ModelEndpoint(Construct):
                 resources=[f"{arn}:automl-job/{automl_job_name_prefix}-*"],
             ),
             iam.PolicyStatement(
-                actions=["sagemaker:CreateModel", "sagemaker:DeleteModel", "sagemaker:AddTags"],
+                actions=[
+                    "sagemaker:CreateModel",
+                    "sagemaker:DescribeModel",
+                    "sagemaker:DeleteModel",
+                    "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
+                ],
                 resources=[models],
             ),
             iam.PolicyStatement(
@@ -67,6 +77,7 @@ class ModelEndpoint(Construct):
                     "sagemaker:DescribeEndpointConfig",
                     "sagemaker:DeleteEndpointConfig",
                     "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
                 ],
                 resources=[configs],
             ),
@@ -77,6 +88,7 @@ class ModelEndpoint(Construct):
                     "sagemaker:DescribeEndpoint",
                     "sagemaker:DeleteEndpoint",
                     "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
                 ],
                 resources=[endpoint, configs],
             ),
@@ -85,6 +97,7 @@ class ModelEndpoint(Construct):
                 actions=["sagemaker:ListModels", "sagemaker:ListEndpointConfigs"],
                 resources=["*"],
             ),
+            stack_status_statement(),
             iam.PolicyStatement(
                 actions=["iam:PassRole"],
                 resources=[execution_role.role_arn],

@@ -19,10 +19,40 @@ from components.handler_provider import HandlerProvider
 
 # Tag that marks the home EFS and NFS security groups as this stack's to delete.
 OWNER_TAG_KEY = "autopilot-studio:owner-stack"
+# SageMaker's own tag on a domain's home EFS and NFS groups: the domain's ARN.
+SAGEMAKER_DOMAIN_TAG = "ManagedByAmazonSageMakerResource"
 
 
 def _vpc_arn(vpc: ec2.IVpc) -> str:
     return f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc/{vpc.vpc_id}"
+
+
+def _home_delete_statements(
+    *, efs_conditions: dict, group_conditions: dict, claim: bool = False
+) -> list[iam.PolicyStatement]:
+    """Delete a home file system (mount targets first) and NFS groups matching conditions."""
+    efs_actions = ["elasticfilesystem:DescribeMountTargets"]
+    if claim:
+        efs_actions.append("elasticfilesystem:TagResource")
+    efs_actions += ["elasticfilesystem:DeleteMountTarget", "elasticfilesystem:DeleteFileSystem"]
+    return [
+        iam.PolicyStatement(
+            actions=efs_actions,
+            resources=[
+                f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
+            ],
+            conditions=efs_conditions,
+        ),
+        iam.PolicyStatement(
+            actions=[
+                "ec2:RevokeSecurityGroupIngress",
+                "ec2:RevokeSecurityGroupEgress",
+                "ec2:DeleteSecurityGroup",
+            ],
+            resources=[f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"],
+            conditions=group_conditions,
+        ),
+    ]
 
 
 class StudioAppsCleanup(Construct):
@@ -40,6 +70,7 @@ class StudioAppsCleanup(Construct):
         domain: sagemaker.CfnDomain,
         vpc: ec2.IVpc,
         owner_tag_value: str,
+        user_profile_name: str,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -64,11 +95,17 @@ class StudioAppsCleanup(Construct):
             iam.PolicyStatement(
                 actions=["sagemaker:DeleteSpace"], resources=[f"{arn}:space/{domain_id}/*"]
             ),
+            # Profiles users added outside the stack block deleting the domain.
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteUserProfile"],
+                resources=[f"{arn}:user-profile/{domain_id}/*"],
+            ),
             # List calls and DescribeSecurityGroups support no resource-level scoping.
             iam.PolicyStatement(
                 actions=[
                     "sagemaker:ListApps",
                     "sagemaker:ListSpaces",
+                    "sagemaker:ListUserProfiles",
                     "ec2:DescribeSecurityGroups",
                 ],
                 resources=["*"],
@@ -103,9 +140,12 @@ class StudioAppsCleanup(Construct):
                 nag.wildcard_resource(nag.arn("sagemaker", f"space/{domain_ref}/*")): (
                     "Spaces that users create in this domain have names unknown at deploy"
                 ),
+                nag.wildcard_resource(nag.arn("sagemaker", f"user-profile/{domain_ref}/*")): (
+                    "Profiles that users add to this domain have names unknown at deploy"
+                ),
                 nag.wildcard_resource("*"): (
-                    "sagemaker:ListApps, sagemaker:ListSpaces and ec2:DescribeSecurityGroups "
-                    "support no resource-level scoping"
+                    "sagemaker:ListApps, sagemaker:ListSpaces, sagemaker:ListUserProfiles and "
+                    "ec2:DescribeSecurityGroups support no resource-level scoping"
                 ),
                 nag.wildcard_resource(nag.arn("elasticfilesystem", "file-system/*")): (
                     "SageMaker creates the home EFS at deploy; the condition limits tagging "
@@ -127,6 +167,7 @@ class StudioAppsCleanup(Construct):
                 "VpcId": vpc.vpc_id,
                 "OwnerTagKey": OWNER_TAG_KEY,
                 "OwnerTagValue": owner_tag_value,
+                "UserProfileName": user_profile_name,
             },
         )
 
@@ -146,6 +187,7 @@ class StudioHomeCleanup(Construct):
         vpc: ec2.IVpc,
         owner_tag_value: str,
         retain_home_file_system: bool,
+        dedicated_vpc: bool,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -175,28 +217,7 @@ class StudioHomeCleanup(Construct):
                 actions=["sagemaker:DescribeDomain"],
                 resources=[f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:domain/*"],
             ),
-            iam.PolicyStatement(
-                actions=[
-                    "elasticfilesystem:DescribeMountTargets",
-                    "elasticfilesystem:DeleteMountTarget",
-                    "elasticfilesystem:DeleteFileSystem",
-                ],
-                resources=[
-                    f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
-                ],
-                conditions=owned,
-            ),
-            iam.PolicyStatement(
-                actions=[
-                    "ec2:RevokeSecurityGroupIngress",
-                    "ec2:RevokeSecurityGroupEgress",
-                    "ec2:DeleteSecurityGroup",
-                ],
-                resources=[
-                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"
-                ],
-                conditions=owned,
-            ),
+            *_home_delete_statements(efs_conditions=owned, group_conditions=owned),
             # EFS deletes a mount target's network interface with the caller's rights.
             iam.PolicyStatement(
                 actions=["ec2:DeleteNetworkInterface"],
@@ -206,6 +227,24 @@ class StudioHomeCleanup(Construct):
                 conditions={"ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
             ),
         )
+        if dedicated_vpc:
+            # A first deploy that failed before StudioAppsCleanup tagged anything: SageMaker's
+            # own tag (its domain's ARN) marks the home EFS and NFS groups in this stack's VPC;
+            # the cleanup claims the file system with the owner tag before emptying it.
+            sagemaker_tagged = {
+                "StringLike": {
+                    f"aws:ResourceTag/{SAGEMAKER_DOMAIN_TAG}": (
+                        f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:domain/*"
+                    )
+                }
+            }
+            self.provider.add_to_policy(
+                *_home_delete_statements(
+                    efs_conditions=sagemaker_tagged,
+                    group_conditions={**sagemaker_tagged, "ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
+                    claim=True,
+                )
+            )
         nag.acknowledge(
             self.provider.role,
             {
@@ -241,5 +280,6 @@ class StudioHomeCleanup(Construct):
                 "OwnerTagKey": OWNER_TAG_KEY,
                 "OwnerTagValue": owner_tag_value,
                 "RetainHomeFileSystem": str(retain_home_file_system).lower(),
+                "DedicatedVpc": str(dedicated_vpc).lower(),
             },
         )

@@ -77,6 +77,7 @@ class AutopilotStudioStack(Stack):
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,
             retain_home_file_system=settings.studio.retain_home_file_system,
+            dedicated_vpc=settings.network.mode == "dedicated",
             encryption_key=encryption_key,
         )
         home_cleanup.node.add_dependency(network)
@@ -101,6 +102,7 @@ class AutopilotStudioStack(Stack):
             domain=studio.domain,
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,
+            user_profile_name=settings.studio.user_profile_name,
             encryption_key=encryption_key,
         )
         # Deleted before the profile and the domain: removes apps and spaces users started.
@@ -150,6 +152,9 @@ class AutopilotStudioStack(Stack):
             tags=settings.tags,
             encryption_key=encryption_key,
         )
+        # prod's KMS grants live in the execution role's policy: start nothing before it.
+        for consumer in (automl, endpoint):
+            consumer.resource.node.add_dependency(execution_role)
         # Everything that writes into the bucket goes before the bucket is emptied.
         auto_delete = bucket.node.try_find_child("AutoDeleteObjectsCustomResource")
         if auto_delete is not None:

@@ -45,6 +45,8 @@ def stub(monkeypatch):
     def client_for(service_name: str):
         if service_name in stubbers:
             return stubbers[service_name].client
+        if service_name == "cloudformation":
+            return stack_in_progress_client()
         raise AssertionError(f"handler called unstubbed service {service_name!r}")
 
     def make(service_name: str) -> Stubber:
@@ -70,9 +72,47 @@ def moto_clients(monkeypatch):
         cache: dict[str, object] = {}
 
         def client_for(service_name: str):
+            if service_name == "cloudformation":
+                return stack_in_progress_client()
             if service_name not in cache:
                 cache[service_name] = boto3.client(service_name, region_name=TEST_REGION)
             return cache[service_name]
 
         monkeypatch.setattr(aws, "client", client_for)
         yield client_for
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory):
+    """Every environment synthesized once per session, shared by infra and lifecycle tests."""
+    from config import environment_names, load_settings
+    from tests.infra.synth import synthesize
+
+    return {
+        name: synthesize(load_settings(name), tmp_path_factory.mktemp(f"cdk-{name}"))
+        for name in environment_names()
+    }
+
+
+def stack_in_progress_client():
+    """CloudFormation for handler tests: every stack is still being created.
+
+    Pollers ask DescribeStacks whether their Create was abandoned; handler tests that do
+    not script a rollback get a stack that is still waiting. Requests are validated.
+    """
+    from botocore.awsrequest import AWSResponse
+
+    client = boto3.client("cloudformation", region_name=TEST_REGION)
+
+    def answer(model, **_):
+        if model.name != "DescribeStacks":
+            raise AssertionError(f"unexpected CloudFormation call {model.name}")
+        stack = {
+            "StackName": "stack",
+            "CreationTime": "2026-01-01T00:00:00Z",
+            "StackStatus": "CREATE_IN_PROGRESS",
+        }
+        return AWSResponse("https://cloudformation.invalid", 200, {}, None), {"Stacks": [stack]}
+
+    client.meta.events.register("before-call", answer)
+    return client

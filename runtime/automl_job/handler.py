@@ -13,11 +13,17 @@ from botocore.exceptions import ClientError
 
 from automl_job import naming, status
 from automl_job.spec import JobSpec, parse_tags
-from cr_support import aws
+from cr_support import aws, clock, stack
 from cr_support.logs import log
+from cr_support.properties import PropertyError
 
 # Set by a Delete whose StopAutoMLJob was throttled; the delete polls then retry it.
 STOP_PENDING = "StopPending"
+# Set by a Delete with an invented physical ID: when it arrived.
+DELETE_ARRIVED = "DeleteArrivedAt"
+# A cancelled Create's on_event may still be running when its Delete arrives; it ends
+# within its Lambda timeout (2 minutes), so such a Delete keeps looking for this long.
+IN_FLIGHT_CREATE_SECONDS = 180
 
 
 def _describe(name: str) -> dict[str, Any]:
@@ -27,19 +33,57 @@ def _describe(name: str) -> dict[str, Any]:
 def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     request_type = event["RequestType"]
     if request_type == "Delete":
-        return _delete(event.get("PhysicalResourceId", ""), event.get("ResourceProperties", {}))
+        response: dict[str, Any] = {"PhysicalResourceId": event.get("PhysicalResourceId", "")}
+        data: dict[str, str] = {}
+        if not _ours(response["PhysicalResourceId"], event.get("ResourceProperties", {})):
+            data[DELETE_ARRIVED] = str(clock.now())
+        for name in _names_to_delete(event):
+            data.update(_delete(name, event.get("ResourceProperties", {})).get("Data") or {})
+        if data:
+            response["Data"] = data
+        return response
     if request_type not in ("Create", "Update"):
         raise ValueError(f"unsupported RequestType {request_type!r}")
     spec = JobSpec.from_properties(event["ResourceProperties"])
     name = spec.job_name(event["StackId"], event["LogicalResourceId"])
-    unchanged = request_type == "Update" and event.get("PhysicalResourceId") == name
-    if unchanged and _sync_tags(name, spec, event.get("OldResourceProperties", {})):
-        return {"PhysicalResourceId": name, "Data": {"JobName": name}}
-    _create_or_adopt(name, spec)
+    current = event.get("PhysicalResourceId")
+    unchanged = request_type == "Update" and current in naming.attempt_names(name)
+    if unchanged and _sync_tags(current, spec, event.get("OldResourceProperties", {})):
+        return {"PhysicalResourceId": current, "Data": {"JobName": current}}
+    name = _create_or_adopt(name, spec)
     return {"PhysicalResourceId": name, "Data": {"JobName": name}}
 
 
-def _create_or_adopt(name: str, spec: JobSpec) -> None:
+def _create_or_adopt(base_name: str, spec: JobSpec) -> str:
+    """Create the job, or adopt a live one with the same inputs; return its name.
+
+    A job of the same name that failed or was stopped can never run again, and its name
+    can never be reused: the next attempt name is tried instead.
+    """
+    for name in naming.attempt_names(base_name):
+        existing = _create_or_describe(name, spec)
+        if existing is None:
+            return name
+        conflicts = spec.conflicts_with(existing)
+        if conflicts:
+            raise RuntimeError(
+                f"AutoML job name {name} is already taken by a job with different inputs "
+                f"({'; '.join(conflicts)}); job names can never be reused, so change "
+                "JobNamePrefix or an input"
+            )
+        state = existing["AutoMLJobStatus"]
+        if state in ("InProgress", "Completed"):
+            log(name, "adopted existing AutoML job with the same inputs", status=state)
+            return name
+        log(name, "a job with this name ended without a model; trying the next name", status=state)
+    raise RuntimeError(
+        f"AutoML jobs {base_name} to {naming.attempt_names(base_name)[-1]} all failed or were "
+        "stopped; check their failure reasons, then change an input or JobNamePrefix"
+    )
+
+
+def _create_or_describe(name: str, spec: JobSpec) -> dict[str, Any] | None:
+    """None once this call created the job; otherwise the existing job of that name."""
     sagemaker = aws.client("sagemaker")
     try:
         response = sagemaker.create_auto_ml_job_v2(**spec.create_request(name))
@@ -48,27 +92,15 @@ def _create_or_adopt(name: str, spec: JobSpec) -> None:
             raise
     else:
         log(name, "created AutoML job", arn=response["AutoMLJobArn"])
-        return
+        return None
     try:
-        existing = _describe(name)
+        return _describe(name)
     except ClientError as error:
         if not aws.is_not_found(error):
             raise
-        existing = None
-    if existing is None:
-        raise RuntimeError(
-            f"AutoML job name {name} is already taken by a job whose name differs only in "
-            "letter case; job names can never be reused, so change JobNamePrefix or an input"
-        )
-    conflicts = spec.conflicts_with(existing)
-    if conflicts:
-        raise RuntimeError(
-            f"AutoML job name {name} is already taken by a job with different inputs "
-            f"({'; '.join(conflicts)}); job names can never be reused, so change "
-            "JobNamePrefix or an input"
-        )
-    log(
-        name, "adopted existing AutoML job with the same inputs", status=existing["AutoMLJobStatus"]
+    raise RuntimeError(
+        f"AutoML job name {name} is already taken by a job whose name differs only in "
+        "letter case; job names can never be reused, so change JobNamePrefix or an input"
     )
 
 
@@ -92,12 +124,49 @@ def _sync_tags(name: str, spec: JobSpec, old_props: Mapping[str, Any]) -> bool:
     return True
 
 
+def _names_to_delete(event: dict[str, Any]) -> list[str]:
+    """The job this resource made: its physical ID, or recomputed from the event.
+
+    A Create that CloudFormation stopped waiting for gets a Delete with an invented
+    physical ID; the job name is a function of the stack, the logical ID and the inputs.
+    """
+    physical_id = event.get("PhysicalResourceId", "")
+    props = event.get("ResourceProperties", {})
+    if _ours(physical_id, props):
+        return [physical_id]
+    try:
+        spec = JobSpec.from_properties(props)
+    except PropertyError as error:
+        log(
+            physical_id or "automl-job",
+            "properties unreadable; nothing to delete",
+            error=str(error),
+        )
+        return []
+    return naming.attempt_names(
+        spec.job_name(event.get("StackId", ""), event.get("LogicalResourceId", ""))
+    )
+
+
 def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = event.get("PhysicalResourceId", "")
     if event["RequestType"] == "Delete":
-        stop_pending = event.get("Data", {}).get(STOP_PENDING) == "true"
+        arrived = event.get("Data", {}).get(DELETE_ARRIVED)
+        # A job that a late Create started after this Delete arrived is stopped here.
+        stop_pending = event.get("Data", {}).get(STOP_PENDING) == "true" or arrived is not None
         props = event.get("ResourceProperties", {})
-        return {"IsComplete": _delete_complete(name, props, stop_pending)}
+        done = all(_delete_complete(n, props, stop_pending) for n in _names_to_delete(event))
+        if done and arrived and clock.now() - float(arrived) < IN_FLIGHT_CREATE_SECONDS:
+            log(name, "waiting for a Create that may still be in flight")
+            return {"IsComplete": False}
+        return {"IsComplete": done}
+    if stack.create_abandoned(event):
+        # CloudFormation gave up on this Create (its Delete may have found nothing yet).
+        if _delete_complete(name, event.get("ResourceProperties", {}), stop_pending=True):
+            raise status.JobFailedError(
+                f"AutoML job {name}: the stack rolled back while it ran; the job was stopped"
+            )
+        return {"IsComplete": False}
     try:
         job = _describe(name)
     except ClientError as error:
@@ -180,8 +249,9 @@ def _delete_complete(name: str, props: Mapping[str, Any], stop_pending: bool) ->
             return False
         raise
     log(name, "delete check", status=state)
-    if state != "InProgress":
+    # Stopping still writes into the bucket: wait for Stopped before the bucket goes.
+    if state not in status.RUNNING:
         return True
-    if stop_pending:
+    if stop_pending and state == "InProgress":
         _request_stop(name)
     return False

@@ -44,3 +44,16 @@ def job_name(prefix: str, stack_id: str, logical_id: str, inputs: Mapping[str, A
     )
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     return f"{prefix}-{digest}"[:MAX_NAME_LENGTH]
+
+
+# A job that failed or was stopped keeps its name forever; a retry takes the next one.
+MAX_ATTEMPTS = 5
+
+
+def attempt_names(name: str) -> list[str]:
+    """``name``, then ``name`` cut to fit ``-r2`` ... ``-r5``."""
+    names = [name]
+    for attempt in range(2, MAX_ATTEMPTS + 1):
+        suffix = f"-r{attempt}"
+        names.append(f"{name[: MAX_NAME_LENGTH - len(suffix)].rstrip('-')}{suffix}")
+    return names

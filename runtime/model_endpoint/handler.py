@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from cr_support import aws
+from cr_support import aws, stack
 from cr_support.logs import log
 from cr_support.properties import PropertyError
 from model_endpoint import containers, lifecycle, naming
@@ -35,6 +35,15 @@ def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if event["RequestType"] == "Delete":
         return _delete_complete(event)
     spec = parse(event["ResourceProperties"])
+    if stack.create_abandoned(event):
+        # CloudFormation gave up on this Create; its Delete may have come before the endpoint.
+        removed = _delete_complete({**event, "PhysicalResourceId": spec.endpoint_name})
+        if removed["IsComplete"]:
+            raise EndpointFailed(
+                f"endpoint {spec.endpoint_name}: the stack rolled back while it was created; "
+                "the endpoint, its configs and models were deleted"
+            )
+        return {"IsComplete": False}
     try:
         return _deploy_complete(event, spec)
     except ClientError as error:
@@ -86,8 +95,10 @@ def _update(event: dict[str, Any]) -> dict[str, Any]:
         return _create(spec)
 
     old = _old_spec(event, spec.endpoint_name)
+    old_tags = old.tags if old is not None else ()
     if old is not None and old.config_name == spec.config_name:
         log(spec.endpoint_name, "no change to model or endpoint config")
+        lifecycle.sync_tags(spec, old_tags, endpoint=True, model_and_config=True)
         return {"PhysicalResourceId": physical_id, "Data": spec.data()}
 
     model_containers = _model_containers(spec)
@@ -102,6 +113,7 @@ def _update(event: dict[str, Any]) -> dict[str, Any]:
             lifecycle.update_endpoint(spec)
 
     _with_model_and_config(spec, model_containers, switch_config)
+    lifecycle.sync_tags(spec, old_tags, endpoint=True, model_and_config=False)
     return {"PhysicalResourceId": physical_id, "Data": spec.data(current["EndpointArn"])}
 
 
@@ -147,14 +159,32 @@ def _delete_replaced(event: dict[str, Any], spec: EndpointSpec) -> None:
         lifecycle.delete_model(spec.endpoint_name, old.model_name)
 
 
+def _owned_endpoint(event: dict[str, Any]) -> str | None:
+    """The endpoint this resource made: its physical ID, or, for an invented physical ID
+    (a cancelled Create), the EndpointName property when that endpoint runs on a config
+    this resource generated."""
+    physical_id = event.get("PhysicalResourceId", "")
+    props = event.get("ResourceProperties") or {}
+    name = props.get("EndpointName")
+    if not stack.invented_physical_id(event) or not naming.is_valid_name(name):
+        return physical_id if naming.is_valid_name(physical_id) else None
+    prefix = props.get("ResourceNamePrefix")
+    endpoint = lifecycle.describe_endpoint(name)
+    config = (endpoint or {}).get("EndpointConfigName", "")
+    if naming.is_valid_prefix(prefix) and naming.is_generated(config, prefix, naming.CONFIG, name):
+        return name
+    return None
+
+
 def _delete(event: dict[str, Any]) -> dict[str, Any]:
     physical_id = event.get("PhysicalResourceId", "")
-    if naming.is_valid_name(physical_id):
+    owned = _owned_endpoint(event)
+    if owned is not None:
         try:
-            lifecycle.delete_endpoint(physical_id)
+            lifecycle.delete_endpoint(owned)
         except ClientError as error:
             # For example still Creating; is_complete retries.
-            log(physical_id, "delete deferred", error=aws.error_code(error))
+            log(owned, "delete deferred", error=aws.error_code(error))
     else:
         name = (event.get("ResourceProperties") or {}).get("EndpointName", physical_id)
         log(str(name), "no endpoint behind this physical id", physical_id=physical_id)
@@ -165,16 +195,17 @@ def _delete_complete(event: dict[str, Any]) -> dict[str, Any]:
     props = event.get("ResourceProperties") or {}
     physical_id = event.get("PhysicalResourceId", "")
     prefix = props.get("ResourceNamePrefix")
-    owned = naming.is_valid_name(physical_id)
-    endpoint_name = physical_id if owned else props.get("EndpointName")
+    owned_name = _owned_endpoint(event)
+    owned = owned_name is not None
+    endpoint_name = owned_name if owned else props.get("EndpointName")
     resource = str(endpoint_name or physical_id)
     try:
         if owned:
-            endpoint = lifecycle.describe_endpoint(physical_id)
+            endpoint = lifecycle.describe_endpoint(owned_name)
             if endpoint is not None:
                 status = endpoint["EndpointStatus"]
                 if status in lifecycle.DELETABLE:
-                    _retry_delete(physical_id)
+                    _retry_delete(owned_name)
                 log(resource, "waiting for endpoint deletion", status=status)
                 return {"IsComplete": False}
             keep: set[str] = set()

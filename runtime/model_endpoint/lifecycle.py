@@ -225,6 +225,36 @@ def delete_model(resource: str, name: str) -> None:
     _delete_quietly(resource, "delete_model", {"ModelName": name}, "model", model=name)
 
 
+def sync_tags(
+    spec: EndpointSpec,
+    old_tags: Iterable[tuple[str, str]],
+    *,
+    endpoint: bool,
+    model_and_config: bool,
+) -> None:
+    """Bring tags in line after an update; UpdateEndpoint and reuse never touch them."""
+    old, new = dict(old_tags), dict(spec.tags)
+    if old == new:
+        return
+    sagemaker = _sagemaker()
+    arns = []
+    if endpoint:
+        described = describe_endpoint(spec.endpoint_name)
+        if described is not None:
+            arns.append(described["EndpointArn"])
+    if model_and_config:
+        config = sagemaker.describe_endpoint_config(EndpointConfigName=spec.config_name)
+        model = sagemaker.describe_model(ModelName=spec.model_name)
+        arns += [config["EndpointConfigArn"], model["ModelArn"]]
+    removed = sorted(set(old) - set(new))
+    for arn in arns:
+        if removed:
+            sagemaker.delete_tags(ResourceArn=arn, TagKeys=removed)
+        if new:
+            sagemaker.add_tags(ResourceArn=arn, Tags=spec.tag_list())
+    log(spec.endpoint_name, "tags synced", resources=len(arns), removed=removed)
+
+
 def discard(resource: str, created: Iterable[tuple[str, str]]) -> None:
     """Best effort: remove what this invocation created before it failed."""
     for kind, name in sorted(created, key=lambda item: item[0] != naming.CONFIG):

@@ -29,28 +29,25 @@ def _retry_later(error: ClientError, status: str) -> bool:
     )
 
 
-def list_apps(domain_id: str) -> list[dict[str, Any]]:
+def _list_all(operation: str, result_key: str, domain_id: str) -> list[dict[str, Any]]:
+    """Every page of a SageMaker List call filtered to the domain."""
     client = aws.client("sagemaker")
-    apps: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
     request: dict[str, Any] = {"DomainIdEquals": domain_id}
     while True:
-        page = client.list_apps(**request)
-        apps.extend(page.get("Apps", []))
+        page = getattr(client, operation)(**request)
+        items.extend(page.get(result_key, []))
         if not page.get("NextToken"):
-            return apps
+            return items
         request["NextToken"] = page["NextToken"]
+
+
+def list_apps(domain_id: str) -> list[dict[str, Any]]:
+    return _list_all("list_apps", "Apps", domain_id)
 
 
 def list_spaces(domain_id: str) -> list[dict[str, Any]]:
-    client = aws.client("sagemaker")
-    spaces: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"DomainIdEquals": domain_id}
-    while True:
-        page = client.list_spaces(**request)
-        spaces.extend(page.get("Spaces", []))
-        if not page.get("NextToken"):
-            return spaces
-        request["NextToken"] = page["NextToken"]
+    return _list_all("list_spaces", "Spaces", domain_id)
 
 
 def _app_owner(app: dict[str, Any]) -> dict[str, str]:
@@ -115,8 +112,33 @@ def delete_spaces(domain_id: str) -> int:
     return len(spaces)
 
 
-def cleanup_step(domain_id: str) -> bool:
-    """One poll of the delete: apps first, then spaces. True once nothing is left."""
+def delete_extra_profiles(domain_id: str, keep_profile: str | None) -> int:
+    """Delete user profiles added outside the stack; they block deleting the domain."""
+    client = aws.client("sagemaker")
+    profiles = _list_all("list_user_profiles", "UserProfiles", domain_id)
+    extra = [p for p in profiles if p["UserProfileName"] != keep_profile]
+    for profile in extra:
+        if profile.get("Status") == DELETING:
+            continue
+        try:
+            client.delete_user_profile(
+                DomainId=domain_id, UserProfileName=profile["UserProfileName"]
+            )
+        except ClientError as error:
+            if aws.is_not_found(error):
+                continue
+            if not _retry_later(error, profile.get("Status", "")):
+                raise
+        log(
+            domain_id,
+            "deleting user profile added outside the stack",
+            profile=profile["UserProfileName"],
+        )
+    return len(extra)
+
+
+def cleanup_step(domain_id: str, keep_profile: str | None = None) -> bool:
+    """One poll of the delete: apps, spaces, then extra profiles. True once nothing is left."""
     if describe_domain(domain_id) is None:
         log(domain_id, "domain not found, nothing to clean up")
         return True
@@ -128,5 +150,10 @@ def cleanup_step(domain_id: str) -> bool:
     if pending_spaces:
         log(domain_id, "waiting for spaces to delete", pending_spaces=pending_spaces)
         return False
-    log(domain_id, "no apps or spaces left")
+    if keep_profile is not None:
+        pending_profiles = delete_extra_profiles(domain_id, keep_profile)
+        if pending_profiles:
+            log(domain_id, "waiting for extra user profiles", pending_profiles=pending_profiles)
+            return False
+    log(domain_id, "no apps, spaces or extra profiles left")
     return True

@@ -65,8 +65,10 @@ def apps_on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 def apps_is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if event["RequestType"] != "Delete":
         return {"IsComplete": True}
-    domain_id = properties.string(event["ResourceProperties"], "DomainId")
-    return _poll(domain_id, lambda: apps_and_spaces.cleanup_step(domain_id))
+    props = event["ResourceProperties"]
+    domain_id = properties.string(props, "DomainId")
+    keep = properties.optional_string(props, "UserProfileName")
+    return _poll(domain_id, lambda: apps_and_spaces.cleanup_step(domain_id, keep_profile=keep))
 
 
 def home_on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -92,4 +94,5 @@ def home_is_complete(event: dict[str, Any], context: Any = None) -> dict[str, An
         log(vpc_id, "RetainHomeFileSystem is true: keeping home file systems and NFS groups")
         return {"IsComplete": True}
     owner = _owner(props)
-    return _poll(vpc_id, lambda: home_efs.cleanup_step(vpc_id, owner))
+    dedicated = properties.boolean(props, "DedicatedVpc", False)
+    return _poll(vpc_id, lambda: home_efs.cleanup_step(vpc_id, owner, dedicated))

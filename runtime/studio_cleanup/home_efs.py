@@ -17,6 +17,7 @@ from cr_support.logs import log
 from studio_cleanup.ownership import (
     DOMAIN_ALIVE,
     DOMAIN_DELETING,
+    SAGEMAKER_DOMAIN_TAG,
     OwnerTag,
     describe_domain,
     domain_id_from_group_name,
@@ -77,16 +78,37 @@ class _DomainGuard:
         return self._states[domain_id]
 
 
-def tagged_file_systems(owner: OwnerTag) -> list[dict[str, Any]]:
+def tagged_file_systems(owner: OwnerTag, vpc_id: str | None = None) -> list[dict[str, Any]]:
+    """File systems with the owner tag; with ``vpc_id``, also SageMaker's in that VPC.
+
+    SageMaker tags a domain's home EFS with the domain's ARN from the start, so a deploy
+    that failed before the stack's own tagging step still finds it (DESIGN.md).
+    """
     client = aws.client("efs")
     found: list[dict[str, Any]] = []
     request: dict[str, Any] = {}
     while True:
         page = client.describe_file_systems(**request)
-        found.extend(fs for fs in page.get("FileSystems", []) if owner.matches(fs.get("Tags")))
+        for fs in page.get("FileSystems", []):
+            if owner.matches(fs.get("Tags")):
+                found.append(fs)
+            elif vpc_id and domain_id_from_tags(fs.get("Tags")) and _in_vpc(fs, vpc_id):
+                # Claim it first: once its mount targets are gone, nothing ties it to the VPC.
+                client.tag_resource(ResourceId=fs["FileSystemId"], Tags=owner.as_tags())
+                log(
+                    vpc_id,
+                    "claimed SageMaker's home file system",
+                    file_system_id=fs["FileSystemId"],
+                )
+                found.append(fs)
         if not page.get("NextMarker"):
             return found
         request["Marker"] = page["NextMarker"]
+
+
+def _in_vpc(file_system: dict[str, Any], vpc_id: str) -> bool:
+    targets = _mount_targets(file_system["FileSystemId"])
+    return any(target.get("VpcId") == vpc_id for target in targets)
 
 
 def _mount_targets(file_system_id: str) -> list[dict[str, Any]]:
@@ -122,10 +144,12 @@ def _delete_mount_targets(resource: str, file_system_id: str) -> int:
     return remaining
 
 
-def _file_systems_step(owner: OwnerTag, guard: _DomainGuard, fallback: str) -> bool:
+def _file_systems_step(
+    owner: OwnerTag, guard: _DomainGuard, fallback: str, vpc_id: str | None
+) -> bool:
     """Delete mount targets, then file systems. True while something is still pending."""
     pending = False
-    for fs in tagged_file_systems(owner):
+    for fs in tagged_file_systems(owner, vpc_id):
         fs_id = fs["FileSystemId"]
         domain_id = domain_id_from_tags(fs.get("Tags"))
         resource = domain_id or fallback
@@ -156,21 +180,26 @@ def _file_systems_step(owner: OwnerTag, guard: _DomainGuard, fallback: str) -> b
     return pending
 
 
-def tagged_security_groups(vpc_id: str, owner: OwnerTag) -> list[dict[str, Any]]:
+def tagged_security_groups(
+    vpc_id: str, owner: OwnerTag, sagemaker_managed: bool = False
+) -> list[dict[str, Any]]:
+    """Groups in the VPC with the owner tag, and optionally SageMaker's NFS groups there."""
+    tag_filters = [{"Name": f"tag:{owner.key}", "Values": [owner.value]}]
+    if sagemaker_managed:
+        tag_filters.append({"Name": "tag-key", "Values": [SAGEMAKER_DOMAIN_TAG]})
     client = aws.client("ec2")
-    groups: list[dict[str, Any]] = []
-    request: dict[str, Any] = {
-        "Filters": [
-            {"Name": f"tag:{owner.key}", "Values": [owner.value]},
-            {"Name": "vpc-id", "Values": [vpc_id]},
-        ]
-    }
-    while True:
-        page = client.describe_security_groups(**request)
-        groups.extend(page.get("SecurityGroups", []))
-        if not page.get("NextToken"):
-            return groups
-        request["NextToken"] = page["NextToken"]
+    groups: dict[str, dict[str, Any]] = {}
+    for tag_filter in tag_filters:
+        request: dict[str, Any] = {"Filters": [tag_filter, {"Name": "vpc-id", "Values": [vpc_id]}]}
+        while True:
+            page = client.describe_security_groups(**request)
+            for group in page.get("SecurityGroups", []):
+                if tag_filter is tag_filters[0] or domain_id_from_group_name(group["GroupName"]):
+                    groups[group["GroupId"]] = group
+            if not page.get("NextToken"):
+                break
+            request["NextToken"] = page["NextToken"]
+    return list(groups.values())
 
 
 def _request_permission(permission: dict[str, Any]) -> dict[str, Any]:
@@ -218,11 +247,13 @@ def _revoke_all_rules(resource: str, group: dict[str, Any]) -> None:
             log(resource, "revoked rules", group_id=group_id, direction=field, count=len(rules))
 
 
-def _security_groups_step(vpc_id: str, owner: OwnerTag, guard: _DomainGuard) -> bool:
+def _security_groups_step(
+    vpc_id: str, owner: OwnerTag, guard: _DomainGuard, sagemaker_managed: bool
+) -> bool:
     """Revoke all rules of every tagged group, then delete them. True while any remain."""
     pending = False
     deletable: list[tuple[str, dict[str, Any]]] = []
-    for group in tagged_security_groups(vpc_id, owner):
+    for group in tagged_security_groups(vpc_id, owner, sagemaker_managed):
         domain_id = domain_id_from_group_name(group.get("GroupName", ""))
         resource = domain_id or vpc_id
         state = guard.state(domain_id)
@@ -253,11 +284,16 @@ def _security_groups_step(vpc_id: str, owner: OwnerTag, guard: _DomainGuard) -> 
     return pending
 
 
-def cleanup_step(vpc_id: str, owner: OwnerTag) -> bool:
-    """One poll of the delete. True once no tagged file system or group is left."""
+def cleanup_step(vpc_id: str, owner: OwnerTag, sagemaker_managed: bool = False) -> bool:
+    """One poll of the delete. True once no tagged file system or group is left.
+
+    With ``sagemaker_managed`` (the stack's own, dedicated VPC), SageMaker-tagged home
+    file systems and NFS groups of domains that no longer exist are removed too.
+    """
     guard = _DomainGuard()
-    file_systems_pending = _file_systems_step(owner, guard, fallback=vpc_id)
-    groups_pending = _security_groups_step(vpc_id, owner, guard)
+    scope = vpc_id if sagemaker_managed else None
+    file_systems_pending = _file_systems_step(owner, guard, fallback=vpc_id, vpc_id=scope)
+    groups_pending = _security_groups_step(vpc_id, owner, guard, sagemaker_managed)
     done = not (file_systems_pending or groups_pending)
     log(vpc_id, "home cleanup poll", done=done)
     return done

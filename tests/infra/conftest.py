@@ -1,4 +1,4 @@
-"""Each environment is synthesized once per test session and shared by the infra tests.
+"""Each environment is synthesized once per test session (``synthesized`` in tests/conftest.py).
 
 The environments are the TOML file's tables: a new one is tested without editing tests.
 """
@@ -7,18 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from config import environment_names, load_settings
-from tests.infra.synth import Synthesized, synthesize
+from config import environment_names
+from tests.infra.synth import Synthesized
 
 ENVIRONMENTS = environment_names()
-
-
-@pytest.fixture(scope="session")
-def synthesized(tmp_path_factory) -> dict[str, Synthesized]:
-    return {
-        name: synthesize(load_settings(name), tmp_path_factory.mktemp(f"cdk-{name}"))
-        for name in ENVIRONMENTS
-    }
 
 
 @pytest.fixture(params=ENVIRONMENTS)

@@ -102,6 +102,6 @@ def test_tags_reach_the_job(sagemaker):
 
 
 def test_delete_of_unknown_job_is_done(sagemaker):
-    assert handler.on_event(event("Delete", "apstudio-dev-0123456789abcdef0123"), None) == {
-        "PhysicalResourceId": "apstudio-dev-0123456789abcdef0123"
+    assert handler.on_event(event("Delete", "apstudio-dev-0123456789abcdef012"), None) == {
+        "PhysicalResourceId": "apstudio-dev-0123456789abcdef012"
     }

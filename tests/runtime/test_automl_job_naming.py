@@ -183,3 +183,12 @@ def test_empty_completion_criteria_are_left_out():
         "Mode": "ENSEMBLING",
         "ProblemType": "BinaryClassification",
     }
+
+
+@pytest.mark.parametrize("prefix", ["a", "apstudio-dev", "p" * 20])
+def test_retry_names_are_distinct_valid_job_names(prefix):
+    name = naming.job_name(prefix, "arn:stack/s/1", "AutoML", {"k": "v"})
+    names = naming.attempt_names(name)
+    assert names[0] == name
+    assert len(set(names)) == naming.MAX_ATTEMPTS
+    assert all(naming.is_job_name(n) and n.startswith(f"{prefix}-") for n in names)

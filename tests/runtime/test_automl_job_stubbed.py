@@ -22,7 +22,7 @@ from automl_job_responses import (
 )
 from botocore.exceptions import ClientError
 
-from automl_job import handler
+from automl_job import handler, naming
 from automl_job.spec import JobSpec
 from automl_job.status import JobFailedError
 
@@ -349,6 +349,8 @@ def test_throttled_stop_is_retried_by_the_delete_poll_until_the_job_stops(stub):
     sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
     assert handler.is_complete(poll, None) == {"IsComplete": False}
     expect_describe(sagemaker, described(NAME, "Stopping", "Stopping"))
+    assert handler.is_complete(poll, None) == {"IsComplete": False}
+    expect_describe(sagemaker, described(NAME, "Stopped", "Stopped"))
     assert handler.is_complete(poll, None) == {"IsComplete": True}
 
 
@@ -360,17 +362,28 @@ def test_throttled_stop_is_retried_by_the_delete_poll_until_the_job_stops(stub):
         "someone-elses-job",
     ],
 )
-def test_delete_ignores_ids_it_did_not_issue(stub, physical_id):
-    stub("sagemaker")
-    assert handler.on_event(event("Delete", physical_id), None) == {
-        "PhysicalResourceId": physical_id
-    }
+def test_delete_of_an_id_it_did_not_issue_stops_the_job_named_by_the_event(stub, physical_id):
+    # A cancelled Create's Delete carries an invented ID; the name is recomputed.
+    # It also looks for the retry names a redeploy after a failed job would have used.
+    retries = naming.attempt_names(NAME)[1:]
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME))
+    sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
+    for retry in retries:
+        expect_describe_error(sagemaker, "ResourceNotFound", name=retry)
+    response = handler.on_event(event("Delete", physical_id), None)
+    assert response["PhysicalResourceId"] == physical_id
+    assert set(response["Data"]) == {handler.DELETE_ARRIVED}
+    expect_describe(sagemaker, described(NAME, "Stopping", "Stopping"))
+    assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": False}
+    for name in (NAME, *retries):
+        expect_describe_error(sagemaker, "ResourceNotFound", name=name)
     assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": True}
 
 
 @pytest.mark.parametrize(
     ("status", "done"),
-    [("InProgress", False), ("Stopping", True), ("Stopped", True), ("Completed", True)],
+    [("InProgress", False), ("Stopping", False), ("Stopped", True), ("Completed", True)],
 )
 def test_delete_completes_once_nothing_runs(stub, status, done):
     sagemaker = stub("sagemaker")

@@ -38,6 +38,7 @@ from model_endpoint.handler import EndpointFailed
 from projects_enablement import handler as projects
 from projects_enablement.role_specs import ROLE_SPECS
 from studio_cleanup import handler as studio
+from tests.conftest import stack_in_progress_client
 
 REGION = "us-east-1"
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -276,10 +277,11 @@ def test_stack_delete_during_training_stops_the_job_and_waits_until_it_stops(stu
         ("sagemaker", describe, JOB_ID, running),
         ("sagemaker", describe, JOB_ID, running),
         ("sagemaker", "stop_auto_ml_job", JOB_ID, {}),
-        # Delete's polls: the stop is not visible yet, then the job winds down. The handler
-        # counts Stopping as done: AWS has accepted the stop and finishes it on its own.
+        # Delete's polls: the stop is not visible yet, then the job winds down. Stopping
+        # still writes into the bucket, so only Stopped is done.
         ("sagemaker", describe, JOB_ID, running),
         ("sagemaker", describe, JOB_ID, described(JOB, "Stopping", "Stopping")),
+        ("sagemaker", describe, JOB_ID, described(JOB, "Stopped", "Stopped")),
     ]  # fmt: skip
     stubbers = stub_all(stub, steps)
     expect(stubbers, steps)
@@ -288,6 +290,7 @@ def test_stack_delete_during_training_stops_the_job_and_waits_until_it_stops(stu
     delete = job_event("Delete", name)
     assert automl.on_event(delete) == {"PhysicalResourceId": name}
     assert poll_until_complete(automl.is_complete, delete) == [
+        {"IsComplete": False},
         {"IsComplete": False},
         {"IsComplete": True},
     ]
@@ -510,7 +513,9 @@ def test_poll_throttled_past_botocore_retries_is_not_complete(
 ):
     moto_clients("sagemaker")
     client = boto3.client("sagemaker", region_name=REGION, config=aws.RETRY_CONFIG)
-    monkeypatch.setattr(aws, "client", lambda name: client)
+    monkeypatch.setattr(
+        aws, "client", lambda name: client if name == "sagemaker" else stack_in_progress_client()
+    )
     name = automl.on_event(job_event("Create"))["PhysicalResourceId"]
     throttler = Throttler(client, "DescribeAutoMLJobV2", times=100)
 

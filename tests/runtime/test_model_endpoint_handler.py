@@ -392,10 +392,32 @@ def update(props, old=PROPS, physical=ENDPOINT):
     return event("Update", props, OldResourceProperties=dict(old), PhysicalResourceId=physical)
 
 
-def test_update_of_tags_only_calls_nothing(sagemaker):
-    result = handler.on_event(update(dict(PROPS, Tags=[{"Key": "a", "Value": "b"}])))
+def test_update_of_tags_only_tags_endpoint_config_and_model_in_place(sagemaker):
+    # UpdateEndpoint is not needed and a reused model or config keeps its old tags.
+    tags = [{"Key": "a", "Value": "b"}]
+    model, config = names()
+    arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}"
+    expect_describe(sagemaker, "InService", config)
+    sagemaker.add_response(
+        "describe_endpoint_config",
+        {
+            "EndpointConfigName": config,
+            "EndpointConfigArn": f"{arn}:endpoint-config/{config}",
+            "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": model}],
+            "CreationTime": NOW,
+        },
+        {"EndpointConfigName": config},
+    )
+    sagemaker.add_response(
+        "describe_model",
+        {"ModelName": model, "ModelArn": f"{arn}:model/{model}", "CreationTime": NOW},
+        {"ModelName": model},
+    )
+    for resource in (ENDPOINT_ARN, f"{arn}:endpoint-config/{config}", f"{arn}:model/{model}"):
+        sagemaker.add_response("add_tags", {"Tags": tags}, {"ResourceArn": resource, "Tags": tags})
+    result = handler.on_event(update(dict(PROPS, Tags=tags)))
     assert result["PhysicalResourceId"] == ENDPOINT
-    assert result["Data"]["EndpointConfigName"] == names()[1]
+    assert result["Data"]["EndpointConfigName"] == config
 
 
 def test_update_creates_a_new_config_and_updates_in_place(sagemaker):

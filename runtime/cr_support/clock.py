@@ -1,0 +1,9 @@
+"""Wall-clock seconds, behind a seam tests can move without sleeping."""
+
+from __future__ import annotations
+
+import time
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,566 @@
+"""The account the lifecycle harness deploys into: moto, plus what moto cannot do.
+
+moto (``mock_aws``) holds EC2, EFS, S3, IAM and KMS, and SageMaker's domains, AutoML jobs,
+models, endpoint configs and endpoints. ``Account`` adds, on the same clients:
+
+- the SageMaker calls moto does not implement (user profiles, apps, spaces,
+  UpdateEndpoint, the Service Catalog portfolio status) and Service Catalog's shares
+  and principal associations, answered from small in-memory tables;
+- the states moto skips: AutoML jobs train for a while, then complete with a best
+  candidate, and stop through ``Stopping``; endpoints go ``Creating``/``Updating``/
+  ``Deleting`` before they settle; DeleteDomain refuses while profiles, apps or spaces
+  remain, as SageMaker does;
+- a domain's side effects: CreateDomain creates the home EFS with a mount target per
+  subnet and the ``security-group-for-{inbound,outbound}-nfs-<domainId>`` groups, all
+  tagged ``ManagedByAmazonSageMakerResource = <domain ARN>``; DeleteDomain keeps them
+  (DESIGN.md, "Studio facts"; CloudFormation's domain handler passes no retention policy);
+- CloudFormation's DescribeStacks for the stack the harness is running;
+- injected faults: one ClientError for a named operation.
+
+Every request, faked or not, goes through a real botocore client, so botocore's
+``ParamValidator`` checks it against the service model before the fake sees it (the
+fake answers in ``before-call``, which botocore emits after validation).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sagemaker.models import sagemaker_backends
+
+from tests.runtime.csv_factory import bank_rows, comma_csv, sample_zip
+
+ACCOUNT = DEFAULT_ACCOUNT_ID
+REGION = "us-east-1"
+SAGEMAKER_TAG = "ManagedByAmazonSageMakerResource"
+SERVICE_CATALOG_ROLE_PREFIX = "AmazonSageMakerServiceCatalogProducts"
+# How many harness ticks (30 s each) things take.
+AUTOML_TRAINING_TICKS = 12
+ENDPOINT_CREATING_TICKS = 4
+SETTLE_TICKS = 2
+# Autopilot winds down its training and processing jobs for minutes after StopAutoMLJob;
+# the harness deletes plumbing (functions, roles) a tick each, slower than AWS does.
+STOPPING_TICKS = 20
+S3_WRITES = frozenset(
+    {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "CopyObject"}
+)
+
+
+class _Reply(Exception):
+    """An AWS error answer from a fake."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def _response(status: int, parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+    parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": status})
+    return AWSResponse("https://fake.invalid", status, {}, None), parsed
+
+
+@dataclass
+class _Timer:
+    due: int
+    action: Callable[[], None]
+
+
+@functools.cache
+def _client(service: str, hooked: bool):
+    """One client per service for the whole session: creating clients is slow.
+
+    moto answers any client while a mock is active; the hooks answer for whichever
+    ``Account`` is current.
+    """
+    client = boto3.client(service, region_name=REGION)
+    if hooked:
+        client.meta.events.register("before-parameter-build", _remember_params)
+        client.meta.events.register("before-call", _answer)
+    return client
+
+
+def _remember_params(params, context, **_):
+    context["api_params"] = dict(params)
+
+
+def _answer(**kwargs):
+    return Account.current._answer(**kwargs)
+
+
+@dataclass
+class Account:
+    """One offline AWS account and region, advanced tick by tick by the engine."""
+
+    stack_status: Callable[[str], str | None] = lambda stack_id: None
+    now: int = 0
+    profiles: dict[tuple[str, str], str] = field(default_factory=dict)
+    apps: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    spaces: dict[tuple[str, str], str] = field(default_factory=dict)
+    portfolio_enabled: bool = False
+    associations: set[str] = field(default_factory=set)
+    faults: dict[tuple[str, str], str] = field(default_factory=dict)
+    failing_key_suffix: str | None = None  # every S3 write of such a key fails
+    next_job_fails: bool = False
+    calls: list[str] = field(default_factory=list)
+    # Harm the account check reports: work billed after a rollback, data lost under a job.
+    incidents: list[str] = field(default_factory=list)
+    _timers: list[_Timer] = field(default_factory=list)
+    current: ClassVar[Account]
+
+    # -- clients ------------------------------------------------------------------------
+
+    def __post_init__(self) -> None:
+        Account.current = self
+
+    def client(self, service: str):
+        """The client handlers get: validated by botocore, answered by moto or a fake."""
+        return _client(service, hooked=True)
+
+    def moto(self, service: str):
+        """A client straight to moto, for the fakes and the account check."""
+        return _client(service, hooked=False)
+
+    def _answer(self, model, context, **_):
+        service = model.service_model.service_name
+        operation = model.name
+        self.calls.append(f"{service}:{operation}")
+        fault = self.faults.pop((service, operation), None)
+        params = context.get("api_params", {})
+        try:
+            if fault:
+                raise _Reply(fault, f"injected failure of {operation}", 500)
+            key = str(params.get("Key", ""))
+            if (
+                service == "s3"
+                and operation in S3_WRITES
+                and self.failing_key_suffix
+                and (key.endswith(self.failing_key_suffix))
+            ):
+                raise _Reply("InternalError", f"injected failure writing {key}", 500)
+            fake = getattr(self, f"_{service.replace('-', '_')}_{operation}", None)
+            if fake is None:
+                return None  # moto answers
+            return _response(200, fake(**params) or {})
+        except _Reply as reply:
+            error = {"Code": reply.code, "Message": reply.message}
+            return _response(reply.status, {"Error": error})
+
+    def fail_next(self, service: str, operation: str, code: str = "InternalFailure") -> None:
+        self.faults[(service, operation)] = code
+
+    # -- time ---------------------------------------------------------------------------
+
+    def later(self, ticks: int, action: Callable[[], None]) -> None:
+        self._timers.append(_Timer(self.now + ticks, action))
+
+    def tick(self) -> None:
+        self.now += 1
+        due = [t for t in self._timers if t.due <= self.now]
+        self._timers = [t for t in self._timers if t.due > self.now]
+        for timer in due:
+            timer.action()
+
+    @property
+    def _sm(self):
+        return sagemaker_backends[ACCOUNT][REGION]
+
+    # -- SageMaker: domains and their side effects ---------------------------------------
+
+    def _sagemaker_CreateDomain(self, **params):
+        created = self.moto("sagemaker").create_domain(**params)
+        # moto names a domain d-<DomainName>; SageMaker's IDs are d- and 12 [a-z0-9].
+        domain = self._sm.domains.pop(created["DomainArn"].rsplit("/", 1)[1])
+        domain.id = "d-" + hashlib.sha256(params["DomainName"].encode()).hexdigest()[:12]
+        domain.arn = domain.arn.rsplit("/", 1)[0] + "/" + domain.id
+        self._sm.domains[domain.id] = domain
+        created["DomainArn"] = domain_arn = domain.arn
+        domain_id = domain.id
+        tags = [{"Key": SAGEMAKER_TAG, "Value": domain_arn}]
+        ec2, efs = self.moto("ec2"), self.moto("efs")
+        groups = {}
+        for direction in ("inbound", "outbound"):
+            groups[direction] = ec2.create_security_group(
+                GroupName=f"security-group-for-{direction}-nfs-{domain_id}",
+                Description=f"NFS {direction} for {domain_id}",
+                VpcId=params["VpcId"],
+                TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
+            )["GroupId"]
+        file_system = efs.create_file_system(
+            CreationToken=domain_id, Tags=[*tags, {"Key": "Name", "Value": domain_id}]
+        )["FileSystemId"]
+        for subnet in params["SubnetIds"]:
+            efs.create_mount_target(
+                FileSystemId=file_system, SubnetId=subnet, SecurityGroups=[groups["inbound"]]
+            )
+        self._sm.domains[domain_id].home_efs_file_system_id = file_system
+        return created
+
+    def _sagemaker_DeleteDomain(self, DomainId, **params):
+        blockers = [p for (d, p) in self.profiles if d == DomainId]
+        blockers += [s for (d, s) in self.spaces if d == DomainId]
+        if blockers:
+            raise _Reply(
+                "ResourceInUse", f"domain {DomainId} still has profiles or spaces: {blockers}"
+            )
+        self.moto("sagemaker").delete_domain(DomainId=DomainId, **params)
+
+    # -- user profiles, apps and spaces (not in moto) ------------------------------------
+
+    def _domain_must_exist(self, domain_id: str) -> None:
+        if domain_id not in self._sm.domains:
+            raise _Reply("ResourceNotFound", f"Domain {domain_id} does not exist")
+
+    def _sagemaker_CreateUserProfile(self, DomainId, UserProfileName, **_):
+        self._domain_must_exist(DomainId)
+        if (DomainId, UserProfileName) in self.profiles:
+            raise _Reply("ResourceInUse", f"profile {UserProfileName} already exists")
+        self.profiles[(DomainId, UserProfileName)] = "InService"
+        arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{DomainId}/{UserProfileName}"
+        return {"UserProfileArn": arn}
+
+    def _sagemaker_DescribeUserProfile(self, DomainId, UserProfileName):
+        if (DomainId, UserProfileName) not in self.profiles:
+            raise _Reply("ResourceNotFound", f"profile {UserProfileName} does not exist")
+        return {"DomainId": DomainId, "UserProfileName": UserProfileName, "Status": "InService"}
+
+    def _sagemaker_ListUserProfiles(self, DomainIdEquals=None, **_):
+        return {
+            "UserProfiles": [
+                {"DomainId": d, "UserProfileName": p, "Status": s}
+                for (d, p), s in self.profiles.items()
+                if DomainIdEquals in (None, d)
+            ]
+        }
+
+    def _sagemaker_DeleteUserProfile(self, DomainId, UserProfileName):
+        if (DomainId, UserProfileName) not in self.profiles:
+            raise _Reply("ResourceNotFound", f"profile {UserProfileName} does not exist")
+        owned = [a for a in self.apps if a[0] == DomainId and a[3] == UserProfileName]
+        owned += [s for s in self.spaces if s[0] == DomainId]
+        if any(self.apps.get(a) not in ("Deleted", None) for a in owned if len(a) == 4):
+            raise _Reply("ResourceInUse", f"profile {UserProfileName} still has apps")
+        del self.profiles[(DomainId, UserProfileName)]
+
+    def _sagemaker_CreateSpace(self, DomainId, SpaceName, **_):
+        self._domain_must_exist(DomainId)
+        self.spaces[(DomainId, SpaceName)] = "InService"
+        return {"SpaceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:space/{DomainId}/{SpaceName}"}
+
+    def _sagemaker_ListSpaces(self, DomainIdEquals=None, **_):
+        return {
+            "Spaces": [
+                {"DomainId": d, "SpaceName": s, "Status": status}
+                for (d, s), status in self.spaces.items()
+                if DomainIdEquals in (None, d)
+            ]
+        }
+
+    def _sagemaker_DeleteSpace(self, DomainId, SpaceName):
+        key = (DomainId, SpaceName)
+        if key not in self.spaces:
+            raise _Reply("ResourceNotFound", f"space {SpaceName} does not exist")
+        if any(
+            a[0] == DomainId and a[3] == SpaceName and s != "Deleted" for a, s in self.apps.items()
+        ):
+            raise _Reply("ResourceInUse", f"space {SpaceName} still has apps")
+        self.spaces[key] = "Deleting"
+        self.later(SETTLE_TICKS, lambda: self.spaces.pop(key, None))
+
+    def _sagemaker_CreateApp(
+        self, DomainId, AppType, AppName, SpaceName=None, UserProfileName=None, **_
+    ):
+        self._domain_must_exist(DomainId)
+        self.apps[(DomainId, AppType, AppName, SpaceName or UserProfileName)] = "InService"
+        return {"AppArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:app/{DomainId}/{AppName}"}
+
+    def _sagemaker_ListApps(self, DomainIdEquals=None, **_):
+        apps = []
+        for (d, app_type, name, owner), status in self.apps.items():
+            if DomainIdEquals not in (None, d):
+                continue
+            owner_key = "SpaceName" if (d, owner) in self.spaces else "UserProfileName"
+            apps.append(
+                {
+                    "DomainId": d,
+                    "AppType": app_type,
+                    "AppName": name,
+                    "Status": status,
+                    owner_key: owner,
+                }
+            )
+        return {"Apps": apps}
+
+    def _sagemaker_DeleteApp(
+        self, DomainId, AppType, AppName, SpaceName=None, UserProfileName=None
+    ):
+        key = (DomainId, AppType, AppName, SpaceName or UserProfileName)
+        if self.apps.get(key) in (None, "Deleted"):
+            raise _Reply("ResourceNotFound", f"app {AppName} does not exist")
+        self.apps[key] = "Deleting"
+        self.later(SETTLE_TICKS, lambda: self.apps.__setitem__(key, "Deleted"))
+
+    # -- AutoML jobs and endpoints: states across polls ----------------------------------
+
+    def _sagemaker_CreateAutoMLJobV2(self, **params):
+        created = self.moto("sagemaker").create_auto_ml_job_v2(**params)
+        name = params["AutoMLJobName"]
+        fails, self.next_job_fails = self.next_job_fails, False
+        self.later(AUTOML_TRAINING_TICKS, lambda: self._finish_job(name, fails))
+        return {"AutoMLJobArn": created["AutoMLJobArn"]}
+
+    def _finish_job(self, name: str, fails: bool = False) -> None:
+        job = self._sm.auto_ml_jobs[name]
+        if job.auto_ml_job_status != "InProgress":
+            return
+        if fails:
+            job.auto_ml_job_status = "Failed"
+            job.auto_ml_job_secondary_status = "Failed"
+            job.failure_reason = "ClientError: insufficient capacity for ml.m5.2xlarge"
+            return
+        job.auto_ml_job_status = "Completed"
+        job.auto_ml_job_secondary_status = "Completed"
+        job.best_candidate = _candidate(name)
+        status = self.stack_status("") or ""
+        if "ROLLBACK" in status or status.startswith("DELETE"):
+            self.incidents.append(
+                f"AutoML job {name} trained to the end after its stack was {status}"
+            )
+
+    def bucket_emptied(self, bucket: str) -> None:
+        """CDK's auto-delete ran: a job still writing there loses its output."""
+        for name, job in self._sm.auto_ml_jobs.items():
+            output = job.output_data_config.get("S3OutputPath", "")
+            if job.auto_ml_job_status in ("InProgress", "Stopping") and f"//{bucket}/" in output:
+                self.incidents.append(
+                    f"bucket {bucket} emptied while AutoML job {name} was {job.auto_ml_job_status}"
+                )
+
+    def _sagemaker_StopAutoMLJob(self, AutoMLJobName):
+        job = self._sm.auto_ml_jobs.get(AutoMLJobName)
+        if job is None:
+            raise _Reply("ResourceNotFound", f"job {AutoMLJobName} does not exist")
+        if job.auto_ml_job_status != "InProgress":
+            raise _Reply("ValidationException", f"job {AutoMLJobName} is not InProgress")
+        job.auto_ml_job_status = "Stopping"
+
+        def stopped() -> None:
+            job.auto_ml_job_status = "Stopped"
+            job.auto_ml_job_secondary_status = "Stopped"
+
+        self.later(STOPPING_TICKS, stopped)
+
+    def _sagemaker_CreateEndpoint(self, **params):
+        created = self.moto("sagemaker").create_endpoint(**params)
+        self._settle_endpoint(params["EndpointName"], "Creating")
+        return created
+
+    def _settle_endpoint(self, name: str, status: str) -> None:
+        endpoint = self._sm.endpoints[name]
+        endpoint.endpoint_status = status
+
+        def in_service() -> None:
+            if self._sm.endpoints.get(name) is endpoint and endpoint.endpoint_status == status:
+                endpoint.endpoint_status = "InService"
+
+        self.later(ENDPOINT_CREATING_TICKS, in_service)
+
+    def _sagemaker_UpdateEndpoint(self, EndpointName, EndpointConfigName, **_):
+        endpoint = self._sm.endpoints.get(EndpointName)
+        if endpoint is None:
+            raise _Reply("ValidationException", f"Could not find endpoint {EndpointName}")
+        if endpoint.endpoint_status != "InService":
+            raise _Reply("ValidationException", f"endpoint {EndpointName} is not InService")
+        self.moto("sagemaker").describe_endpoint_config(EndpointConfigName=EndpointConfigName)
+        endpoint.endpoint_config_name = EndpointConfigName
+        self._settle_endpoint(EndpointName, "Updating")
+        return {"EndpointArn": endpoint.arn}
+
+    def _sagemaker_DeleteEndpoint(self, EndpointName):
+        endpoint = self._sm.endpoints.get(EndpointName)
+        if endpoint is None:
+            raise _Reply("ValidationException", f"Could not find endpoint {EndpointName}")
+        if endpoint.endpoint_status in ("Creating", "Updating", "Deleting"):
+            raise _Reply("ValidationException", f"endpoint is {endpoint.endpoint_status}")
+        endpoint.endpoint_status = "Deleting"
+        self.later(SETTLE_TICKS, lambda: self._sm.endpoints.pop(EndpointName, None))
+
+    # -- Projects: portfolio status, shares and associations -----------------------------
+
+    def _sagemaker_GetSagemakerServicecatalogPortfolioStatus(self):
+        return {"Status": "Enabled" if self.portfolio_enabled else "Disabled"}
+
+    def _sagemaker_EnableSagemakerServicecatalogPortfolio(self):
+        self.portfolio_enabled = True
+
+    def _sagemaker_DisableSagemakerServicecatalogPortfolio(self):
+        self.portfolio_enabled = False
+
+    def _servicecatalog_ListAcceptedPortfolioShares(self, **_):
+        if not self.portfolio_enabled:
+            return {"PortfolioDetails": []}
+        detail = {"Id": "port-sagemaker01", "ProviderName": "Amazon SageMaker"}
+        return {"PortfolioDetails": [detail]}
+
+    def _servicecatalog_AssociatePrincipalWithPortfolio(self, PrincipalARN, **_):
+        self.associations.add(PrincipalARN)
+
+    def _servicecatalog_DisassociatePrincipalFromPortfolio(self, PrincipalARN, **_):
+        if PrincipalARN not in self.associations:
+            raise _Reply("ResourceNotFoundException", f"{PrincipalARN} is not associated")
+        self.associations.discard(PrincipalARN)
+
+    def _servicecatalog_ListPrincipalsForPortfolio(self, **_):
+        principals = [
+            {"PrincipalARN": arn, "PrincipalType": "IAM"} for arn in sorted(self.associations)
+        ]
+        return {"Principals": principals}
+
+    # -- CloudFormation: the harness's own stack -----------------------------------------
+
+    def _cloudformation_DescribeStacks(self, StackName=None, **_):
+        status = self.stack_status(StackName or "")
+        if status is None:
+            raise _Reply("ValidationError", f"Stack with id {StackName} does not exist")
+        return {
+            "Stacks": [
+                {
+                    "StackId": StackName,
+                    "StackName": StackName.split("/")[1] if "/" in StackName else StackName,
+                    "CreationTime": "2026-01-01T00:00:00Z",
+                    "StackStatus": status,
+                }
+            ]
+        }
+
+    # -- user actions -------------------------------------------------------------------
+
+    def users_start_work(self, domain_id: str, extra_profile: str = "data-scientist") -> None:
+        """What users do in Studio: a profile of their own, a space, and running apps."""
+        sagemaker = self.client("sagemaker")
+        sagemaker.create_user_profile(DomainId=domain_id, UserProfileName=extra_profile)
+        sagemaker.create_space(
+            DomainId=domain_id,
+            SpaceName="team-notebooks",
+            OwnershipSettings={"OwnerUserProfileName": extra_profile},
+        )
+        sagemaker.create_app(
+            DomainId=domain_id, SpaceName="team-notebooks", AppType="JupyterLab", AppName="default"
+        )
+        sagemaker.create_app(
+            DomainId=domain_id,
+            UserProfileName=extra_profile,
+            AppType="JupyterServer",
+            AppName="default",
+        )
+
+
+def _candidate(job_name: str) -> dict[str, Any]:
+    image = "763104351884.dkr.ecr.us-east-1.amazonaws.com/autogluon-inference:1.1-cpu-py311"
+    return {
+        "CandidateName": f"{job_name}-t1-WeightedEnsemble",
+        "FinalAutoMLJobObjectiveMetric": {"MetricName": "F1", "Value": 0.64},
+        "ObjectiveStatus": "Succeeded",
+        "CandidateStatus": "Completed",
+        "CandidateSteps": [],
+        "InferenceContainers": [
+            {
+                "Image": image,
+                "ModelDataUrl": f"s3://placeholder/{job_name}/model.tar.gz",
+                "Environment": {
+                    "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+                    "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels",
+                },
+            }
+        ],
+    }
+
+
+class FakeInternet:
+    """``urllib.request.urlopen`` for the public bank-marketing sample: a small synthetic copy."""
+
+    def __init__(self) -> None:
+        self.body = sample_zip(comma_csv(bank_rows(700)))
+
+    def urlopen(self, request, timeout=None):
+        return _HttpResponse(self.body)
+
+
+class _HttpResponse(io.BytesIO):
+    def __init__(self, body: bytes) -> None:
+        super().__init__(body)
+        self.headers = {"Content-Length": str(len(body))}
+        self.status = 200
+
+
+def leaks(
+    account: Account, *, retains_data: bool, bucket: str, roles_before: set[str], kept: set[str]
+) -> list[str]:
+    """The account check after a scenario: everything left behind, one line each.
+
+    Nothing runs or serves; no endpoint, config, model or monitoring schedule; no app,
+    space or profile; no EFS or NFS group; no VPC with dependents; the bucket gone or
+    empty (in prod: kept, with the staged data, and its key kept); the Service Catalog
+    roles as they were before the deploy.
+    """
+    found: list[str] = list(account.incidents)
+    sm = account._sm
+    for name, job in sm.auto_ml_jobs.items():
+        if job.auto_ml_job_status in ("InProgress", "Stopping"):
+            found.append(f"AutoML job {name} is {job.auto_ml_job_status}")
+    found += [f"endpoint {name} ({e.endpoint_status})" for name, e in sm.endpoints.items()]
+    found += [f"endpoint config {name}" for name in sm.endpoint_configs]
+    found += [f"model {name}" for name in sm._models]
+    found += [f"monitoring schedule {name}" for name in getattr(sm, "monitoring_schedules", {})]
+    found += [f"user profile {p} in {d}" for (d, p) in account.profiles]
+    found += [f"space {s} in {d} ({st})" for (d, s), st in account.spaces.items()]
+    found += [f"app {a[2]} of {a[3]} ({st})" for a, st in account.apps.items() if st != "Deleted"]
+    found += [f"domain {d}" for d in sm.domains]
+    for fs in account.moto("efs").describe_file_systems()["FileSystems"]:
+        found.append(f"EFS {fs['FileSystemId']} ({fs['LifeCycleState']})")
+    ec2 = account.moto("ec2")
+    for group in ec2.describe_security_groups()["SecurityGroups"]:
+        if group["GroupName"].startswith("security-group-for-"):
+            found.append(f"NFS security group {group['GroupName']}")
+    for vpc in ec2.describe_vpcs()["Vpcs"]:
+        if vpc.get("IsDefault"):
+            continue
+        vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+        dependents = [s["SubnetId"] for s in ec2.describe_subnets(Filters=vpc_filter)["Subnets"]]
+        dependents += [
+            i["NetworkInterfaceId"]
+            for i in ec2.describe_network_interfaces(Filters=vpc_filter)["NetworkInterfaces"]
+        ]
+        found.append(f"VPC {vpc['VpcId']} with dependents {dependents}")
+    s3 = account.moto("s3")
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    kms = account.moto("kms")
+    if retains_data:
+        keys = [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"] for k in kms.list_keys()["Keys"]]
+        if "key" in kept and not any(k["KeyState"] == "Enabled" for k in keys):
+            found.append("prod's KMS key was not kept")
+        if "bucket" in kept and bucket not in buckets:
+            found.append(f"prod's bucket {bucket} was not kept")
+    elif bucket in buckets:
+        objects = s3.list_object_versions(Bucket=bucket).get("Versions", [])
+        found += [f"object s3://{bucket}/{o['Key']}" for o in objects]
+    roles = {r["RoleName"] for r in account.moto("iam").list_roles()["Roles"]}
+    roles = {r for r in roles if r.startswith(SERVICE_CATALOG_ROLE_PREFIX)}
+    if roles != roles_before:
+        found.append(f"Service Catalog roles changed: {sorted(roles_before)} -> {sorted(roles)}")
+    return found
+
+
+def staged_objects(account: Account, bucket: str) -> list[str]:
+    try:
+        contents = account.moto("s3").list_objects_v2(Bucket=bucket).get("Contents", [])
+    except account.moto("s3").exceptions.NoSuchBucket:
+        return []
+    return [item["Key"] for item in contents]

@@ -1,0 +1,275 @@
+"""Deploy, update, fail, cancel and destroy each environment as CloudFormation would.
+
+Every scenario ends with the account check (``fakes.leaks``): after a destroy or a
+rollback nothing is left running, serving or blocking, and prod keeps exactly its bucket,
+data and key. See ``engine`` for the CloudFormation and Provider framework rules modelled.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from config import environment_names
+from tests.lifecycle.engine import TICK_SECONDS, Failure, Stack, Template
+from tests.lifecycle.fakes import SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
+
+ENVIRONMENTS = environment_names()
+
+# (resource type, where it fails, logical ID prefix when the type occurs more than once)
+FAILURE_POINTS = [
+    ("AWS::EC2::VPC", "create", None),
+    ("AWS::EC2::Subnet", "create", None),
+    ("AWS::EC2::SecurityGroup", "create", None),
+    ("AWS::KMS::Key", "create", None),
+    ("AWS::S3::Bucket", "create", "DataBucket"),
+    ("AWS::SageMaker::Domain", "create", None),
+    ("AWS::SageMaker::UserProfile", "create", None),
+    ("Custom::StudioHomeCleanup", "on_event", None),
+    ("Custom::StudioHomeCleanup", "is_complete", None),
+    ("Custom::StudioAppsCleanup", "on_event", None),
+    ("Custom::StudioAppsCleanup", "is_complete", None),
+    ("Custom::SageMakerProjectsEnablement", "on_event", None),
+    ("Custom::SageMakerProjectsEnablement", "is_complete", None),
+    ("Custom::TrainingDataset", "on_event", None),
+    ("Custom::AutoMLJob", "on_event", None),
+    ("Custom::AutoMLJob", "is_complete", None),
+    ("Custom::ModelEndpoint", "on_event", None),
+    ("Custom::ModelEndpoint", "is_complete", None),
+]
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def env_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def scenario(account, synthesized, env_name):
+    return Scenario(account, synthesized[env_name])
+
+
+class Scenario:
+    """One environment's stack in a fresh account, and the account check."""
+
+    def __init__(self, account, synthesized) -> None:
+        self.account = account
+        self.settings = synthesized.settings
+        self.template = synthesized.template
+        self.stack = Stack(f"AutopilotStudio-{self.settings.name}", self.template, account)
+        self.roles_before = self._catalog_roles()
+
+    def logical_id(self, resource_type: str, prefix: str | None = None) -> str | None:
+        for lid, resource in self.template["Resources"].items():
+            if resource["Type"] == resource_type and lid.startswith(prefix or ""):
+                return lid
+        return None
+
+    def changed(self, resource_type: str, **properties: Any) -> dict[str, Any]:
+        """The template with new property values on the one resource of that type."""
+        template = copy.deepcopy(self.template)
+        lid = self.logical_id(resource_type)
+        template["Resources"][lid]["Properties"].update(properties)
+        return template
+
+    def attribute(self, resource_type: str, name: str) -> str:
+        return self.stack.resources[self.logical_id(resource_type)].attributes[name]
+
+    @property
+    def bucket(self) -> str:
+        return self.stack.resolve(
+            self.template["Resources"]["DataBucket"]["Properties"]["BucketName"]
+        )
+
+    def _catalog_roles(self) -> set[str]:
+        roles = self.account.moto("iam").list_roles()["Roles"]
+        return {
+            r["RoleName"] for r in roles if r["RoleName"].startswith(SERVICE_CATALOG_ROLE_PREFIX)
+        }
+
+    def assert_nothing_left(self) -> None:
+        self.stack.drain()
+        kept = {
+            name
+            for name, resource_type in (("bucket", "AWS::S3::Bucket"), ("key", "AWS::KMS::Key"))
+            if self.logical_id(resource_type, "DataBucket" if name == "bucket" else None)
+            in self.stack.created_ever
+        }
+        found = leaks(
+            self.account,
+            retains_data=self.settings.retains_data,
+            bucket=self.bucket,
+            roles_before=self.roles_before,
+            kept=kept,
+        )
+        assert found == [], f"left behind: {found}; stack failures: {self.stack.failures}"
+
+
+def test_deploy_then_destroy(scenario):
+    assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
+    endpoint = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    status = scenario.account.client("sagemaker").describe_endpoint(EndpointName=endpoint)
+    assert status["EndpointStatus"] == "InService"
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_update_of_automl_inputs_trains_a_new_job_and_serves_it(scenario):
+    scenario.stack.deploy()
+    old_job = scenario.attribute("Custom::AutoMLJob", "JobName")
+    template = scenario.changed("Custom::AutoMLJob", MaxCandidates="7")
+    assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
+    new_job = scenario.attribute("Custom::AutoMLJob", "JobName")
+    assert new_job != old_job
+    endpoint = scenario.stack.resources[scenario.logical_id("Custom::ModelEndpoint")]
+    assert endpoint.properties["AutoMLJobName"] == new_job
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_update_of_endpoint_settings_switches_config_blue_green(scenario):
+    scenario.stack.deploy()
+    old_config = scenario.attribute("Custom::ModelEndpoint", "EndpointConfigName")
+    template = scenario.changed(
+        "Custom::ModelEndpoint", InstanceType="ml.m5.xlarge", CaptureSamplingPercentage="20"
+    )
+    assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
+    sagemaker = scenario.account.client("sagemaker")
+    endpoint = sagemaker.describe_endpoint(
+        EndpointName=scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    )
+    assert endpoint["EndpointConfigName"] != old_config
+    assert [
+        c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
+    ] == [endpoint["EndpointConfigName"]]
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+@pytest.mark.parametrize(("resource_type", "at", "prefix"), FAILURE_POINTS)
+def test_failed_first_deploy_rolls_back_without_leaks(scenario, resource_type, at, prefix):
+    lid = scenario.logical_id(resource_type, prefix)
+    if lid is None:
+        pytest.skip(f"{scenario.settings.name} has no {resource_type}")
+    status = scenario.stack.deploy(fail=Failure(lid, at))
+    assert status == "ROLLBACK_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+@pytest.mark.parametrize("resource_type", ["Custom::AutoMLJob", "Custom::ModelEndpoint"])
+@pytest.mark.parametrize("polls", [0, 1], ids=["before-anything-was-created", "mid-poll"])
+def test_cancelled_create_leaves_nothing(scenario, resource_type, polls):
+    lid = scenario.logical_id(resource_type)
+    status = scenario.stack.deploy(fail=Failure(lid, "cancel", after=polls))
+    assert status == "ROLLBACK_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_failed_update_rolls_back_to_the_serving_model(scenario):
+    scenario.stack.deploy()
+    old_job = scenario.attribute("Custom::AutoMLJob", "JobName")
+    endpoint_name = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    old_config = scenario.attribute("Custom::ModelEndpoint", "EndpointConfigName")
+    template = scenario.changed("Custom::AutoMLJob", MaxCandidates="7")
+    fail = Failure(scenario.logical_id("Custom::ModelEndpoint"), "on_event")
+    assert scenario.stack.update(template, fail=fail) == "UPDATE_ROLLBACK_COMPLETE"
+    assert scenario.attribute("Custom::AutoMLJob", "JobName") == old_job
+    endpoint = scenario.account.client("sagemaker").describe_endpoint(EndpointName=endpoint_name)
+    assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", old_config)
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_destroy_removes_what_users_started(scenario):
+    scenario.stack.deploy()
+    scenario.account.users_start_work(scenario.attribute("AWS::SageMaker::Domain", "DomainId"))
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+@pytest.mark.parametrize("env_name", ["prod"])
+def test_prod_destroy_keeps_bucket_data_and_key(scenario):
+    scenario.stack.deploy()
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    assert any(
+        key.endswith("/train.csv") for key in staged_objects(scenario.account, scenario.bucket)
+    )
+    scenario.assert_nothing_left()
+
+
+def test_automl_and_endpoint_wait_for_the_execution_role_policy(scenario):
+    """prod's KMS grants live in the role's policy: a job started before it cannot read."""
+    graph = scenario.stack.template
+    policy = scenario.logical_id("AWS::IAM::Policy", "ExecutionRoleDefaultPolicy")
+    for resource_type in ("Custom::AutoMLJob", "Custom::ModelEndpoint"):
+        assert graph.depends_on(scenario.logical_id(resource_type), policy), resource_type
+
+
+def test_providers_give_up_before_cloudformation_does(scenario):
+    """total_timeout ends two polls before ServiceTimeout, so the rollback learns the ID."""
+    graph = scenario.stack.template
+    for lid, resource in scenario.template["Resources"].items():
+        handlers = resource["Type"].startswith("Custom::") and graph.handlers(lid)
+        if not handlers or not handlers.is_complete:
+            continue
+        interval = handlers.interval_ticks * TICK_SECONDS
+        service_timeout = int(resource["Properties"].get("ServiceTimeout", 3600))
+        total_timeout = interval * handlers.max_attempts
+        assert total_timeout <= service_timeout - 2 * interval, (lid, total_timeout)
+
+
+def test_tag_only_update_reaches_the_model_config_and_endpoint(scenario):
+    scenario.stack.deploy()
+    tags = [{"Key": "cost-center", "Value": "ml-42"}]
+    template = scenario.changed("Custom::ModelEndpoint", Tags=tags)
+    assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
+    sagemaker = scenario.account.client("sagemaker")
+    endpoint = sagemaker.describe_endpoint(
+        EndpointName=scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    )
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    for arn in (endpoint["EndpointArn"], config["EndpointConfigArn"], model["ModelArn"]):
+        assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == tags, arn
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+@pytest.mark.parametrize("budget", [1000, 3000])
+def test_any_automl_budget_synthesizes_with_a_timeout_before_cloudformations(budget, tmp_path):
+    """A budget that is not a whole number of polls still synthesizes (it used to crash)."""
+    from config import load_settings
+    from tests.infra.synth import synthesize
+
+    settings = load_settings("dev")
+    automl = settings.automl.model_copy(update={"max_job_runtime_seconds": budget})
+    template = synthesize(settings.model_copy(update={"automl": automl}), tmp_path).template
+    (automl,) = [
+        lid for lid, r in template["Resources"].items() if r["Type"] == "Custom::AutoMLJob"
+    ]
+    attempts = Template(template).handlers(automl).max_attempts
+    assert attempts * 60 <= 3600 - 2 * 60
+    assert attempts * 60 >= min(budget + 600, 3480) - 60
+
+
+def test_staging_that_fails_after_writing_train_csv_leaves_no_object(scenario):
+    scenario.account.failing_key_suffix = "holdout.csv"
+    assert scenario.stack.deploy() == "ROLLBACK_COMPLETE", scenario.stack.failures
+    assert staged_objects(scenario.account, scenario.bucket) == []
+    scenario.assert_nothing_left()
+
+
+def test_update_retried_after_its_job_failed_trains_a_fresh_job(scenario):
+    """A failed job's name can never be reused: the retry must not adopt the dead job."""
+    scenario.stack.deploy()
+    template = scenario.changed("Custom::AutoMLJob", MaxCandidates="7")
+    scenario.account.next_job_fails = True
+    assert scenario.stack.update(template) == "UPDATE_ROLLBACK_COMPLETE"
+    assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
+    job = scenario.attribute("Custom::AutoMLJob", "JobName")
+    status = scenario.account.client("sagemaker").describe_auto_ml_job_v2(AutoMLJobName=job)
+    assert status["AutoMLJobStatus"] == "Completed"
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
