@@ -239,7 +239,9 @@ class Stack:
         self.failures: list[str] = []
         self.created_ever: set[str] = set()
         self._ids = itertools.count(1)
-        account.stack_status = self._describe_status
+        # Several stacks can share one account: each answers for its own name.
+        others = account.stack_status
+        account.stack_status = lambda name: self._describe_status(name) or others(name)
 
     def _describe_status(self, stack_name: str) -> str | None:
         if stack_name in (self.stack_id, self.name, ""):

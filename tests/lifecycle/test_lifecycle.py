@@ -273,3 +273,21 @@ def test_update_retried_after_its_job_failed_trains_a_fresh_job(scenario):
     assert status["AutoMLJobStatus"] == "Completed"
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
+
+
+def test_two_environments_in_one_account_share_the_projects_roles(account, synthesized):
+    """Destroying dev keeps the 11 roles and the portfolio that stage still uses."""
+    dev, stage = Scenario(account, synthesized["dev"]), Scenario(account, synthesized["stage"])
+    for scenario in (dev, stage):
+        assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
+    assert len(stage._catalog_roles()) == 11
+
+    assert dev.stack.destroy() == "DELETE_COMPLETE", dev.stack.failures
+    assert len(stage._catalog_roles()) == 11
+    assert account.portfolio_enabled
+    endpoint = stage.attribute("Custom::ModelEndpoint", "EndpointName")
+    status = account.client("sagemaker").describe_endpoint(EndpointName=endpoint)
+    assert status["EndpointStatus"] == "InService"
+
+    assert stage.stack.destroy() == "DELETE_COMPLETE", stage.stack.failures
+    stage.assert_nothing_left()
