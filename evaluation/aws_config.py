@@ -15,11 +15,11 @@ from evaluation.errors import EvaluationError
 
 NO_CREDENTIALS = (
     "no AWS credentials found: run `aws configure` (access keys), or `aws sso login "
-    '--profile NAME` and set AWS_PROFILE=NAME (or pass ARGS="--profile NAME")'
+    "--profile NAME` and set AWS_PROFILE=NAME"
 )
 NO_REGION = (
-    'no AWS region configured: set AWS_REGION, pass ARGS="--region REGION", or give your '
-    "profile one with `aws configure set region REGION`"
+    "no AWS region configured: set AWS_REGION=REGION, or give your profile one with "
+    "`aws configure set region REGION`"
 )
 
 
@@ -33,15 +33,19 @@ def session(profile: str | None = None, region: str | None = None) -> Any:
     from botocore.exceptions import ProfileNotFound
 
     region = region or os.environ.get("AWS_REGION") or None
+    name = profile or os.environ.get("AWS_PROFILE") or None
     try:
-        return boto3.Session(profile_name=profile or None, region_name=region)
-    except ProfileNotFound as error:
-        name = profile or os.environ.get("AWS_PROFILE", "")
+        boto_session = boto3.Session(profile_name=profile or None, region_name=region)
+        # AWS_PROFILE is only looked up at the first call; check it now, in one place.
+        if name and name not in boto_session.available_profiles:
+            raise ProfileNotFound(profile=name)
+    except ProfileNotFound:
         raise EvaluationError(
-            f"AWS profile {name!r} is not in your AWS config ({error}): check AWS_PROFILE / "
+            f"AWS profile {name!r} is not in your AWS config files: check AWS_PROFILE / "
             f"--profile, or create it with `aws configure --profile {name}` or "
             f"`aws configure sso --profile {name}`"
         ) from None
+    return boto_session
 
 
 def region_of(boto_session: Any) -> str:

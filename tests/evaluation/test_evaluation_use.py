@@ -330,27 +330,13 @@ def test_missing_stack_is_one_line(command):
     )
 
 
-@pytest.fixture
-def no_aws_config(monkeypatch, tmp_path):
-    for key in (
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
-    ):  # fmt: skip
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    return tmp_path
-
-
 @pytest.mark.parametrize("command", ["studio", "invoke", "leaderboard", "monitor"])
 def test_missing_credentials_is_one_line(no_aws_config, command):
     code, out, err = run([command], None)
     assert (code, out) == (1, "")
     assert err == (
         "error: no AWS credentials found: run `aws configure` (access keys), or `aws sso login "
-        '--profile NAME` and set AWS_PROFILE=NAME (or pass ARGS="--profile NAME")\n'
+        "--profile NAME` and set AWS_PROFILE=NAME\n"
     )
 
 
@@ -361,8 +347,8 @@ def test_missing_region_is_one_line(no_aws_config, monkeypatch, command):
     code, out, err = run([command], None)
     assert (code, out) == (1, "")
     assert err == (
-        'error: no AWS region configured: set AWS_REGION, pass ARGS="--region REGION", or give '
-        "your profile one with `aws configure set region REGION`\n"
+        "error: no AWS region configured: set AWS_REGION=REGION, or give your profile one "
+        "with `aws configure set region REGION`\n"
     )
 
 
@@ -370,7 +356,7 @@ def test_unknown_profile_is_one_line(no_aws_config):
     code, _, err = run(["studio", "--profile", "nope"], None)
     assert code == 1
     assert err.count("\n") == 1
-    assert err.startswith("error: AWS profile 'nope' is not in your AWS config")
+    assert err.startswith("error: AWS profile 'nope' is not in your AWS config files")
     assert "aws configure sso --profile nope" in err
 
 
