@@ -113,11 +113,14 @@ update-snapshots: install
 bench: install
 	$(UV) run --frozen python tools/bench.py
 
-evaluate: .venv/.synced
-	$(UV) run --frozen python -m evaluation --env $(ENV) $(ARGS)
+# boto3, the sagemaker SDK and matplotlib; the test and lint tools stay out.
+EVALUATE := $(UV) run --frozen --quiet --no-default-groups --group evaluate python -m evaluation
 
-monitor: .venv/.synced
-	$(UV) run --frozen python -m evaluation monitor --env $(ENV) $(ARGS)
+evaluate: | $(UV)
+	@$(EVALUATE) --env $(ENV) $(ARGS)
+
+monitor: | $(UV)
+	@$(EVALUATE) monitor --env $(ENV) $(ARGS)
 
 # These three need boto3 only.
 invoke studio leaderboard: | $(UV)
