@@ -21,6 +21,20 @@ if _node_bin.is_dir():
     os.environ["PATH"] = f"{_node_bin}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+# Each worker starts its own jsii Node process and synthesizes what it needs; beyond four
+# workers, start-up and memory cost more than they save.
+MAX_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: the CPUs this process may use (a container's limit too), at most 4."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS))
+
+
 @pytest.fixture(autouse=True)
 def offline_aws(monkeypatch):
     """Fake credentials and a fixed region, so nothing can reach a real account."""

@@ -23,7 +23,7 @@ DOCUMENTED = {
 
 def test_every_output_has_a_description(env):
     outputs = env.template["Outputs"]
-    assert DOCUMENTED <= set(outputs)
+    assert set(outputs) >= DOCUMENTED
     missing = [name for name, output in outputs.items() if not output.get("Description")]
     assert missing == []
     # CloudFormation's limit for an output description.
