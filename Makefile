@@ -30,7 +30,7 @@ endif
 
 .PHONY: help install install-runtime preflight bootstrap deploy destroy synth diff test \
 	update-snapshots lint format bench evaluate invoke studio leaderboard monitor \
-	monitor-images audit integ integ-clean clean clean-reports
+	monitor-images audit integ integ-clean cost clean clean-reports
 
 help:
 	@echo "make deploy [ENV=...]              check AWS credentials, install what deploy needs, cdk deploy"
@@ -43,6 +43,7 @@ help:
 	@echo "make evaluate ENV=dev              score the deployed endpoint on the held-out rows"
 	@echo "make monitor ENV=dev               report recent Model Monitor executions and drift"
 	@echo "  ... ARGS=\"--profile NAME --region REGION\" passes AWS options to the five above"
+	@echo "make cost                          what each environment costs per day while deployed"
 	@echo "make monitor-images                regenerate the analyzer image table from the SDK"
 	@echo "make update-snapshots              refresh the template snapshots after a reviewed change"
 	@echo "make integ | integ-clean           real-account integration test / remove its leftovers"
@@ -125,6 +126,10 @@ monitor: | $(UV)
 # These three need boto3 only.
 invoke studio leaderboard: | $(UV)
 	@$(UV) run --frozen --quiet --only-group aws python -m evaluation $@ --env $(ENV) $(ARGS)
+
+# Idle cost per day of each environment's endpoint, from config/environments.toml.
+cost: | $(UV)
+	@$(UV) run --frozen --quiet --no-default-groups --group aws python tools/idle_cost.py
 
 monitor-images: .venv/.synced
 	$(UV) run --frozen python tools/model_monitor_images.py
