@@ -108,8 +108,9 @@ format: .venv/.synced
 test: install lint
 	$(UV) run --frozen pytest
 
+# Serially: syrupy skips its unused-snapshot check when the run is split across workers.
 update-snapshots: install
-	$(UV) run --frozen pytest tests/infra/test_snapshots.py tests/integ --snapshot-update
+	$(UV) run --frozen pytest -n 0 tests/infra/test_snapshots.py tests/integ --snapshot-update
 
 bench: install
 	$(UV) run --frozen python tools/bench.py
