@@ -4,6 +4,9 @@ A session-scoped fixture runs once per worker; with ``-n 2`` every environment w
 synthesized twice. The first worker to take a key's lock does the work and writes its
 result next to the workers' temporary folders; the others wait on the lock and read it.
 (pytest-xdist documents this pattern: "Making session-scoped fixtures execute only once".)
+Module-scoped fixtures need it too: ``--dist load`` spreads a module's tests over workers.
+Pinning them to one worker with ``xdist_group`` does not work with pytest-xdist 3.8 on
+pytest 9.2: xdist tags the group onto ``item._nodeid``, which pytest 9 no longer reads.
 """
 
 from __future__ import annotations
