@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,13 @@ from evaluation.errors import EvaluationError
 
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_CAPTURE_WAIT = 120
+# python -m evaluation <command>: the module that implements it (build_parser and run).
+SUBCOMMANDS = {
+    "monitor": "monitor_cli",
+    "studio": "studio",
+    "invoke": "invoke",
+    "leaderboard": "leaderboard",
+}
 
 
 def _positive_int(text: str) -> int:
@@ -45,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m evaluation",
         description="Score the deployed Autopilot endpoint on the held-out data, write "
         "report.json, report.md and confusion_matrix.png, and check its data capture.",
-        epilog="Model Monitor report: python -m evaluation monitor --help",
+        epilog="Other commands: python -m evaluation {monitor,studio,invoke,leaderboard} --help",
     )
     add_stack_arguments(parser)
     parser.add_argument(
@@ -79,13 +87,18 @@ class Clients:
     sagemaker: Any
     runtime: Any
     region: str | None
+    profile: str | None = None
 
 
 def make_clients(region: str | None = None, profile: str | None = None) -> Clients:
-    import boto3
     from botocore.config import Config
 
-    session = boto3.Session(profile_name=profile, region_name=region)
+    from evaluation import aws_config
+
+    session = aws_config.session(profile, region)
+    resolved_region = aws_config.region_of(session)
+    if session.get_credentials() is None:
+        raise EvaluationError(aws_config.NO_CREDENTIALS)
     config = Config(retries={"mode": "standard", "max_attempts": 8})
     runtime_config = config.merge(Config(read_timeout=70))
     return Clients(
@@ -93,7 +106,8 @@ def make_clients(region: str | None = None, profile: str | None = None) -> Clien
         s3=session.client("s3", config=config),
         sagemaker=session.client("sagemaker", config=config),
         runtime=session.client("sagemaker-runtime", config=runtime_config),
-        region=session.region_name,
+        region=resolved_region,
+        profile=session.profile_name if profile or os.environ.get("AWS_PROFILE") else None,
     )
 
 
@@ -199,11 +213,11 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["monitor"]:
-        from evaluation import monitor_cli
+    if argv[:1] and argv[0] in SUBCOMMANDS:
+        from importlib import import_module
 
-        monitor_args = monitor_cli.build_parser().parse_args(argv[1:])
-        return guarded(monitor_cli.run, monitor_args, clients, out, err)
+        module = import_module(f"evaluation.{SUBCOMMANDS[argv[0]]}")
+        return guarded(module.run, module.build_parser().parse_args(argv[1:]), clients, out, err)
     return guarded(run, build_parser().parse_args(argv), clients, out, err)
 
 
@@ -215,38 +229,31 @@ def guarded(
     err: TextIO,
 ) -> int:
     """Run ``command``; turn what a user can act on into one line and exit code 1."""
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        NoCredentialsError,
-        NoRegionError,
-        PartialCredentialsError,
-    )
+    from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
+    from evaluation import aws_config
+
+    profile = args.profile or os.environ.get("AWS_PROFILE")
     try:
         clients = clients or make_clients(args.region, args.profile)
         command(args, clients, out, err)
     except EvaluationError as error:
         print(f"error: {error}", file=err)
         return 1
-    except (NoCredentialsError, PartialCredentialsError):
-        print(
-            "error: no AWS credentials found. Configure them (aws configure, aws sso login, "
-            "AWS_PROFILE or --profile) and retry.",
-            file=err,
-        )
-        return 1
     except NoRegionError:
-        print("error: no AWS region configured. Pass --region or set AWS_REGION.", file=err)
+        print(f"error: {aws_config.NO_REGION}", file=err)
         return 1
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        print(
-            f"error: AWS {error.operation_name} failed: {info.get('Code')}: {info.get('Message')}",
-            file=err,
-        )
-        return 1
-    except BotoCoreError as error:
-        print(f"error: {error}", file=err)
+    except (BotoCoreError, ClientError) as error:
+        if problem := aws_config.credentials_problem(error, profile):
+            print(f"error: {problem}", file=err)
+        elif isinstance(error, ClientError):
+            info = error.response.get("Error", {})
+            print(
+                f"error: AWS {error.operation_name} failed: {info.get('Code')}: "
+                f"{info.get('Message')}",
+                file=err,
+            )
+        else:
+            print(f"error: {error}", file=err)
         return 1
     return 0

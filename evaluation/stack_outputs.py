@@ -56,7 +56,7 @@ def describe(cloudformation: Any, stack_name: str, region: str | None = None) ->
             where = f" in {region}" if region else ""
             raise EvaluationError(
                 f"stack {stack_name} is not deployed{where}. Deploy it first "
-                "(cdk deploy -c env=<env>), or pass --stack-name / --region."
+                "(make deploy ENV=<env>), or pass --stack-name / --region."
             ) from None
         raise
 
@@ -68,13 +68,8 @@ def output_values(stack: dict[str, Any], keys: tuple[str, ...]) -> dict[str, str
 
 def read(cloudformation: Any, stack_name: str, region: str | None = None) -> StackOutputs:
     stack = describe(cloudformation, stack_name, region)
+    require(stack, stack_name, REQUIRED)
     values = output_values(stack, REQUIRED + OPTIONAL)
-    missing = [key for key in REQUIRED if not values[key]]
-    if missing:
-        raise EvaluationError(
-            f"stack {stack_name} ({stack.get('StackStatus', 'unknown status')}) is missing "
-            f"outputs: {', '.join(missing)}. Is it fully deployed from this version?"
-        )
     keys = tuple(k.strip() for k in values["InferenceResponseKeys"].split(",") if k.strip())
     return StackOutputs(
         stack_name=stack_name,
@@ -87,3 +82,15 @@ def read(cloudformation: Any, stack_name: str, region: str | None = None) -> Sta
         automl_job_name=values["AutoMLJobName"],
         objective_metric=values["BestCandidateObjectiveMetric"],
     )
+
+
+def require(stack: dict[str, Any], stack_name: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """The ``keys`` outputs of a described stack; one line naming any that are missing."""
+    values = output_values(stack, keys)
+    missing = [key for key in keys if not values[key]]
+    if missing:
+        raise EvaluationError(
+            f"stack {stack_name} ({stack.get('StackStatus', 'unknown status')}) is missing "
+            f"outputs: {', '.join(missing)}. Is it fully deployed from this version?"
+        )
+    return {key: str(values[key]) for key in keys}

@@ -258,23 +258,54 @@ class AutopilotStudioStack(Stack):
 
     def _outputs(self, *, studio, bucket_name, dataset, automl, endpoint, capture_uri) -> None:
         s = self._settings
+        env = s.name
+        # name: (value, description); the descriptions show in the console and describe-stacks.
         outputs = {
-            "StudioDomainId": studio.domain_id,
-            "StudioDomainUrl": studio.console_url,
-            "StudioUserProfileName": s.studio.user_profile_name,
-            "DataBucketName": bucket_name,
-            "TrainingDataS3Uri": dataset.train_uri,
-            "HoldoutDataS3Uri": dataset.holdout_uri,
-            "TargetAttribute": s.dataset.target_attribute,
-            "PositiveClass": s.dataset.positive_class,
-            "AutoMLJobName": automl.job_name,
-            "BestCandidateName": automl.best_candidate_name,
-            "BestCandidateObjectiveMetric": Fn.join(
-                "=", [automl.objective_metric_name, automl.objective_metric_value]
+            "StudioDomainId": (
+                studio.domain_id,
+                f"SageMaker Studio domain; `make studio ENV={env}` opens it",
             ),
-            "EndpointName": endpoint.endpoint_name,
-            "InferenceResponseKeys": ",".join(s.endpoint.inference_response_keys),
-            "DataCaptureS3Uri": capture_uri,
+            "StudioDomainUrl": (studio.console_url, "The domain's page in the SageMaker console"),
+            "StudioUserProfileName": (
+                s.studio.user_profile_name,
+                "Default Studio user profile, the one `make studio` signs in as",
+            ),
+            "DataBucketName": (
+                bucket_name,
+                "Project bucket: datasets/, automl-output/ and captured endpoint traffic",
+            ),
+            "TrainingDataS3Uri": (dataset.train_uri, "Training split the AutoML job reads"),
+            "HoldoutDataS3Uri": (
+                dataset.holdout_uri,
+                f"Held-out rows, never trained on; `make evaluate` / `make invoke ENV={env}` "
+                "send them to the endpoint",
+            ),
+            "TargetAttribute": (s.dataset.target_attribute, "Target column the model predicts"),
+            "PositiveClass": (s.dataset.positive_class, "Class scored as positive by evaluate"),
+            "AutoMLJobName": (
+                automl.job_name,
+                f"Autopilot job; `make leaderboard ENV={env}` ranks its candidates",
+            ),
+            "BestCandidateName": (
+                automl.best_candidate_name,
+                "Best candidate, the model behind the endpoint",
+            ),
+            "BestCandidateObjectiveMetric": (
+                Fn.join("=", [automl.objective_metric_name, automl.objective_metric_value]),
+                "Best candidate's objective metric=value on Autopilot's validation data",
+            ),
+            "EndpointName": (
+                endpoint.endpoint_name,
+                "Real-time endpoint (text/csv in, CSV out); billed per instance-hour until destroy",
+            ),
+            "InferenceResponseKeys": (
+                ",".join(s.endpoint.inference_response_keys),
+                "Fields of each CSV response line, in order",
+            ),
+            "DataCaptureS3Uri": (
+                capture_uri,
+                "Where the endpoint writes captured requests and responses (JSON Lines)",
+            ),
         }
-        for name, value in outputs.items():
-            CfnOutput(self, name, value=value)
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -21,6 +22,20 @@ if _node_bin.is_dir():
     os.environ["PATH"] = f"{_node_bin}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+# Each worker starts its own jsii Node process and synthesizes what it needs; beyond four
+# workers, start-up and memory cost more than they save.
+MAX_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: the CPUs this process may use (a container's limit too), at most 4."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS))
+
+
 @pytest.fixture(autouse=True)
 def offline_aws(monkeypatch):
     """Fake credentials and a fixed region, so nothing can reach a real account."""
@@ -31,6 +46,21 @@ def offline_aws(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", TEST_REGION)
     monkeypatch.setenv("AWS_REGION", TEST_REGION)
     aws.client.cache_clear()
+
+
+@pytest.fixture
+def no_aws_config(monkeypatch, tmp_path):
+    """No credentials, profile or config files anywhere; returns the empty config folder."""
+    for key in (
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+    ):  # fmt: skip
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return tmp_path
 
 
 @pytest.fixture
@@ -82,16 +112,37 @@ def moto_clients(monkeypatch):
         yield client_for
 
 
+def _synthesized_once(tmp_path_factory, name: str):
+    """One environment, synthesized once per run and shared across pytest-xdist workers."""
+    from config import load_settings
+    from tests.infra.synth import Synthesized, synthesize
+    from tests.once_per_run import once
+
+    def produce(outdir: Path) -> dict:
+        done = synthesize(load_settings(name), outdir)
+        return {
+            "template_path": str(done.template_path),
+            "nag_findings": done.nag_findings,
+            "termination_protection": done.termination_protection,
+        }
+
+    shared = once(tmp_path_factory, f"cdk-{name}", produce)
+    template_path = Path(shared["template_path"])
+    return Synthesized(
+        settings=load_settings(name),
+        template=json.loads(template_path.read_text()),
+        template_path=template_path,
+        nag_findings=[tuple(finding) for finding in shared["nag_findings"]],
+        termination_protection=shared["termination_protection"],
+    )
+
+
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory):
-    """Every environment synthesized once per session, shared by infra and lifecycle tests."""
-    from config import environment_names, load_settings
-    from tests.infra.synth import synthesize
+    """Every environment synthesized once per run, shared by infra and lifecycle tests."""
+    from config import environment_names
 
-    return {
-        name: synthesize(load_settings(name), tmp_path_factory.mktemp(f"cdk-{name}"))
-        for name in environment_names()
-    }
+    return {name: _synthesized_once(tmp_path_factory, name) for name in environment_names()}
 
 
 def stack_in_progress_client():

@@ -1,9 +1,13 @@
 """Benchmarks kept out of the test suite: synth time per environment against a
-one-bucket floor app, the offline test suite's wall time, and dataset staging
-(tools/bench_staging.py: ~100 MB and ~1 GB, ~5 GB too with BENCH_LARGE=1).
+one-bucket floor app, the offline test suite's wall time (serial against parallel), and
+dataset staging (tools/bench_staging.py: ~100 MB and ~1 GB, ~5 GB too with BENCH_LARGE=1).
 
-    make bench            # writes bench-results/bench.json and staging.json, prints tables
-    BENCH_STAGING=0 make bench   # skip the staging benchmark (a few minutes)
+    make bench                              # writes bench-results/*.json, prints tables
+    BENCH_STAGING=0 make bench              # skip the staging benchmark (a few minutes)
+    python tools/bench.py --suite-only      # only the suite comparison
+
+The suite runs alternate (serial, parallel, serial, ...) so that load from other processes
+falls on both alike; BENCH_SUITE_ROUNDS sets how many pairs (default 1).
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ from config import environment_names  # noqa: E402
 
 ENVIRONMENTS = environment_names()
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+SUITE_ROUNDS = int(os.environ.get("BENCH_SUITE_ROUNDS", "1"))
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+# Serial is how the suite ran before it was parallel; parallel is pyproject's -n auto.
+SUITE_MODES = {"serial": ["-n", "0"], "parallel": []}
 
 
 def _context(env_name: str | None) -> str:
@@ -54,28 +62,47 @@ def _synth_seconds(script: str, env_name: str | None) -> float:
     return statistics.median(samples)
 
 
+def suite_seconds() -> dict[str, list[float]]:
+    """Wall time of the whole suite per mode, alternating modes round by round."""
+    samples: dict[str, list[float]] = {mode: [] for mode in SUITE_MODES}
+    for _ in range(SUITE_ROUNDS):
+        for mode, options in SUITE_MODES.items():
+            samples[mode].append(round(_timed([*PYTEST, *options], {}), 2))
+    return samples
+
+
 def main() -> None:
-    floor = _synth_seconds("tools/floor_app.py", None)
-    per_env = {name: _synth_seconds("app.py", name) for name in ENVIRONMENTS}
-    tests = _timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], {})
-    results = {
-        "repeats": REPEATS,
-        "cpu_count": os.cpu_count(),
-        "floor_one_bucket_app_s": round(floor, 2),
-        "synth_s": {name: round(value, 2) for name, value in per_env.items()},
-        "synth_all_environments_s": round(sum(per_env.values()), 2),
-        "synth_to_floor_ratio": {name: round(value / floor, 2) for name, value in per_env.items()},
-        "test_suite_s": round(tests, 2),
+    suite_only = "--suite-only" in sys.argv[1:]
+    results: dict[str, object] = {"cpu_count": os.cpu_count(), "load_average": os.getloadavg()}
+    if not suite_only:
+        floor = _synth_seconds("tools/floor_app.py", None)
+        per_env = {name: _synth_seconds("app.py", name) for name in ENVIRONMENTS}
+        results |= {
+            "repeats": REPEATS,
+            "floor_one_bucket_app_s": round(floor, 2),
+            "synth_s": {name: round(value, 2) for name, value in per_env.items()},
+            "synth_all_environments_s": round(sum(per_env.values()), 2),
+            "synth_to_floor_ratio": {
+                name: round(value / floor, 2) for name, value in per_env.items()
+            },
+        }
+        print(f"floor (one-bucket app)        {floor:6.2f} s")
+        for name, value in per_env.items():
+            print(f"synth {name:<6}                  {value:6.2f} s  ({value / floor:.2f}x floor)")
+        print(f"synth, all environments       {sum(per_env.values()):6.2f} s")
+    suite = suite_seconds()
+    serial, parallel = (statistics.median(suite[mode]) for mode in ("serial", "parallel"))
+    results |= {
+        "test_suite_s": suite,
+        "test_suite_parallel_to_serial": round(parallel / serial, 2),
     }
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"floor (one-bucket app)        {floor:6.2f} s")
-    for name, value in per_env.items():
-        print(f"synth {name:<6}                  {value:6.2f} s  ({value / floor:.2f}x floor)")
-    print(f"synth, all environments       {sum(per_env.values()):6.2f} s")
-    print(f"offline test suite            {tests:6.2f} s")
-    if os.environ.get("BENCH_STAGING", "1") != "0":
+    print(f"offline test suite, serial    {serial:6.2f} s  {suite['serial']}")
+    print(f"offline test suite, parallel  {parallel:6.2f} s  {suite['parallel']}")
+    print(f"parallel / serial             {parallel / serial:6.2f}")
+    if not suite_only and os.environ.get("BENCH_STAGING", "1") != "0":
         bench_staging.main()
 
 

@@ -268,22 +268,6 @@ def test_prediction_count_mismatch_is_reported(aws, tmp_path):
     assert "sent 10 rows but the endpoint returned 1 predictions" in err
 
 
-@pytest.fixture
-def no_aws_config(monkeypatch, tmp_path):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "missing-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "missing-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    for key in (
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-    ):
-        monkeypatch.delenv(key, raising=False)  # fmt: skip
-
-
 def test_no_credentials(no_aws_config):
     code, err = run_cli(None)
     assert code == 1

@@ -171,6 +171,11 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 def run_checkov(templates: Iterable[Path]) -> dict[str, Report]:
     """One checkov run over ``templates``; reports keyed by template file name."""
+    return parse_report(checkov_output(templates))
+
+
+def checkov_output(templates: Iterable[Path]) -> Any:
+    """checkov's JSON output for one run over ``templates``."""
     if not CHECKOV.exists():
         raise CheckovMissingError(MISSING_CHECKOV)
     command = [str(CHECKOV), "--framework", "cloudformation", "--output", "json"]
@@ -184,7 +189,7 @@ def run_checkov(templates: Iterable[Path]) -> dict[str, Report]:
     )
     if result.returncode not in (0, 1):  # 1 means "some check failed"
         raise RuntimeError(f"checkov exited {result.returncode}: {result.stderr[-2000:]}")
-    return parse_report(json.loads(result.stdout))
+    return json.loads(result.stdout)
 
 
 def parse_report(output: dict[str, Any] | list[dict[str, Any]]) -> dict[str, Report]:

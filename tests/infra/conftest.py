@@ -1,4 +1,5 @@
-"""Each environment is synthesized once per test session (``synthesized`` in tests/conftest.py).
+"""The infra tests run once per environment; ``synthesized`` (tests/conftest.py) synthesizes
+each once per run, shared across pytest-xdist workers (tests/once_per_run.py).
 
 The environments are the TOML file's tables: a new one is tested without editing tests.
 """

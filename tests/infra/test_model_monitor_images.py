@@ -11,6 +11,7 @@ import pytest
 from config import ConfigError
 from config.model_monitor_images import IMAGES_FILE, analyzer_image, supported_regions
 from tests.conftest import PROJECT_ROOT
+from tests.once_per_run import once
 from tools import model_monitor_images as generator
 
 # Importing the SDK costs seconds and warns about its own docstrings: build the table once.
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::S
 
 
 @pytest.fixture(scope="module")
-def sdk_table():
-    return generator.build_table()
+def sdk_table(tmp_path_factory):
+    # Shared by the pytest-xdist workers: one SDK import per run (tests/once_per_run.py).
+    return once(tmp_path_factory, "monitor-images", lambda _folder: generator.build_table())
 
 
 def test_committed_table_matches_the_sdk(sdk_table):

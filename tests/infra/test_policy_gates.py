@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra import checkov_gate, iam_lint
+from tests.once_per_run import once
 
 # W3005 (redundant DependsOn) is what CDK's explicit ordering produces.
 CFN_LINT_IGNORED = ["W3005"]
@@ -81,15 +82,23 @@ def test_every_parliament_limitation_is_still_needed(parliament_findings):
 
 @pytest.fixture(scope="module")
 def checkov_outcomes(synthesized, tmp_path_factory):
-    """One checkov run over every template and the canary, judged by the skip file."""
-    canary = tmp_path_factory.mktemp("checkov") / f"{CANARY}.template.json"
-    canary.write_text(json.dumps(CANARY_TEMPLATE))
+    """One checkov run over every template and the canary, judged by the skip file.
+
+    The run is shared by the pytest-xdist workers (tests/once_per_run.py).
+    """
     templates = {name: synth.template_path for name, synth in synthesized.items()}
-    templates[CANARY] = canary
+
+    def produce(folder):
+        canary = folder / f"{CANARY}.template.json"
+        canary.write_text(json.dumps(CANARY_TEMPLATE))
+        return {"output": checkov_gate.checkov_output([*templates.values(), canary])}
+
     try:
-        reports = checkov_gate.run_checkov(templates.values())
+        output = once(tmp_path_factory, "checkov", produce)["output"]
     except checkov_gate.CheckovMissingError as missing:
         return missing
+    reports = checkov_gate.parse_report(output)
+    templates[CANARY] = Path(f"{CANARY}.template.json")
     skips = checkov_gate.load_skips(environments=_settings(synthesized))
     return {
         name: checkov_gate.apply_skips(reports.get(path.name, checkov_gate.Report()), skips, name)

@@ -24,6 +24,7 @@ from tests.integ.integ_autopilot_studio import (
     integ_settings,
     project_context,
 )
+from tests.once_per_run import once
 
 BANK_FEATURE_COUNT = 20  # 21 columns in the sample, minus the target y
 
@@ -39,24 +40,29 @@ class IntegAssembly:
 
 @pytest.fixture(scope="module")
 def integ(tmp_path_factory) -> IntegAssembly:
-    outdir: Path = tmp_path_factory.mktemp("cdk-integ")
-    # Templates are the same without copying the assets (hashes come from the sources).
-    context = {**project_context(), "aws:cdk:disable-asset-staging": True}
-    app = cdk.App(outdir=str(outdir), context=context)
-    build(app)
-    assembly = app.synth()
-    manifest = json.loads((outdir / "integ.json").read_text())
-    (case,) = manifest["testCases"].values()
-    templates = {stack.stack_name: stack.template for stack in assembly.stacks}
-    return IntegAssembly(
-        stack=templates.pop(integ_settings().stack_name),
-        assertions=templates.pop(case["assertionStackName"]),
-        assertion_stack_name=case["assertionStackName"],
-        manifest=manifest,
-        dependencies={
-            stack.stack_name: [dep.id for dep in stack.dependencies] for stack in assembly.stacks
-        },
-    )
+    """The integ app, synthesized once per run and shared by the pytest-xdist workers."""
+
+    def produce(outdir: Path) -> dict[str, Any]:
+        # Templates are the same without copying the assets (hashes come from the sources).
+        context = {**project_context(), "aws:cdk:disable-asset-staging": True}
+        app = cdk.App(outdir=str(outdir), context=context)
+        build(app)
+        assembly = app.synth()
+        manifest = json.loads((outdir / "integ.json").read_text())
+        (case,) = manifest["testCases"].values()
+        templates = {stack.stack_name: stack.template for stack in assembly.stacks}
+        return {
+            "stack": templates.pop(integ_settings().stack_name),
+            "assertions": templates.pop(case["assertionStackName"]),
+            "assertion_stack_name": case["assertionStackName"],
+            "manifest": manifest,
+            "dependencies": {
+                stack.stack_name: [dep.id for dep in stack.dependencies]
+                for stack in assembly.stacks
+            },
+        }
+
+    return IntegAssembly(**once(tmp_path_factory, "cdk-integ", produce))
 
 
 @pytest.fixture

