@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -17,6 +18,9 @@ from tools import preflight
 
 ROOT = Path(__file__).resolve().parents[2]
 ARN = "arn:aws:sts::111111111111:assumed-role/Admin/alice"
+
+# make's own failure line; a nested make (as under `make test`) says make[1].
+MAKE_ERROR = re.compile(r"make(\[\d+\])?: \*\*\*")
 
 
 def sts(response=None, error_code=None):
@@ -159,7 +163,7 @@ def make_env(no_aws_config, tmp_path):
 def test_make_stops_at_the_preflight_without_credentials(make_env, goal):
     done, calls = make_env(goal, "ENV=dev")
     assert done.returncode != 0
-    ours = [line for line in done.stderr.splitlines() if not line.startswith("make: ***")]
+    ours = [line for line in done.stderr.splitlines() if not MAKE_ERROR.match(line)]
     assert ours == [
         "error: no AWS credentials found: run `aws configure` (access keys), or `aws sso login "
         "--profile NAME` and set AWS_PROFILE=NAME"
