@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import Aws, CfnOutput, Fn, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -12,6 +12,7 @@ from components.automl_job import AutoMLJob
 from components.data_bucket import DataBucket
 from components.dataset import TrainingDataset
 from components.model_endpoint import ModelEndpoint
+from components.model_monitor import ModelMonitor
 from components.network import StudioNetwork
 from components.projects import ProjectsAndJumpStart
 from components.studio import QuickStartExecutionRole, StudioDomain
@@ -152,13 +153,22 @@ class AutopilotStudioStack(Stack):
             tags=settings.tags,
             encryption_key=encryption_key,
         )
+        monitor = self._monitor(
+            settings,
+            dataset=dataset,
+            endpoint=endpoint,
+            execution_role=execution_role,
+            encryption_key=encryption_key,
+        )
         # prod's KMS grants live in the execution role's policy: start nothing before it.
-        for consumer in (automl, endpoint):
-            consumer.resource.node.add_dependency(execution_role)
+        consumers = [automl.resource, endpoint.resource]
+        consumers += [monitor.baseline, monitor.job_definition] if monitor else []
+        for consumer in consumers:
+            consumer.node.add_dependency(execution_role)
         # Everything that writes into the bucket goes before the bucket is emptied.
         auto_delete = bucket.node.try_find_child("AutoDeleteObjectsCustomResource")
         if auto_delete is not None:
-            for writer in (dataset, automl, endpoint):
+            for writer in (dataset, automl, endpoint, *([monitor] if monitor else [])):
                 writer.node.add_dependency(auto_delete)
 
         self._outputs(
@@ -168,7 +178,28 @@ class AutopilotStudioStack(Stack):
             automl=automl,
             endpoint=endpoint,
             capture_uri=capture_uri,
+            monitor=monitor,
         )
+
+    def _monitor(self, settings, *, dataset, endpoint, execution_role, encryption_key):
+        if not settings.monitor.enabled:
+            return None
+        monitor = ModelMonitor(
+            self,
+            "Monitor",
+            name_prefix=settings.resource_prefix,
+            region="unset" if Token.is_unresolved(self.region) else self.region,
+            settings=settings.monitor,
+            bucket=self._bucket,
+            baseline_dataset_uri=dataset.baseline_uri,
+            endpoint_name=endpoint.resource.get_att_string("EndpointName"),
+            execution_role=execution_role,
+            tags=settings.tags,
+            encryption_key=encryption_key,
+        )
+        # A schedule blocks deleting its endpoint: created after it, deleted before it.
+        monitor.schedule.node.add_dependency(endpoint.resource)
+        return monitor
 
     def _acknowledge_bucket_findings(self, data: DataBucket, settings: EnvironmentSettings) -> None:
         if data.access_log_bucket is None:
@@ -256,7 +287,9 @@ class AutopilotStudioStack(Stack):
         )
         return key
 
-    def _outputs(self, *, studio, bucket_name, dataset, automl, endpoint, capture_uri) -> None:
+    def _outputs(
+        self, *, studio, bucket_name, dataset, automl, endpoint, capture_uri, monitor
+    ) -> None:
         s = self._settings
         outputs = {
             "StudioDomainId": studio.domain_id,
@@ -276,5 +309,8 @@ class AutopilotStudioStack(Stack):
             "InferenceResponseKeys": ",".join(s.endpoint.inference_response_keys),
             "DataCaptureS3Uri": capture_uri,
         }
+        if monitor is not None:
+            outputs["MonitoringScheduleName"] = monitor.schedule_name
+            outputs["MonitoringAlertTopicArn"] = monitor.topic.topic_arn
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)
