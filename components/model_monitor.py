@@ -214,7 +214,7 @@ class ModelMonitor(Construct):
         # Job definitions are replaced on any change, so a fixed name would collide with
         # the old one: hash the synthesized inputs, plus the baseline's own input hash
         # (its URIs change at deploy behind an unchanged GetAtt).
-        resolved = Stack.of(self).resolve(definition._cfn_properties)  # noqa: SLF001
+        resolved = Stack.of(self).resolve(definition._cfn_properties)
         synth_hash = hashlib.sha256(
             json.dumps(resolved, sort_keys=True, default=str).encode()
         ).hexdigest()[:8]

@@ -71,7 +71,7 @@ class BaselineSpec:
         }
 
     def request(self) -> dict[str, Any]:
-        """CreateProcessingJob for the analyzer, as the sagemaker SDK's suggest_baseline builds it."""
+        """CreateProcessingJob for the analyzer, shaped as the SDK's suggest_baseline sends it."""
         output: dict[str, Any] = {
             "Outputs": [
                 {

@@ -581,7 +581,7 @@ def test_delete_of_a_dataset_removed_by_hand(moto_clients, removed):
     }
     physical_id = dataset.on_event(cfn_event("Create", "Dataset", props))["PhysicalResourceId"]
     staged = s3.list_objects_v2(Bucket="sagemaker-staging")["Contents"]
-    assert len(staged) == 2
+    assert len(staged) == 3  # train, holdout and the monitor baseline
     s3.delete_objects(
         Bucket="sagemaker-staging", Delete={"Objects": [{"Key": o["Key"]} for o in staged]}
     )
