@@ -18,7 +18,6 @@ from constructs import Construct
 
 from components import nag
 from components.handler_provider import HandlerProvider, poll_budget, stack_status_statement
-from config.model_monitor_images import analyzer_image
 from config.settings import CUSTOM_RESOURCE_CAP_SECONDS, MonitorSettings
 
 BASELINE_PREFIX = "monitoring/baseline"
@@ -48,7 +47,7 @@ class ModelMonitor(Construct):
         construct_id: str,
         *,
         name_prefix: str,
-        region: str,
+        image_uri: str,
         settings: MonitorSettings,
         bucket: s3.IBucket,
         baseline_dataset_uri: str,
@@ -56,10 +55,8 @@ class ModelMonitor(Construct):
         execution_role: iam.IRole,
         tags: dict[str, str],
         encryption_key: kms.IKey | None = None,
-        settings_key: str = "monitor",
     ) -> None:
         super().__init__(scope, construct_id)
-        image = analyzer_image(region, key="region (needed by monitor.enabled = true)")
         job_prefix = f"{name_prefix}-baseline"
         self.provider = HandlerProvider(
             self,
@@ -115,7 +112,7 @@ class ModelMonitor(Construct):
                 "JobNamePrefix": job_prefix,
                 "BaselineDatasetUri": baseline_dataset_uri,
                 "OutputUri": f"s3://{bucket.bucket_name}/{BASELINE_PREFIX}",
-                "ImageUri": image.uri,
+                "ImageUri": image_uri,
                 "RoleArn": execution_role.role_arn,
                 "InstanceType": settings.instance_type,
                 "InstanceCount": str(settings.instance_count),
@@ -130,7 +127,7 @@ class ModelMonitor(Construct):
 
         self.job_definition = self._job_definition(
             name_prefix=name_prefix,
-            image_uri=image.uri,
+            image_uri=image_uri,
             settings=settings,
             bucket=bucket,
             endpoint_name=endpoint_name,

@@ -17,6 +17,7 @@ from components.network import StudioNetwork
 from components.projects import ProjectsAndJumpStart
 from components.studio import QuickStartExecutionRole, StudioDomain
 from components.studio_cleanup import StudioAppsCleanup, StudioHomeCleanup
+from config.model_monitor_images import analyzer_image
 from config.settings import EnvironmentSettings
 
 AUTOML_OUTPUT_PREFIX = "automl-output"
@@ -30,6 +31,8 @@ class AutopilotStudioStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._settings = settings
+        # Checked before any construct stages an asset: a bad region writes nothing.
+        self._monitor_image = self._analyzer_image(settings)
         # Config tags go on every resource except the domain and its profile, whose
         # tags stay fixed so a tag edit can never replace them.
         for key, value in settings.tags.items():
@@ -181,6 +184,13 @@ class AutopilotStudioStack(Stack):
             monitor=monitor,
         )
 
+    def _analyzer_image(self, settings: EnvironmentSettings) -> str | None:
+        if not settings.monitor.enabled:
+            return None
+        region = "unset" if Token.is_unresolved(self.region) else self.region
+        key = f"{settings.name}.region (with monitor.enabled = true)"
+        return analyzer_image(region, key=key).uri
+
     def _monitor(self, settings, *, dataset, endpoint, execution_role, encryption_key):
         if not settings.monitor.enabled:
             return None
@@ -188,7 +198,7 @@ class AutopilotStudioStack(Stack):
             self,
             "Monitor",
             name_prefix=settings.resource_prefix,
-            region="unset" if Token.is_unresolved(self.region) else self.region,
+            image_uri=self._monitor_image,
             settings=settings.monitor,
             bucket=self._bucket,
             baseline_dataset_uri=dataset.baseline_uri,
