@@ -202,6 +202,10 @@ class ModelMonitor(Construct):
                     volume_kms_key_id=key_arn,
                 )
             ),
+            # One instance by default, but encrypt traffic between instances if there are more.
+            "network_config": cfn.NetworkConfigProperty(
+                enable_inter_container_traffic_encryption=True
+            ),
             "role_arn": execution_role.role_arn,
             "stopping_condition": cfn.StoppingConditionProperty(
                 max_runtime_in_seconds=settings.max_runtime_seconds

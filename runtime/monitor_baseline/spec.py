@@ -117,6 +117,7 @@ class BaselineSpec:
                 "output_path": OUTPUT_PATH,
                 "publish_cloudwatch_metrics": "Disabled",
             },
+            "NetworkConfig": {"EnableInterContainerTrafficEncryption": True},
             "RoleArn": self.role_arn,
         }
         if self.tags:
