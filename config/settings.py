@@ -563,6 +563,14 @@ class EnvironmentSettings(_Settings):
                 + repr(aws_catalog.ebs_counterpart(instance_type) or DEFAULT_INSTANCE_TYPE)
                 + ", or customer_managed_key = false",
             )
+        if self.monitor.enabled and self.dataset.source == "pre-split":
+            raise SettingError(
+                "monitor.enabled",
+                True,
+                "the monitor's baseline (the training rows without the target) is written "
+                "while staging splits a dataset; pre-split files are copied as they are",
+                "false with dataset.source = 'pre-split', or another dataset.source",
+            )
         self._check_response_keys()
         return self
 

@@ -76,7 +76,7 @@ def _data(location: Location, train_rows: str, holdout_rows: str, columns: int, 
         "HoldoutUri": location.uri(location.holdout_key),
         "TrainKey": location.train_key,
         "HoldoutKey": location.holdout_key,
-        # Written for streamed sources; pre-split sources have none (config refuses
+        # Written while splitting; pre-split sources have none (config refuses
         # monitor.enabled with them).
         "BaselineUri": location.uri(location.baseline_key),
         "TrainRows": train_rows,

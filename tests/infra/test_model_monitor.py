@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from config import ConfigError
 from config.model_monitor_images import analyzer_image
 from config.settings import parse_settings
 from tests.infra.synth import TEST_REGION
+
+ROOT = Path(__file__).resolve().parents[2]
 
 VALID = {"removal_policy": "destroy"}
 
@@ -148,3 +151,21 @@ def test_runs_per_day_follow_the_schedule(expression, runs):
 
 def test_bad_alert_email_is_one_line():
     assert "monitor.alert_email" in _error({"alert_email": "ops at example"})
+
+
+def test_pre_split_datasets_cannot_be_monitored_yet():
+    dataset = {
+        "source": "pre-split",
+        "train_uri": "s3://my-bucket/train.csv",
+        "holdout_uri": "s3://my-bucket/holdout.csv",
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_settings("dev", {**VALID, "dataset": dataset, "monitor": {"enabled": True}})
+    (line,) = caught.value.problems
+    assert line.startswith("dev.monitor.enabled = True: the monitor's baseline")
+
+
+def test_readme_cost_table_matches_the_config():
+    from tools.monitor_cost import table
+
+    assert table() in (ROOT / "README.md").read_text()
