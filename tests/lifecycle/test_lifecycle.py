@@ -38,6 +38,10 @@ FAILURE_POINTS = [
     ("Custom::AutoMLJob", "is_complete", None),
     ("Custom::ModelEndpoint", "on_event", None),
     ("Custom::ModelEndpoint", "is_complete", None),
+    ("Custom::ModelMonitorBaseline", "on_event", None),
+    ("Custom::ModelMonitorBaseline", "is_complete", None),
+    ("AWS::SageMaker::DataQualityJobDefinition", "create", None),
+    ("AWS::SageMaker::MonitoringSchedule", "create", None),
 ]
 
 
@@ -158,10 +162,14 @@ def test_failed_first_deploy_rolls_back_without_leaks(scenario, resource_type, a
     scenario.assert_nothing_left()
 
 
-@pytest.mark.parametrize("resource_type", ["Custom::AutoMLJob", "Custom::ModelEndpoint"])
+@pytest.mark.parametrize(
+    "resource_type", ["Custom::AutoMLJob", "Custom::ModelEndpoint", "Custom::ModelMonitorBaseline"]
+)
 @pytest.mark.parametrize("polls", [0, 1], ids=["before-anything-was-created", "mid-poll"])
 def test_cancelled_create_leaves_nothing(scenario, resource_type, polls):
     lid = scenario.logical_id(resource_type)
+    if lid is None:
+        pytest.skip(f"{scenario.settings.name} has no {resource_type}")
     status = scenario.stack.deploy(fail=Failure(lid, "cancel", after=polls))
     assert status == "ROLLBACK_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
