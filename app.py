@@ -61,16 +61,17 @@ def main() -> None:
         settings = load_settings(
             DEFAULT_ENV if env_name is None else str(env_name), Path(environments_file)
         )
+        # Some checks need the resolved region (e.g. Model Monitor's analyzer image).
+        build_app(
+            app,
+            settings,
+            default_account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
+            default_region=os.environ.get("CDK_DEFAULT_REGION"),
+        )
     except ConfigError as error:
         for line in error.problems:
             print(f"Configuration error: {line}", file=sys.stderr)
         sys.exit(1)
-    build_app(
-        app,
-        settings,
-        default_account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
-        default_region=os.environ.get("CDK_DEFAULT_REGION"),
-    )
     app.synth()
 
 

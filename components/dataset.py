@@ -116,6 +116,8 @@ class TrainingDataset(Construct):
         )
         self.train_uri = self.resource.get_att_string("TrainUri")
         self.holdout_uri = self.resource.get_att_string("HoldoutUri")
+        # The training features without the target, header kept: the monitor's baseline.
+        self.baseline_uri = self.resource.get_att_string("BaselineUri")
         self.train_rows = self.resource.get_att_string("TrainRows")
         self.holdout_rows = self.resource.get_att_string("HoldoutRows")
 

@@ -92,10 +92,21 @@ class ModelEndpoint(Construct):
                 ],
                 resources=[endpoint, configs],
             ),
-            # ListModels and ListEndpointConfigs support no resource-level scoping.
+            # ListModels, ListEndpointConfigs and ListMonitoringSchedules support no
+            # resource-level scoping.
             iam.PolicyStatement(
-                actions=["sagemaker:ListModels", "sagemaker:ListEndpointConfigs"],
+                actions=[
+                    "sagemaker:ListModels",
+                    "sagemaker:ListEndpointConfigs",
+                    "sagemaker:ListMonitoringSchedules",
+                ],
                 resources=["*"],
+            ),
+            # Any schedule on this endpoint blocks its deletion, hand-added ones too, so
+            # their names are unknown; the handler deletes only those listed for it.
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteMonitoringSchedule"],
+                resources=[f"{arn}:monitoring-schedule/*"],
             ),
             stack_status_statement(),
             iam.PolicyStatement(
@@ -120,8 +131,14 @@ class ModelEndpoint(Construct):
                     nag.arn("sagemaker", f"endpoint-config/{name_prefix}-c-*")
                 ): generated + "limits them to this stack's endpoint configs",
                 nag.wildcard_resource("*"): (
-                    "sagemaker:ListModels and sagemaker:ListEndpointConfigs support no "
-                    "resource-level scoping; results are filtered by this stack's prefix"
+                    "sagemaker:ListModels, ListEndpointConfigs and ListMonitoringSchedules "
+                    "support no resource-level scoping; results are filtered by this stack's "
+                    "prefix or endpoint name"
+                ),
+                nag.wildcard_resource(nag.arn("sagemaker", "monitoring-schedule/*")): (
+                    "Deleting the endpoint must first delete every monitoring schedule on it, "
+                    "including ones users added by hand, whose names the stack cannot know; "
+                    "the handler deletes only schedules listed for this endpoint"
                 ),
             },
         )

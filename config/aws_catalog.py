@@ -16,7 +16,7 @@ from pathlib import Path
 
 SAGEMAKER_MODEL = Path("sagemaker", "2017-07-24", "service-2.json.gz")
 INSTANCE_TYPE_SHAPE = "ProductionVariantInstanceType"
-_SHAPE_START = re.compile(rf'"{INSTANCE_TYPE_SHAPE}"\s*:\s*\{{')
+PROCESSING_INSTANCE_TYPE_SHAPE = "ProcessingInstanceType"
 
 # EC2's naming convention marks instance store volumes with a "d" among the attributes
 # after the generation digit (m5d, c6gd, g4dn, p4de; AWS EC2 User Guide, "Amazon EC2
@@ -68,17 +68,31 @@ def regions() -> tuple[str, ...]:
 
 
 @cache
-def endpoint_instance_types() -> tuple[str, ...]:
-    """SageMaker's ``ProductionVariantInstanceType`` enum: every real-time endpoint type."""
+def _sagemaker_model_text() -> str:
     with gzip.open(_botocore_data() / SAGEMAKER_MODEL) as handle:
-        text = handle.read().decode()
+        return handle.read().decode()
+
+
+@cache
+def _sagemaker_enum(shape_name: str) -> tuple[str, ...]:
+    text = _sagemaker_model_text()
     # Decode only the shape's own object: half the cost of parsing the 4 MB model.
-    found = _SHAPE_START.search(text)
+    found = re.search(rf'"{shape_name}"\s*:\s*\{{', text)
     if found:
         shape, _ = json.JSONDecoder().raw_decode(text, found.end() - 1)
         if isinstance(shape, dict) and shape.get("enum"):
             return tuple(shape["enum"])
-    return tuple(json.loads(text)["shapes"][INSTANCE_TYPE_SHAPE]["enum"])
+    return tuple(json.loads(text)["shapes"][shape_name]["enum"])
+
+
+def endpoint_instance_types() -> tuple[str, ...]:
+    """SageMaker's ``ProductionVariantInstanceType`` enum: every real-time endpoint type."""
+    return _sagemaker_enum(INSTANCE_TYPE_SHAPE)
+
+
+def processing_instance_types() -> tuple[str, ...]:
+    """SageMaker's ``ProcessingInstanceType`` enum: baseline and monitoring job instances."""
+    return _sagemaker_enum(PROCESSING_INSTANCE_TYPE_SHAPE)
 
 
 def family(instance_type: str) -> str:

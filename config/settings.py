@@ -378,6 +378,79 @@ class EndpointSettings(_Settings):
         return value
 
 
+# SageMaker accepts these monitoring schedules: hourly, daily at an hour, or every N hours
+# from a start hour (AWS docs, "Cron expression for monitoring schedule").
+_MONITOR_CRON = re.compile(r"^cron\(0 (?P<hours>\*|\d{1,2}(?:/\d{1,2})?) \? \* \* \*\)$")
+HOURLY_SCHEDULE = "cron(0 * ? * * *)"
+DAILY_SCHEDULE = "cron(0 0 ? * * *)"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class MonitorSettings(_Settings):
+    """Model Monitor data quality on the endpoint's captured input."""
+
+    enabled: bool = False
+    schedule_expression: str = HOURLY_SCHEDULE
+    instance_type: str = "ml.m5.xlarge"
+    instance_count: int = Field(1, ge=1, le=10)
+    volume_size_gb: int = Field(20, ge=1, le=16384)
+    # A run must end before the next one starts: at most the hourly interval.
+    max_runtime_seconds: int = Field(1800, ge=60, le=3600)
+    publish_cloudwatch_metrics: bool = True
+    alert_email: str | None = None
+
+    @field_validator("schedule_expression")
+    @classmethod
+    def _known_schedule(cls, value: str) -> str:
+        found = _MONITOR_CRON.match(value)
+        hours = (found["hours"] if found else "").split("/")
+        valid = found is not None and (
+            hours[0] == "*"
+            or (int(hours[0]) <= 23 and (len(hours) == 1 or 1 <= int(hours[1]) <= 24))
+        )
+        if valid:
+            return value
+        raise SettingError(
+            "schedule_expression",
+            value,
+            "not a schedule SageMaker Model Monitor accepts",
+            f"{HOURLY_SCHEDULE!r} (hourly), 'cron(0 H ? * * *)' (daily at hour H, e.g. "
+            f"{DAILY_SCHEDULE!r}) or 'cron(0 H/N ? * * *)' (every N hours from hour H)",
+        )
+
+    @field_validator("instance_type")
+    @classmethod
+    def _known_instance_type(cls, value: str) -> str:
+        known = aws_catalog.processing_instance_types()
+        if value in known:
+            return value
+        raise SettingError(
+            "instance_type",
+            value,
+            "not a SageMaker processing instance type (botocore's ProcessingInstanceType)",
+            "e.g. 'ml.m5.xlarge', 'ml.m5.large', 'ml.c5.xlarge'",
+            hint=aws_catalog.did_you_mean(value, known),
+        )
+
+    @field_validator("alert_email")
+    @classmethod
+    def _valid_email(cls, value: str | None) -> str | None:
+        if value is None or _EMAIL.match(value):
+            return value
+        raise SettingError("alert_email", value, "not an e-mail address", "name@example.com")
+
+    @property
+    def runs_per_day(self) -> int:
+        """How many monitoring executions the schedule starts per day."""
+        hours = self.schedule_expression.split(" ")[1].split("/")
+        if hours[0] == "*":
+            return 24
+        if len(hours) == 1:
+            return 1
+        start, every = int(hours[0]), int(hours[1])
+        return len(range(start, 24, every))
+
+
 class EnvironmentSettings(_Settings):
     """Everything that differs between dev, stage and prod."""
 
@@ -398,6 +471,7 @@ class EnvironmentSettings(_Settings):
     dataset: DatasetSettings = DatasetSettings()
     automl: AutoMLSettings = AutoMLSettings()
     endpoint: EndpointSettings = EndpointSettings()
+    monitor: MonitorSettings = MonitorSettings()
 
     @field_validator("region")
     @classmethod
@@ -488,6 +562,14 @@ class EnvironmentSettings(_Settings):
                 "an EBS-backed type with encryption.customer_managed_key = true, e.g. "
                 + repr(aws_catalog.ebs_counterpart(instance_type) or DEFAULT_INSTANCE_TYPE)
                 + ", or customer_managed_key = false",
+            )
+        if self.monitor.enabled and self.dataset.source == "pre-split":
+            raise SettingError(
+                "monitor.enabled",
+                True,
+                "the monitor's baseline (the training rows without the target) is written "
+                "while staging splits a dataset; pre-split files are copied as they are",
+                "false with dataset.source = 'pre-split', or another dataset.source",
             )
         self._check_response_keys()
         return self

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import Aws, CfnOutput, Fn, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -12,10 +12,12 @@ from components.automl_job import AutoMLJob
 from components.data_bucket import DataBucket
 from components.dataset import TrainingDataset
 from components.model_endpoint import ModelEndpoint
+from components.model_monitor import ModelMonitor
 from components.network import StudioNetwork
 from components.projects import ProjectsAndJumpStart
 from components.studio import QuickStartExecutionRole, StudioDomain
 from components.studio_cleanup import StudioAppsCleanup, StudioHomeCleanup
+from config.model_monitor_images import analyzer_image
 from config.settings import EnvironmentSettings
 
 AUTOML_OUTPUT_PREFIX = "automl-output"
@@ -29,6 +31,8 @@ class AutopilotStudioStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._settings = settings
+        # Checked before any construct stages an asset: a bad region writes nothing.
+        self._monitor_image = self._analyzer_image(settings)
         # Config tags go on every resource except the domain and its profile, whose
         # tags stay fixed so a tag edit can never replace them.
         for key, value in settings.tags.items():
@@ -152,13 +156,22 @@ class AutopilotStudioStack(Stack):
             tags=settings.tags,
             encryption_key=encryption_key,
         )
+        monitor = self._monitor(
+            settings,
+            dataset=dataset,
+            endpoint=endpoint,
+            execution_role=execution_role,
+            encryption_key=encryption_key,
+        )
         # prod's KMS grants live in the execution role's policy: start nothing before it.
-        for consumer in (automl, endpoint):
-            consumer.resource.node.add_dependency(execution_role)
+        consumers = [automl.resource, endpoint.resource]
+        consumers += [monitor.baseline, monitor.job_definition] if monitor else []
+        for consumer in consumers:
+            consumer.node.add_dependency(execution_role)
         # Everything that writes into the bucket goes before the bucket is emptied.
         auto_delete = bucket.node.try_find_child("AutoDeleteObjectsCustomResource")
         if auto_delete is not None:
-            for writer in (dataset, automl, endpoint):
+            for writer in (dataset, automl, endpoint, *([monitor] if monitor else [])):
                 writer.node.add_dependency(auto_delete)
 
         self._outputs(
@@ -168,7 +181,35 @@ class AutopilotStudioStack(Stack):
             automl=automl,
             endpoint=endpoint,
             capture_uri=capture_uri,
+            monitor=monitor,
         )
+
+    def _analyzer_image(self, settings: EnvironmentSettings) -> str | None:
+        if not settings.monitor.enabled:
+            return None
+        region = "unset" if Token.is_unresolved(self.region) else self.region
+        key = f"{settings.name}.region (with monitor.enabled = true)"
+        return analyzer_image(region, key=key).uri
+
+    def _monitor(self, settings, *, dataset, endpoint, execution_role, encryption_key):
+        if not settings.monitor.enabled:
+            return None
+        monitor = ModelMonitor(
+            self,
+            "Monitor",
+            name_prefix=settings.resource_prefix,
+            image_uri=self._monitor_image,
+            settings=settings.monitor,
+            bucket=self._bucket,
+            baseline_dataset_uri=dataset.baseline_uri,
+            endpoint_name=endpoint.resource.get_att_string("EndpointName"),
+            execution_role=execution_role,
+            tags=settings.tags,
+            encryption_key=encryption_key,
+        )
+        # A schedule blocks deleting its endpoint: created after it, deleted before it.
+        monitor.schedule.node.add_dependency(endpoint.resource)
+        return monitor
 
     def _acknowledge_bucket_findings(self, data: DataBucket, settings: EnvironmentSettings) -> None:
         if data.access_log_bucket is None:
@@ -256,7 +297,9 @@ class AutopilotStudioStack(Stack):
         )
         return key
 
-    def _outputs(self, *, studio, bucket_name, dataset, automl, endpoint, capture_uri) -> None:
+    def _outputs(
+        self, *, studio, bucket_name, dataset, automl, endpoint, capture_uri, monitor
+    ) -> None:
         s = self._settings
         env = s.name
         # name: (value, description); the descriptions show in the console and describe-stacks.
@@ -307,5 +350,14 @@ class AutopilotStudioStack(Stack):
                 "Where the endpoint writes captured requests and responses (JSON Lines)",
             ),
         }
+        if monitor is not None:
+            outputs["MonitoringScheduleName"] = (
+                monitor.schedule_name,
+                f"Model Monitor data-quality schedule; `make monitor ENV={env}` reports it",
+            )
+            outputs["MonitoringAlertTopicArn"] = (
+                monitor.topic.topic_arn,
+                "SNS topic told when a monitoring run finds violations",
+            )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

@@ -105,7 +105,10 @@ def moto_clients(monkeypatch):
             if service_name == "cloudformation":
                 return stack_in_progress_client()
             if service_name not in cache:
-                cache[service_name] = boto3.client(service_name, region_name=TEST_REGION)
+                client = boto3.client(service_name, region_name=TEST_REGION)
+                if service_name == "sagemaker":
+                    client.meta.events.register("before-call", _no_monitoring_schedules)
+                cache[service_name] = client
             return cache[service_name]
 
         monkeypatch.setattr(aws, "client", client_for)
@@ -143,6 +146,21 @@ def synthesized(tmp_path_factory):
     from config import environment_names
 
     return {name: _synthesized_once(tmp_path_factory, name) for name in environment_names()}
+
+
+def _no_monitoring_schedules(model, **_):
+    """moto lacks ListMonitoringSchedules: in moto tests no endpoint has a schedule.
+
+    The request was validated against the service model before this hook runs; the
+    lifecycle harness's fake account models schedules themselves.
+    """
+    from botocore.awsrequest import AWSResponse
+
+    if model.name != "ListMonitoringSchedules":
+        return None
+    return AWSResponse("https://sagemaker.invalid", 200, {}, None), {
+        "MonitoringScheduleSummaries": []
+    }
 
 
 def stack_in_progress_client():

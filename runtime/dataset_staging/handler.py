@@ -11,6 +11,8 @@ failure while writing aborts the uploads, so a failed Create leaves nothing behi
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 from cr_support import properties
 from cr_support.logs import log
 from dataset_staging import pre_split, sources, store, streams
+from dataset_staging.csv_validation import Header
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import Location, StagingRequest, dataset_version, parse_physical_id
 from dataset_staging.spool import Spool
@@ -73,6 +76,9 @@ def _data(location: Location, train_rows: str, holdout_rows: str, columns: int, 
         "HoldoutUri": location.uri(location.holdout_key),
         "TrainKey": location.train_key,
         "HoldoutKey": location.holdout_key,
+        # Written while splitting; pre-split sources have none (config refuses
+        # monitor.enabled with them).
+        "BaselineUri": location.uri(location.baseline_key),
         "TrainRows": train_rows,
         "HoldoutRows": holdout_rows,
         "Version": location.version,
@@ -133,9 +139,17 @@ def _stage(
         holdout = store.CsvWriter(
             location.bucket, location.holdout_key, {**metadata, "rows": str(checked.holdout_rows)}
         )
+        baseline = store.CsvWriter(
+            location.bucket, location.baseline_key, {**metadata, "rows": str(checked.train_rows)}
+        )
         try:
             _write_split(
-                (train, holdout), checked.header.text.encode(), spool, flags, out_of_time, request
+                (train, holdout, baseline),
+                checked.header,
+                spool,
+                flags,
+                out_of_time,
+                request,
             )
         finally:
             checked.strata.close()
@@ -153,25 +167,47 @@ def _stage(
     return _data(location, str(checked.train_rows), str(checked.holdout_rows), columns, fmt)
 
 
+def without_column(record: bytes, index: int) -> bytes:
+    """One CSV record (ending in a newline) with the column at ``index`` removed."""
+    (row,) = csv.reader(io.StringIO(record.decode("utf-8")))
+    del row[index]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(row)
+    return out.getvalue().encode("utf-8")
+
+
 def _write_split(
-    writers: tuple[store.CsvWriter, store.CsvWriter],
-    header: bytes,
+    writers: tuple[store.CsvWriter, store.CsvWriter, store.CsvWriter],
+    header: Header,
     spool: Spool,
     flags: Iterator[bool],
     out_of_time: Callable[[], bool],
     request: StagingRequest,
 ) -> None:
-    """Stream the spooled records into both objects; on any failure, remove both."""
-    train, holdout = writers
+    """Stream the spooled records into the objects; on any failure, remove them all.
+
+    A second pass over the spool writes the baseline: the training rows without the
+    target column, header kept.
+    """
+    train, holdout, baseline = writers
+    held_rows: list[bool] = []
     try:
-        train.write(header)
-        holdout.write(header)
+        train.write(header.text.encode())
+        holdout.write(header.text.encode())
         for position, (held, record) in enumerate(zip(flags, spool.records(), strict=True)):
+            held_rows.append(held)
             (holdout if held else train).write(record)
             if position % _DEADLINE_CHECK_ROWS == 0 and out_of_time():
                 raise _out_of_time(request.source_uri, position)
         train.close()
         holdout.close()
+        baseline.write(without_column(header.text.encode(), header.target_index))
+        for position, (held, record) in enumerate(zip(held_rows, spool.records(), strict=True)):
+            if not held:
+                baseline.write(without_column(record, header.target_index))
+            if position % _DEADLINE_CHECK_ROWS == 0 and out_of_time():
+                raise _out_of_time(request.source_uri, position)
+        baseline.close()
     except BaseException:
         store.abort_all(writers)
         raise
@@ -212,6 +248,8 @@ def _already_staged(location: Location, request: StagingRequest) -> dict[str, st
         counts = (int(train_rows), int(holdout_rows)) if counted else (0, 0)
     except (KeyError, ValueError):
         return None
+    if counted and not store.read_metadata(location.bucket, location.baseline_key):
+        return None  # staged before the baseline file existed
     if counted:
         check_training_rows(*counts, request.min_training_rows)
     return _data(location, train_rows, holdout_rows, columns, fmt)

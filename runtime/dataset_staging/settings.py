@@ -126,6 +126,11 @@ class Location:
     def holdout_key(self) -> str:
         return f"{self.key_prefix}holdout.csv"
 
+    @property
+    def baseline_key(self) -> str:
+        """The training rows without the target: what the endpoint receives, with a header."""
+        return f"{self.key_prefix}baseline.csv"
+
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 

@@ -181,6 +181,7 @@ def _delete(event: dict[str, Any]) -> dict[str, Any]:
     owned = _owned_endpoint(event)
     if owned is not None:
         try:
+            lifecycle.remove_monitoring_schedules(owned)
             lifecycle.delete_endpoint(owned)
         except ClientError as error:
             # For example still Creating; is_complete retries.
@@ -201,6 +202,11 @@ def _delete_complete(event: dict[str, Any]) -> dict[str, Any]:
     resource = str(endpoint_name or physical_id)
     try:
         if owned:
+            schedules = lifecycle.remove_monitoring_schedules(owned_name)
+            if schedules:
+                # A monitoring schedule blocks DeleteEndpoint until it is gone.
+                log(resource, "waiting for monitoring schedules to go", schedules=schedules)
+                return {"IsComplete": False}
             endpoint = lifecycle.describe_endpoint(owned_name)
             if endpoint is not None:
                 status = endpoint["EndpointStatus"]

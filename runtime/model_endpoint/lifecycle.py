@@ -325,3 +325,45 @@ def delete_generated(prefix: str, endpoint_name: str, keep: set[str] | frozenset
             log(endpoint_name, "model still in use, keeping it", model=name)
         else:
             delete_model(endpoint_name, name)
+
+
+# A schedule in Pending cannot be deleted yet (AWS docs, "Delete a monitoring schedule").
+SCHEDULE_PENDING = "Pending"
+
+
+def remove_monitoring_schedules(endpoint_name: str) -> list[str]:
+    """Delete every monitoring schedule on the endpoint, hand-added ones included, since
+    any of them blocks DeleteEndpoint. Returns the schedules still listed (deleting or
+    Pending); the caller polls until none remain."""
+    paginator = _sagemaker().get_paginator("list_monitoring_schedules")
+    remaining: list[str] = []
+    for page in paginator.paginate(EndpointName=endpoint_name):
+        for summary in page.get("MonitoringScheduleSummaries", []):
+            name = summary["MonitoringScheduleName"]
+            if summary.get("EndpointName", endpoint_name) != endpoint_name:
+                continue
+            remaining.append(name)
+            if summary.get("MonitoringScheduleStatus") == SCHEDULE_PENDING:
+                log(
+                    endpoint_name,
+                    "monitoring schedule pending, will delete it later",
+                    schedule=name,
+                )
+                continue
+            try:
+                _sagemaker().delete_monitoring_schedule(MonitoringScheduleName=name)
+            except ClientError as error:
+                if aws.is_not_found(error):
+                    remaining.remove(name)
+                    continue
+                if not (aws.is_throttling(error) or aws.error_code(error) == "ValidationException"):
+                    raise
+                log(
+                    endpoint_name,
+                    "schedule delete deferred",
+                    schedule=name,
+                    error=aws.error_code(error),
+                )
+                continue
+            log(endpoint_name, "monitoring schedule deleting", schedule=name)
+    return remaining

@@ -67,6 +67,7 @@ def source_csv(target_position, rows=400, seed=3):
 class Staged:
     train: bytes
     holdout: bytes
+    baseline: bytes
 
 
 def stage(text, target="y"):
@@ -100,13 +101,18 @@ def stage(text, target="y"):
         return Staged(
             train=read(Bucket=BUCKET, Key=data["TrainKey"])["Body"].read(),
             holdout=read(Bucket=BUCKET, Key=data["HoldoutKey"])["Body"].read(),
+            baseline=read(Bucket=BUCKET, Key=data["BaselineUri"].split("/", 3)[3])["Body"].read(),
         )
 
 
 def baseline_columns(staged, target="y"):
-    """The baseline dataset's columns: the training header without the target."""
-    header = next(csv.reader(io.StringIO(staged.train.decode())))
-    return [name for name in header if name != target]
+    """The staged baseline file's columns, checked to be the training header minus the
+    target, and its rows the training rows minus the target, in order."""
+    train = list(csv.reader(io.StringIO(staged.train.decode())))
+    baseline = list(csv.reader(io.StringIO(staged.baseline.decode())))
+    index = train[0].index(target)
+    assert baseline == [row[:index] + row[index + 1 :] for row in train]
+    return baseline[0]
 
 
 def stubbed_endpoint():

@@ -64,8 +64,15 @@ def _environments_file(tmp_path: Path, text: str) -> str:
             "'destroy' lets `cdk destroy` delete its data bucket, access-log bucket and KMS "
             "key; allowed: 'retain', or 'destroy' with prod.acknowledge_data_deletion = 'prod'",
         ),
+        (
+            {"env": "dev"},
+            '[dev]\nremoval_policy = "destroy"\nregion = "ap-southeast-7"\n'
+            "[dev.monitor]\nenabled = true\n",
+            "Configuration error: dev.region (with monitor.enabled = true): 'ap-southeast-7' "
+            "has no SageMaker Model Monitor analyzer image",
+        ),
     ],
-    ids=["empty-env", "unknown-env", "instance-type-typo", "prod-destroy"],
+    ids=["empty-env", "unknown-env", "instance-type-typo", "prod-destroy", "monitor-region"],
 )
 def test_bad_configuration_exits_1_with_one_line_per_problem(tmp_path, context, toml, expected):
     if toml is not None:

@@ -26,6 +26,9 @@ HOLDOUT_URI = "s3://my-team-data/bank/holdout.csv"
 
 def dev_with(dataset: dict) -> dict:
     raw = tomllib.loads(ENVIRONMENTS_FILE.read_text())["dev"]
+    if dataset["source"] == "pre-split":
+        # Pre-split files are copied as they are, so there is no baseline file to monitor.
+        raw = {**raw, "monitor": {**raw.get("monitor", {}), "enabled": False}}
     return {**raw, "dataset": dataset}
 
 

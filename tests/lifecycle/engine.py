@@ -864,6 +864,44 @@ def _delete_user_profile(stack, resource):
     return None
 
 
+def _data_quality_job_definition(stack, lid, props):
+    created = stack.account.client("sagemaker").create_data_quality_job_definition(**props)
+    name = props["JobDefinitionName"]
+    return created["JobDefinitionArn"], {
+        "JobDefinitionArn": created["JobDefinitionArn"],
+        "JobDefinitionName": name,
+        "CreationTime": "2026-01-01T00:00:00Z",
+    }
+
+
+def _delete_data_quality_job_definition(stack, resource):
+    name = resource.physical_id.rsplit("/", 1)[1]
+    stack.account.client("sagemaker").delete_data_quality_job_definition(JobDefinitionName=name)
+    return None
+
+
+def _monitoring_schedule(stack, lid, props):
+    # EndpointName is a CloudFormation-only property; the API reads it from the definition.
+    request = {k: v for k, v in props.items() if k != "EndpointName"}
+    created = stack.account.client("sagemaker").create_monitoring_schedule(**request)
+    arn = created["MonitoringScheduleArn"]
+    return arn, {"MonitoringScheduleArn": arn, "CreationTime": "2026-01-01T00:00:00Z"}
+
+
+def _delete_monitoring_schedule(stack, resource):
+    from botocore.exceptions import ClientError
+
+    try:
+        stack.account.client("sagemaker").delete_monitoring_schedule(
+            MonitoringScheduleName=resource.physical_id.rsplit("/", 1)[1]
+        )
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        return str(error)
+    return None
+
+
 _NATIVE = {
     "AWS::EC2::VPC": (_vpc, _delete_vpc),
     "AWS::EC2::Subnet": (_subnet, _delete_subnet),
@@ -872,4 +910,9 @@ _NATIVE = {
     "AWS::KMS::Key": (_key, _delete_key),
     "AWS::SageMaker::Domain": (_domain, _delete_domain),
     "AWS::SageMaker::UserProfile": (_user_profile, _delete_user_profile),
+    "AWS::SageMaker::DataQualityJobDefinition": (
+        _data_quality_job_definition,
+        _delete_data_quality_job_definition,
+    ),
+    "AWS::SageMaker::MonitoringSchedule": (_monitoring_schedule, _delete_monitoring_schedule),
 }

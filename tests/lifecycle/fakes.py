@@ -4,12 +4,15 @@ moto (``mock_aws``) holds EC2, EFS, S3, IAM and KMS, and SageMaker's domains, Au
 models, endpoint configs and endpoints. ``Account`` adds, on the same clients:
 
 - the SageMaker calls moto does not implement (user profiles, apps, spaces,
-  UpdateEndpoint, the Service Catalog portfolio status) and Service Catalog's shares
+  UpdateEndpoint, processing jobs, monitoring schedules, the Service Catalog portfolio
+  status) and Service Catalog's shares
   and principal associations, answered from small in-memory tables;
 - the states moto skips: AutoML jobs train for a while, then complete with a best
   candidate, and stop through ``Stopping``; endpoints go ``Creating``/``Updating``/
   ``Deleting`` before they settle; DeleteDomain refuses while profiles, apps or spaces
-  remain, as SageMaker does;
+  remain, and DeleteEndpoint while a monitoring schedule is on the endpoint, as SageMaker
+  does; a schedule is ``Pending`` (undeletable) for a while after it is created; a
+  baseline processing job reads its input from S3 and writes statistics and constraints;
 - a domain's side effects: CreateDomain creates the home EFS with a mount target per
   subnet and the ``security-group-for-{inbound,outbound}-nfs-<domainId>`` groups, all
   tagged ``ManagedByAmazonSageMakerResource = <domain ARN>``; DeleteDomain keeps them
@@ -45,6 +48,7 @@ SERVICE_CATALOG_ROLE_PREFIX = "AmazonSageMakerServiceCatalogProducts"
 # How many harness ticks (30 s each) things take.
 AUTOML_TRAINING_TICKS = 12
 ENDPOINT_CREATING_TICKS = 4
+BASELINE_TICKS = 6
 SETTLE_TICKS = 2
 # Autopilot winds down its training and processing jobs for minutes after StopAutoMLJob;
 # the harness deletes plumbing (functions, roles) a tick each, slower than AWS does.
@@ -109,6 +113,9 @@ class Account:
     faults: dict[tuple[str, str], str] = field(default_factory=dict)
     failing_key_suffix: str | None = None  # every S3 write of such a key fails
     next_job_fails: bool = False
+    next_baseline_fails: bool = False
+    processing_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     # Harm the account check reports: work billed after a rollback, data lost under a job.
     incidents: list[str] = field(default_factory=list)
@@ -342,6 +349,16 @@ class Account:
                 self.incidents.append(
                     f"bucket {bucket} emptied while AutoML job {name} was {job.auto_ml_job_status}"
                 )
+        for name in self._baseline_writes_to(bucket):
+            self.incidents.append(f"bucket {bucket} emptied while baseline job {name} ran")
+
+    def _baseline_writes_to(self, bucket: str) -> list[str]:
+        return [
+            name
+            for name, job in self.processing_jobs.items()
+            if job["ProcessingJobStatus"] in ("InProgress", "Stopping")
+            and f"//{bucket}/" in job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
+        ]
 
     def _sagemaker_StopAutoMLJob(self, AutoMLJobName):
         job = self._sm.auto_ml_jobs.get(AutoMLJobName)
@@ -387,10 +404,147 @@ class Account:
         endpoint = self._sm.endpoints.get(EndpointName)
         if endpoint is None:
             raise _Reply("ValidationException", f"Could not find endpoint {EndpointName}")
+        blocking = [n for n, s in self.schedules.items() if s["EndpointName"] == EndpointName]
+        if blocking:
+            raise _Reply(
+                "ValidationException",
+                f"Endpoint {EndpointName} has monitoring schedules {blocking}; delete them first",
+            )
         if endpoint.endpoint_status in ("Creating", "Updating", "Deleting"):
             raise _Reply("ValidationException", f"endpoint is {endpoint.endpoint_status}")
         endpoint.endpoint_status = "Deleting"
         self.later(SETTLE_TICKS, lambda: self._sm.endpoints.pop(EndpointName, None))
+
+    # -- processing jobs (the monitor's baseline) and monitoring schedules --------------
+
+    def _sagemaker_CreateProcessingJob(self, ProcessingJobName, **params):
+        if ProcessingJobName in self.processing_jobs:
+            raise _Reply(
+                "ValidationException",
+                "Job name must be unique within an AWS account and region, and a job with "
+                "this name already exists",
+            )
+        job = {"ProcessingJobName": ProcessingJobName, **params}
+        job["ProcessingJobStatus"] = "InProgress"
+        job["ProcessingJobArn"] = (
+            f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:processing-job/{ProcessingJobName}"
+        )
+        self.processing_jobs[ProcessingJobName] = job
+        fails, self.next_baseline_fails = self.next_baseline_fails, False
+        self.later(BASELINE_TICKS, lambda: self._finish_processing(job, fails))
+        return {"ProcessingJobArn": job["ProcessingJobArn"]}
+
+    def _finish_processing(self, job: dict[str, Any], fails: bool) -> None:
+        if job["ProcessingJobStatus"] != "InProgress":
+            return
+        source = job["ProcessingInputs"][0]["S3Input"]["S3Uri"]
+        bucket, _, key = source.removeprefix("s3://").partition("/")
+        s3 = self.moto("s3")
+        try:
+            s3.head_object(Bucket=bucket, Key=key)
+        except Exception:  # any miss fails the job, as a ClientError would
+            fails = True
+        if fails:
+            job["ProcessingJobStatus"] = "Failed"
+            job["FailureReason"] = (
+                f"AlgorithmError: Error: Baseline dataset {source} could not be parsed as CSV "
+                "with a header row"
+            )
+            job["ExitMessage"] = "Error: could not read the baseline dataset"
+            return
+        output = job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
+        out_bucket, _, prefix = output.removeprefix("s3://").partition("/")
+        for name in ("statistics.json", "constraints.json"):
+            s3.put_object(Bucket=out_bucket, Key=f"{prefix}/{name}", Body=b"{}")
+        job["ProcessingJobStatus"] = "Completed"
+        job["ExitMessage"] = "Completed: Job completed successfully with no violations."
+        status = self.stack_status("") or ""
+        if "ROLLBACK" in status or status.startswith("DELETE"):
+            self.incidents.append(
+                f"baseline job {job['ProcessingJobName']} ran to the end after its stack "
+                f"was {status}"
+            )
+
+    def _processing_job(self, name: str) -> dict[str, Any]:
+        job = self.processing_jobs.get(name)
+        if job is None:
+            raise _Reply("ValidationException", f"Could not find requested job with name {name}")
+        return job
+
+    def _sagemaker_DescribeProcessingJob(self, ProcessingJobName):
+        job = dict(self._processing_job(ProcessingJobName))
+        job.pop("Tags", None)
+        job["CreationTime"] = "2026-01-01T00:00:00Z"
+        return job
+
+    def _sagemaker_StopProcessingJob(self, ProcessingJobName):
+        job = self._processing_job(ProcessingJobName)
+        if job["ProcessingJobStatus"] != "InProgress":
+            raise _Reply("ValidationException", f"job {ProcessingJobName} is not InProgress")
+        job["ProcessingJobStatus"] = "Stopping"
+        self.later(SETTLE_TICKS, lambda: job.__setitem__("ProcessingJobStatus", "Stopped"))
+
+    def _sagemaker_CreateMonitoringSchedule(self, MonitoringScheduleName, **params):
+        if MonitoringScheduleName in self.schedules:
+            raise _Reply("ResourceInUse", f"schedule {MonitoringScheduleName} already exists")
+        config = params["MonitoringScheduleConfig"]
+        definition = config.get("MonitoringJobDefinitionName")
+        endpoint = None
+        if definition is not None:
+            found = self._sm.data_quality_job_definitions.get(definition)
+            if found is None:
+                raise _Reply("ValidationException", f"job definition {definition} not found")
+            endpoint = found.data_quality_job_input["EndpointInput"]["EndpointName"]
+        else:
+            job_input = config["MonitoringJobDefinition"]["MonitoringInputs"][0]
+            endpoint = job_input["EndpointInput"]["EndpointName"]
+        if endpoint not in self._sm.endpoints:
+            raise _Reply("ValidationException", f"Could not find endpoint {endpoint}")
+        arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:monitoring-schedule/{MonitoringScheduleName}"
+        schedule = {
+            "MonitoringScheduleName": MonitoringScheduleName,
+            "MonitoringScheduleArn": arn,
+            "MonitoringScheduleStatus": "Pending",
+            "EndpointName": endpoint,
+            "MonitoringType": config.get("MonitoringType", "DataQuality"),
+            "MonitoringJobDefinitionName": definition,
+            "CreationTime": "2026-01-01T00:00:00Z",
+            "LastModifiedTime": "2026-01-01T00:00:00Z",
+        }
+        self.schedules[MonitoringScheduleName] = schedule
+        self.later(
+            SETTLE_TICKS, lambda: schedule.__setitem__("MonitoringScheduleStatus", "Scheduled")
+        )
+        return {"MonitoringScheduleArn": arn}
+
+    def _schedule(self, name: str) -> dict[str, Any]:
+        schedule = self.schedules.get(name)
+        if schedule is None:
+            raise _Reply("ResourceNotFound", f"Monitoring schedule {name} does not exist")
+        return schedule
+
+    def _sagemaker_DescribeMonitoringSchedule(self, MonitoringScheduleName):
+        schedule = self._schedule(MonitoringScheduleName)
+        return {k: v for k, v in schedule.items() if v is not None and k != "Deleting"}
+
+    def _sagemaker_ListMonitoringSchedules(self, EndpointName=None, **_):
+        summaries = [
+            {k: v for k, v in s.items() if v is not None and k != "Deleting"}
+            for s in self.schedules.values()
+            if EndpointName in (None, s["EndpointName"])
+        ]
+        return {"MonitoringScheduleSummaries": summaries}
+
+    def _sagemaker_DeleteMonitoringSchedule(self, MonitoringScheduleName):
+        schedule = self._schedule(MonitoringScheduleName)
+        if schedule["MonitoringScheduleStatus"] == "Pending":
+            raise _Reply(
+                "ValidationException",
+                f"Monitoring schedule {MonitoringScheduleName} is Pending and cannot be deleted",
+            )
+        if not schedule.get("Deleting"):
+            schedule["Deleting"] = True
+            self.later(1, lambda: self.schedules.pop(MonitoringScheduleName, None))
 
     # -- Projects: portfolio status, shares and associations -----------------------------
 
@@ -505,7 +659,8 @@ def leaks(
 ) -> list[str]:
     """The account check after a scenario: everything left behind, one line each.
 
-    Nothing runs or serves; no endpoint, config, model or monitoring schedule; no app,
+    Nothing runs or serves; no endpoint, config, model, monitoring schedule, job
+    definition or running processing job; no app,
     space or profile; no EFS or NFS group; no VPC with dependents; the bucket gone or
     empty (in prod: kept, with the staged data, and its key kept); the Service Catalog
     roles as they were before the deploy.
@@ -518,7 +673,13 @@ def leaks(
     found += [f"endpoint {name} ({e.endpoint_status})" for name, e in sm.endpoints.items()]
     found += [f"endpoint config {name}" for name in sm.endpoint_configs]
     found += [f"model {name}" for name in sm._models]
-    found += [f"monitoring schedule {name}" for name in getattr(sm, "monitoring_schedules", {})]
+    found += [f"monitoring schedule {name}" for name in account.schedules]
+    found += [f"data quality job definition {name}" for name in sm.data_quality_job_definitions]
+    found += [
+        f"processing job {name} ({job['ProcessingJobStatus']})"
+        for name, job in account.processing_jobs.items()
+        if job["ProcessingJobStatus"] in ("InProgress", "Stopping")
+    ]
     found += [f"user profile {p} in {d}" for (d, p) in account.profiles]
     found += [f"space {s} in {d} ({st})" for (d, s), st in account.spaces.items()]
     found += [f"app {a[2]} of {a[3]} ({st})" for a, st in account.apps.items() if st != "Deleted"]

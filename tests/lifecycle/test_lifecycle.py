@@ -14,7 +14,7 @@ import pytest
 
 from config import environment_names
 from tests.lifecycle.engine import TICK_SECONDS, Failure, Stack, Template
-from tests.lifecycle.fakes import SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
+from tests.lifecycle.fakes import ACCOUNT, SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
 
 ENVIRONMENTS = environment_names()
 
@@ -38,6 +38,10 @@ FAILURE_POINTS = [
     ("Custom::AutoMLJob", "is_complete", None),
     ("Custom::ModelEndpoint", "on_event", None),
     ("Custom::ModelEndpoint", "is_complete", None),
+    ("Custom::ModelMonitorBaseline", "on_event", None),
+    ("Custom::ModelMonitorBaseline", "is_complete", None),
+    ("AWS::SageMaker::DataQualityJobDefinition", "create", None),
+    ("AWS::SageMaker::MonitoringSchedule", "create", None),
 ]
 
 
@@ -158,10 +162,14 @@ def test_failed_first_deploy_rolls_back_without_leaks(scenario, resource_type, a
     scenario.assert_nothing_left()
 
 
-@pytest.mark.parametrize("resource_type", ["Custom::AutoMLJob", "Custom::ModelEndpoint"])
+@pytest.mark.parametrize(
+    "resource_type", ["Custom::AutoMLJob", "Custom::ModelEndpoint", "Custom::ModelMonitorBaseline"]
+)
 @pytest.mark.parametrize("polls", [0, 1], ids=["before-anything-was-created", "mid-poll"])
 def test_cancelled_create_leaves_nothing(scenario, resource_type, polls):
     lid = scenario.logical_id(resource_type)
+    if lid is None:
+        pytest.skip(f"{scenario.settings.name} has no {resource_type}")
     status = scenario.stack.deploy(fail=Failure(lid, "cancel", after=polls))
     assert status == "ROLLBACK_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
@@ -291,3 +299,92 @@ def test_two_environments_in_one_account_share_the_projects_roles(account, synth
 
     assert stage.stack.destroy() == "DELETE_COMPLETE", stage.stack.failures
     stage.assert_nothing_left()
+
+
+def _monitored(scenario) -> None:
+    if not scenario.settings.monitor.enabled:
+        pytest.skip(f"{scenario.settings.name} has monitoring off")
+
+
+def test_deploy_with_monitoring_baselines_schedules_and_destroys(scenario):
+    _monitored(scenario)
+    assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
+    sagemaker = scenario.account.client("sagemaker")
+    endpoint = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    (schedule,) = sagemaker.list_monitoring_schedules(EndpointName=endpoint)[
+        "MonitoringScheduleSummaries"
+    ]
+    assert schedule["MonitoringScheduleStatus"] == "Scheduled"
+    definition = sagemaker.describe_data_quality_job_definition(
+        JobDefinitionName=schedule["MonitoringJobDefinitionName"]
+    )
+    statistics = scenario.attribute("Custom::ModelMonitorBaseline", "StatisticsS3Uri")
+    assert definition["DataQualityBaselineConfig"]["StatisticsResource"]["S3Uri"] == statistics
+    assert statistics.startswith(f"s3://{scenario.bucket}/monitoring/baseline/")
+    job = scenario.attribute("Custom::ModelMonitorBaseline", "JobName")
+    assert scenario.account.processing_jobs[job]["ProcessingJobStatus"] == "Completed"
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_baseline_runs_beside_automl_not_after_it(scenario):
+    _monitored(scenario)
+    graph = scenario.stack.template
+    baseline = scenario.logical_id("Custom::ModelMonitorBaseline")
+    assert graph.depends_on(baseline, scenario.logical_id("Custom::TrainingDataset"))
+    assert not graph.depends_on(baseline, scenario.logical_id("Custom::AutoMLJob"))
+
+
+def test_destroy_removes_a_schedule_added_by_hand(scenario):
+    """A hand-added schedule blocks DeleteEndpoint; the endpoint's Delete removes it."""
+    scenario.stack.deploy()
+    sagemaker = scenario.account.client("sagemaker")
+    endpoint = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    sagemaker.create_monitoring_schedule(
+        MonitoringScheduleName="added-by-hand",
+        MonitoringScheduleConfig={
+            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+            "MonitoringJobDefinition": {
+                "MonitoringInputs": [
+                    {
+                        "EndpointInput": {
+                            "EndpointName": endpoint,
+                            "LocalPath": "/opt/ml/processing/input/endpoint",
+                        }
+                    }
+                ],
+                "MonitoringOutputConfig": {
+                    "MonitoringOutputs": [
+                        {
+                            "S3Output": {
+                                "S3Uri": f"s3://{scenario.bucket}/by-hand",
+                                "LocalPath": "/opt/ml/processing/output",
+                            }
+                        }
+                    ]
+                },
+                "MonitoringResources": {
+                    "ClusterConfig": {
+                        "InstanceCount": 1,
+                        "InstanceType": "ml.m5.large",
+                        "VolumeSizeInGB": 10,
+                    }
+                },
+                "MonitoringAppSpecification": {"ImageUri": "image"},
+                "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/r",
+            },
+        },
+    )
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_failed_baseline_reports_its_reason_and_rolls_back(scenario):
+    _monitored(scenario)
+    scenario.account.next_baseline_fails = True
+    assert scenario.stack.deploy() == "ROLLBACK_COMPLETE", scenario.stack.failures
+    baseline = scenario.logical_id("Custom::ModelMonitorBaseline")
+    (failure,) = [f for f in scenario.stack.failures if f.startswith(baseline)]
+    assert "could not be parsed as CSV with a header row" in failure
+    assert "monitor.instance_type" in failure
+    scenario.assert_nothing_left()

@@ -98,6 +98,7 @@ def test_https_zip_is_staged_end_to_end(s3, downloads):
         "HoldoutUri": f"s3://{BUCKET}/datasets/{version}/holdout.csv",
         "TrainKey": f"datasets/{version}/train.csv",
         "HoldoutKey": f"datasets/{version}/holdout.csv",
+        "BaselineUri": f"s3://{BUCKET}/datasets/{version}/baseline.csv",
         "TrainRows": "1140",
         "HoldoutRows": "60",
         "Version": version,
@@ -105,13 +106,20 @@ def test_https_zip_is_staged_end_to_end(s3, downloads):
         "SourceFormat": "comma",
     }
     assert downloads["calls"] == [(SAMPLE_URL, 60)]
-    assert keys(s3) == [f"datasets/{version}/holdout.csv", f"datasets/{version}/train.csv"]
+    assert keys(s3) == [
+        f"datasets/{version}/baseline.csv",
+        f"datasets/{version}/holdout.csv",
+        f"datasets/{version}/train.csv",
+    ]
     train = body(s3, f"datasets/{version}/train.csv").decode().splitlines(keepends=True)
     holdout = body(s3, f"datasets/{version}/holdout.csv").decode().splitlines(keepends=True)
     source = data.decode().splitlines(keepends=True)
     assert train[0] == holdout[0] == source[0]
     assert sorted(train[1:] + holdout[1:]) == sorted(source[1:])
     assert sum(line.endswith(",yes\n") for line in holdout) == round(132 * 0.05)
+    # The monitor's baseline: the training rows in order, the target (last) column dropped.
+    baseline = body(s3, f"datasets/{version}/baseline.csv").decode().splitlines(keepends=True)
+    assert baseline == [line.rsplit(",", 1)[0] + "\n" for line in train]
     head = s3.head_object(Bucket=BUCKET, Key=f"datasets/{version}/train.csv")
     assert head["ContentType"] == "text/csv"
     assert head["Metadata"] == {
@@ -166,7 +174,7 @@ def test_update_restages_when_objects_are_missing(s3, downloads):
 
     assert updated == created
     assert len(downloads["calls"]) == 2
-    assert len(keys(s3)) == 2
+    assert len(keys(s3)) == 3
 
 
 def test_update_reuse_still_enforces_min_training_rows(s3, downloads):
@@ -183,7 +191,7 @@ def test_changed_seed_stages_a_new_version_beside_the_old(s3, downloads):
     created = handler.on_event(event(), None)
     updated = handler.on_event(event("Update", created["PhysicalResourceId"], Seed="7"), None)
     assert updated["PhysicalResourceId"] != created["PhysicalResourceId"]
-    assert len(keys(s3)) == 4
+    assert len(keys(s3)) == 6
     old_holdout = body(s3, created["Data"]["HoldoutKey"])
     new_holdout = body(s3, updated["Data"]["HoldoutKey"])
     assert old_holdout != new_holdout
@@ -265,7 +273,7 @@ def test_delete_with_retain_keeps_objects(s3, downloads):
     downloads["payload"] = sample_zip(comma_csv(bank_rows(1000)))
     created = handler.on_event(event(), None)
     handler.on_event(event("Delete", created["PhysicalResourceId"], RetainOnDelete="true"), None)
-    assert len(keys(s3)) == 2
+    assert len(keys(s3)) == 3
 
 
 def test_delete_when_bucket_is_gone(moto_clients):

@@ -86,9 +86,9 @@ def test_create_from_s3_makes_exactly_these_calls(stub):
         {"Body": StreamingBody(io.BytesIO(data), len(data)), "ETag": ETAG},
         {"Bucket": SOURCE_BUCKET, "Key": SOURCE_KEY, "IfMatch": ETAG},
     )
-    bodies = {"train": Capture(), "holdout": Capture()}
+    bodies = {"train": Capture(), "holdout": Capture(), "baseline": Capture()}
     common = {"version": VERSION, "columns": "21", "source-format": "comma"}
-    for name, rows in (("train", "950"), ("holdout", "50")):
+    for name, rows in (("train", "950"), ("holdout", "50"), ("baseline", "950")):
         s3.add_response(
             "put_object",
             {"ETag": '"e"'},
@@ -111,12 +111,15 @@ def test_create_from_s3_makes_exactly_these_calls(stub):
     assert sorted(train.splitlines()[1:] + holdout.splitlines()[1:]) == sorted(
         data.splitlines()[1:]
     )
+    # The baseline: the training rows, target (last column) dropped.
+    expected = [line.rsplit(b",", 1)[0] for line in train.splitlines()]
+    assert bodies["baseline"].value.splitlines() == expected
 
 
 def test_update_with_unchanged_inputs_only_reads_metadata(stub):
     s3 = stub("s3")
     head_source(s3)
-    for name, rows in (("train", "950"), ("holdout", "50")):
+    for name, rows in (("train", "950"), ("holdout", "50"), ("baseline", "950")):
         s3.add_response(
             "head_object",
             {
@@ -140,6 +143,7 @@ def test_update_with_unchanged_inputs_only_reads_metadata(stub):
             "HoldoutUri": f"{PHYSICAL_ID}holdout.csv",
             "TrainKey": f"{PREFIX}train.csv",
             "HoldoutKey": f"{PREFIX}holdout.csv",
+            "BaselineUri": f"{PHYSICAL_ID}baseline.csv",
             "TrainRows": "950",
             "HoldoutRows": "50",
             "Version": VERSION,

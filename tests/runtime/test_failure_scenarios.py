@@ -367,6 +367,9 @@ IN_DOMAIN = {"DomainIdEquals": DOMAIN}
 IMPORTED = {"PortfolioShareType": "IMPORTED"}
 CONFIGS = {"NameContains": naming.name_filter(PREFIX, naming.CONFIG, ENDPOINT)}
 MODELS = {"NameContains": naming.name_filter(PREFIX, naming.MODEL, ENDPOINT)}
+ON_ENDPOINT = {"EndpointName": ENDPOINT}
+NO_SCHEDULES = ("sagemaker", "list_monitoring_schedules", ON_ENDPOINT,
+                {"MonitoringScheduleSummaries": []})  # fmt: skip
 ENDPOINT_GONE = Fault("ValidationException", f'Could not find endpoint "{ENDPOINT}".')
 PORTFOLIO_STATUS = "get_sagemaker_servicecatalog_portfolio_status"
 
@@ -379,21 +382,28 @@ THROTTLED_POLLS = [
     ("endpoint-create", endpoint.is_complete,
      cfn_event("Create", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
      [("sagemaker", "describe_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
+    ("endpoint-delete-schedules", endpoint.is_complete,
+     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
+     [("sagemaker", "list_monitoring_schedules", ON_ENDPOINT, THROTTLED["sagemaker"])]),
     ("endpoint-delete-describe", endpoint.is_complete,
      cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [("sagemaker", "describe_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
+     [NO_SCHEDULES,
+      ("sagemaker", "describe_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
     ("endpoint-delete-redelete", endpoint.is_complete,
      cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [("sagemaker", "describe_endpoint", ENDPOINT_ID,
+     [NO_SCHEDULES,
+      ("sagemaker", "describe_endpoint", ENDPOINT_ID,
        endpoint_description("Failed", FailureReason="Image pull failed")),
       ("sagemaker", "delete_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
     ("endpoint-delete-list-configs", endpoint.is_complete,
      cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [("sagemaker", "describe_endpoint", ENDPOINT_ID, ENDPOINT_GONE),
+     [NO_SCHEDULES,
+      ("sagemaker", "describe_endpoint", ENDPOINT_ID, ENDPOINT_GONE),
       ("sagemaker", "list_endpoint_configs", CONFIGS, THROTTLED["sagemaker"])]),
     ("endpoint-delete-list-models", endpoint.is_complete,
      cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [("sagemaker", "describe_endpoint", ENDPOINT_ID, ENDPOINT_GONE),
+     [NO_SCHEDULES,
+      ("sagemaker", "describe_endpoint", ENDPOINT_ID, ENDPOINT_GONE),
       ("sagemaker", "list_endpoint_configs", CONFIGS, {"EndpointConfigs": []}),
       ("sagemaker", "list_models", MODELS, THROTTLED["sagemaker"])]),
     ("apps-delete-domain", studio.apps_is_complete,
@@ -581,7 +591,7 @@ def test_delete_of_a_dataset_removed_by_hand(moto_clients, removed):
     }
     physical_id = dataset.on_event(cfn_event("Create", "Dataset", props))["PhysicalResourceId"]
     staged = s3.list_objects_v2(Bucket="sagemaker-staging")["Contents"]
-    assert len(staged) == 2
+    assert len(staged) == 3  # train, holdout and the monitor baseline
     s3.delete_objects(
         Bucket="sagemaker-staging", Delete={"Objects": [{"Key": o["Key"]} for o in staged]}
     )

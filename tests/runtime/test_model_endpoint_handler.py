@@ -193,6 +193,29 @@ def expect_delete(sagemaker, operation, key, name, found=True):
         )
 
 
+SCHEDULE_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:monitoring-schedule"
+
+
+def expect_schedules(sagemaker, schedules=(), name=ENDPOINT):
+    """ListMonitoringSchedules for the endpoint: ``schedules`` are (name, status) pairs."""
+    summaries = [
+        {
+            "MonitoringScheduleName": schedule,
+            "MonitoringScheduleArn": f"{SCHEDULE_ARN}/{schedule}",
+            "CreationTime": NOW,
+            "LastModifiedTime": NOW,
+            "MonitoringScheduleStatus": status,
+            "EndpointName": name,
+        }
+        for schedule, status in schedules
+    ]
+    sagemaker.add_response(
+        "list_monitoring_schedules",
+        {"MonitoringScheduleSummaries": summaries},
+        {"EndpointName": name},
+    )
+
+
 EXISTS = 'Cannot create already existing model "arn:aws:sagemaker:us-east-1:111111111111:model/x".'
 
 
@@ -536,17 +559,20 @@ def expect_list(sagemaker, kind, pages, props=None):
 
 
 def test_delete_deletes_the_endpoint(sagemaker):
+    expect_schedules(sagemaker)
     expect_delete(sagemaker, "delete_endpoint", "EndpointName", ENDPOINT)
     result = handler.on_event(event("Delete", PhysicalResourceId=ENDPOINT))
     assert result == {"PhysicalResourceId": ENDPOINT}
 
 
 def test_delete_of_a_missing_endpoint_is_done(sagemaker):
+    expect_schedules(sagemaker)
     expect_delete(sagemaker, "delete_endpoint", "EndpointName", ENDPOINT, found=False)
     assert handler.on_event(event("Delete", PhysicalResourceId=ENDPOINT))
 
 
 def test_delete_is_complete_waits_while_deleting(sagemaker):
+    expect_schedules(sagemaker)
     expect_describe(sagemaker, "Deleting", names()[1])
     assert handler.is_complete(event("Delete", PhysicalResourceId=ENDPOINT)) == {
         "IsComplete": False
@@ -554,6 +580,7 @@ def test_delete_is_complete_waits_while_deleting(sagemaker):
 
 
 def test_delete_is_complete_retries_a_deferred_delete(sagemaker):
+    expect_schedules(sagemaker)
     expect_describe(sagemaker, "InService", names()[1])
     expect_delete(sagemaker, "delete_endpoint", "EndpointName", ENDPOINT)
     assert handler.is_complete(event("Delete", PhysicalResourceId=ENDPOINT)) == {
@@ -562,6 +589,7 @@ def test_delete_is_complete_retries_a_deferred_delete(sagemaker):
 
 
 def test_delete_is_complete_removes_every_generated_config_and_model(sagemaker):
+    expect_schedules(sagemaker)
     model, config = names()
     other_model, other_config = names(NEW_JOB)
     look_alike = config + "0"
@@ -578,7 +606,9 @@ def test_delete_is_complete_removes_every_generated_config_and_model(sagemaker):
 
 
 def test_second_delete_finds_nothing_and_succeeds(sagemaker):
+    expect_schedules(sagemaker)
     expect_delete(sagemaker, "delete_endpoint", "EndpointName", ENDPOINT, found=False)
+    expect_schedules(sagemaker)
     expect_describe(sagemaker, None)
     expect_list(sagemaker, "c", [[]])
     expect_list(sagemaker, "m", [[]])
@@ -625,8 +655,53 @@ def test_delete_after_a_failed_create_keeps_what_a_same_named_endpoint_uses(sage
 
 
 def test_delete_is_complete_polls_again_when_throttled(sagemaker):
+    expect_schedules(sagemaker)
     expect_describe(sagemaker, None)
     sagemaker.add_client_error("list_endpoint_configs", "ThrottlingException", "Rate exceeded", 400)
     assert handler.is_complete(event("Delete", PhysicalResourceId=ENDPOINT)) == {
         "IsComplete": False
     }
+
+
+def test_delete_removes_every_schedule_on_the_endpoint_first(sagemaker):
+    """A schedule blocks DeleteEndpoint, a hand-added one too; a Pending one must wait."""
+    expect_schedules(
+        sagemaker, [("apstudio-dev-data-quality", "Scheduled"), ("by-hand", "Pending")]
+    )
+    expect_delete(
+        sagemaker,
+        "delete_monitoring_schedule",
+        "MonitoringScheduleName",
+        "apstudio-dev-data-quality",
+    )
+    sagemaker.add_client_error(
+        "delete_endpoint",
+        "ValidationException",
+        "Cannot delete endpoint: it has monitoring schedules",
+        400,
+        None,
+        {"EndpointName": ENDPOINT},
+    )
+    delete = event("Delete", PhysicalResourceId=ENDPOINT)
+    assert handler.on_event(delete) == {"PhysicalResourceId": ENDPOINT}
+
+    # Still listed (one deleting, one Pending): no DeleteEndpoint yet.
+    expect_schedules(
+        sagemaker, [("apstudio-dev-data-quality", "Scheduled"), ("by-hand", "Pending")]
+    )
+    expect_delete(
+        sagemaker,
+        "delete_monitoring_schedule",
+        "MonitoringScheduleName",
+        "apstudio-dev-data-quality",
+    )
+    assert handler.is_complete(delete) == {"IsComplete": False}
+
+    expect_schedules(sagemaker, [("by-hand", "Scheduled")])
+    expect_delete(sagemaker, "delete_monitoring_schedule", "MonitoringScheduleName", "by-hand")
+    assert handler.is_complete(delete) == {"IsComplete": False}
+
+    expect_schedules(sagemaker)
+    expect_describe(sagemaker, "InService", names()[1])
+    expect_delete(sagemaker, "delete_endpoint", "EndpointName", ENDPOINT)
+    assert handler.is_complete(delete) == {"IsComplete": False}

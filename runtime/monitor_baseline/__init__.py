@@ -1,0 +1,1 @@
+"""Custom resource: the Model Monitor baseline (statistics and constraints) of the training data."""
