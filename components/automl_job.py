@@ -195,7 +195,8 @@ class AutoMLJob(Construct):
             "Result",
             service_token=self.provider.service_token,
             resource_type="Custom::AutoMLJobResult",
-            service_timeout=Duration.minutes(5),
+            # It answers in seconds; the shared provider's poll budget fits this cap.
+            service_timeout=Duration.seconds(CUSTOM_RESOURCE_CAP_SECONDS),
             properties={
                 "JobName": self.resource.get_att_string("JobName"),
                 "JobNamePrefix": job_name_prefix,
