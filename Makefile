@@ -11,13 +11,14 @@ CHECKOV := $(TOOLS)/checkov/bin/checkov
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install deploy destroy synth diff test update-snapshots lint format bench evaluate monitor monitor-images audit integ clean
+.PHONY: help install deploy destroy synth diff test update-snapshots lint format bench evaluate progress monitor monitor-images audit integ clean
 
 help:
 	@echo "make deploy [ENV=dev|stage|prod]   install everything, then cdk deploy"
 	@echo "make test                          install everything, then lint and run the offline tests"
 	@echo "make destroy|synth|diff [ENV=...]  the matching cdk command"
 	@echo "make evaluate ENV=dev              score the deployed endpoint on the held-out rows"
+	@echo "make progress ENV=dev              watch AutoML and the endpoint during make deploy"
 	@echo "make monitor ENV=dev               report recent Model Monitor executions and drift"
 	@echo "make monitor-images                regenerate the analyzer image table from the SDK"
 	@echo "make update-snapshots              refresh the template snapshots after a reviewed change"
@@ -76,6 +77,9 @@ evaluate: .venv/.synced
 
 monitor: .venv/.synced
 	$(UV) run --frozen python -m evaluation monitor --env $(ENV)
+
+progress: .venv/.synced
+	$(UV) run --frozen python -m evaluation progress --env $(ENV)
 
 monitor-images: .venv/.synced
 	$(UV) run --frozen python tools/model_monitor_images.py

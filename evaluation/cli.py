@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m evaluation",
         description="Score the deployed Autopilot endpoint on the held-out data, write "
         "report.json, report.md and confusion_matrix.png, and check its data capture.",
-        epilog="Model Monitor report: python -m evaluation monitor --help",
+        epilog="Model Monitor report: python -m evaluation monitor --help; "
+        "live deploy progress: python -m evaluation progress --help",
     )
     add_stack_arguments(parser)
     parser.add_argument(
@@ -199,6 +200,12 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["progress"]:
+        from evaluation import progress
+
+        return guarded(
+            progress.run, progress.build_parser().parse_args(argv[1:]), clients, out, err
+        )
     if argv[:1] == ["monitor"]:
         from evaluation import monitor_cli
 
