@@ -142,7 +142,7 @@ def test_state_machine_may_describe_only_this_stacks_jobs_and_invoke_only_the_si
     (invoke,) = [s for s in statements if "lambda:InvokeFunction" in _actions(s)]
     (signal,) = _signal_ids(env)
     arn = {"Fn::GetAtt": [signal, "Arn"]}
-    assert invoke["Resource"] == [arn, {"Fn::Join": ["", [arn, ":*"]]}]
+    assert invoke["Resource"] == arn  # the unqualified function: no version wildcard
     # The rest: log delivery (no resource-level scoping) and, with a key, KMS on it.
     rest = [a for s in statements if s not in (describe, invoke) for a in _actions(s)]
     assert all(a.startswith(("logs:", "kms:")) for a in rest), rest
