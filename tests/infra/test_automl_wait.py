@@ -219,6 +219,22 @@ def test_four_hour_hpo_budget_synthesizes_and_waits_with_a_wait_condition(four_h
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
+def test_four_hour_hpo_budget_passes_parliament_and_checkov(four_hour_hpo):
+    from tests.infra import checkov_gate, iam_lint
+
+    policies = iam_lint.identity_policies(four_hour_hpo.template)
+    assert iam_lint.unexplained([f for p in policies for f in iam_lint.lint(p)]) == []
+    try:
+        reports = checkov_gate.run_checkov([four_hour_hpo.template_path])
+    except checkov_gate.CheckovMissingError as missing:
+        pytest.skip(str(missing))
+    skips = checkov_gate.load_skips(environments={"dev": four_hour_hpo.settings})
+    report = reports.get(four_hour_hpo.template_path.name, checkov_gate.Report())
+    outcome = checkov_gate.apply_skips(report, skips, "dev")
+    assert outcome.passed > 0
+    assert (outcome.failed, outcome.parsing_errors) == ([], [])
+
+
 def test_changed_job_inputs_give_a_new_wait_condition_and_handle(synthesized, four_hour_hpo):
     def ids(env: Synthesized) -> set[str]:
         return set(env.resources("AWS::CloudFormation::WaitCondition")) | set(
