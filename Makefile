@@ -29,7 +29,7 @@ endif
 endif
 
 .PHONY: help install install-runtime preflight bootstrap deploy destroy synth diff test \
-	update-snapshots lint format bench evaluate invoke studio leaderboard monitor \
+	update-snapshots lint format bench evaluate progress invoke studio leaderboard monitor \
 	monitor-images audit integ integ-clean cost clean clean-reports
 
 help:
@@ -41,8 +41,9 @@ help:
 	@echo "make invoke ENV=dev                send one held-out row to the endpoint, show the CLI call"
 	@echo "make leaderboard ENV=dev           AutoML candidates by objective, and where the reports are"
 	@echo "make evaluate ENV=dev              score the deployed endpoint on the held-out rows"
+	@echo "make progress ENV=dev              watch AutoML and the endpoint during make deploy"
 	@echo "make monitor ENV=dev               report recent Model Monitor executions and drift"
-	@echo "  ... ARGS=\"--profile NAME --region REGION\" passes AWS options to the five above"
+	@echo "  ... ARGS=\"--profile NAME --region REGION\" passes AWS options to the six above"
 	@echo "make cost                          what each environment costs per day while deployed"
 	@echo "make monitor-images                regenerate the analyzer image table from the SDK"
 	@echo "make update-snapshots              refresh the template snapshots after a reviewed change"
@@ -131,6 +132,10 @@ invoke studio leaderboard: | $(UV)
 # Idle cost per day of each environment's endpoint, from config/environments.toml.
 cost: | $(UV)
 	@$(UV) run --frozen --quiet --no-default-groups --group aws python tools/idle_cost.py
+
+# In a second terminal during make deploy: boto3 and rich (the evaluate group).
+progress: | $(UV)
+	@$(EVALUATE) progress --env $(ENV) $(ARGS)
 
 monitor-images: .venv/.synced
 	$(UV) run --frozen python tools/model_monitor_images.py

@@ -1,26 +1,166 @@
-"""Custom resource that runs a SageMaker Autopilot job (CreateAutoMLJobV2) to completion."""
+"""The Autopilot job (CreateAutoMLJobV2) and the wait condition that waits up to 12 hours for it.
+
+A custom resource starts the job and a Standard Step Functions execution, and returns
+within seconds. The execution polls DescribeAutoMLJobV2 once a minute through the AWS
+SDK integration (no Lambda time while waiting) and, when the job ends, a small function
+signals an ``AWS::CloudFormation::WaitCondition`` with the best candidate, or with the
+job's own failure reason (DESIGN.md, "Longer than one hour").
+"""
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CustomResource, Duration
+import hashlib
+import json
+from typing import Any
+
+from aws_cdk import (
+    Aws,
+    CfnWaitCondition,
+    CfnWaitConditionHandle,
+    CustomResource,
+    Duration,
+    Fn,
+    RemovalPolicy,
+    Stack,
+)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from components import nag
-from components.handler_provider import HandlerProvider, poll_budget, stack_status_statement
+from components.handler_provider import (
+    HANDLER_RUNTIME,
+    HandlerProvider,
+    poll_budget,
+    runtime_code,
+)
 from config.settings import (
-    AUTOML_POLLING_MARGIN_SECONDS,
+    AUTOML_POLL_INTERVAL_SECONDS,
+    AUTOML_WAIT_MARGIN_SECONDS,
     CUSTOM_RESOURCE_CAP_SECONDS,
     AutoMLSettings,
 )
 
+# Choice branches of the state machine, by DescribeAutoMLJobV2's AutoMLJobStatus.
+ENDED = ("Completed", "Failed", "Stopped")
+RUNNING = ("InProgress", "Stopping")
+
+
+def wait_definition(*, signal_function_arn: str, timeout_seconds: int) -> dict[str, Any]:
+    """The wait's ASL: describe the job each minute; signal once it has ended.
+
+    Written out rather than built with aws_stepfunctions_tasks, whose import alone costs
+    synth more than a second. Tests run this definition in moto's ASL interpreter.
+    """
+    status = "$.Job.AutoMLJobStatus"
+    signal = "SignalWaitCondition"
+    return {
+        "Comment": "Poll the AutoML job and signal its CloudFormation wait condition",
+        "TimeoutSeconds": timeout_seconds,
+        "StartAt": "DescribeJob",
+        "States": {
+            "DescribeJob": {
+                "Type": "Task",
+                "Resource": f"arn:{Aws.PARTITION}:states:::aws-sdk:sagemaker:describeAutoMLJobV2",
+                "Parameters": {"AutoMLJobName.$": "$.JobName"},
+                "ResultPath": "$.Job",
+                "Retry": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "IntervalSeconds": AUTOML_POLL_INTERVAL_SECONDS,
+                        "MaxAttempts": 5,
+                        "BackoffRate": 2,
+                    }
+                ],
+                "Catch": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "ResultPath": "$.Error",
+                        "Next": "DescribeFailed",
+                    }
+                ],
+                "Next": "JobEnded",
+            },
+            "JobEnded": {
+                "Type": "Choice",
+                "Choices": [
+                    *(
+                        {"Variable": status, "StringEquals": state, "Next": signal}
+                        for state in ENDED
+                    ),
+                    {
+                        "Or": [{"Variable": status, "StringEquals": state} for state in RUNNING],
+                        "Next": "WaitAMinute",
+                    },
+                ],
+                # Any other status: the signal function reports it as unexpected (FAILURE).
+                "Default": signal,
+            },
+            "WaitAMinute": {
+                "Type": "Wait",
+                "Seconds": AUTOML_POLL_INTERVAL_SECONDS,
+                "Next": "DescribeJob",
+            },
+            # A job that cannot be described even after the retries fails the wait, visibly.
+            "DescribeFailed": {
+                "Type": "Pass",
+                "Parameters": {
+                    "JobName.$": "$.JobName",
+                    "WaitHandleUrl.$": "$.WaitHandleUrl",
+                    "Job": {
+                        "AutoMLJobStatus": "Failed",
+                        "FailureReason.$": "States.Format('the wait could not describe "
+                        "the job: {}', $.Error.Cause)",
+                    },
+                },
+                "Next": signal,
+            },
+            signal: {
+                "Type": "Task",
+                "Resource": f"arn:{Aws.PARTITION}:states:::lambda:invoke",
+                "Parameters": {
+                    "FunctionName": signal_function_arn,
+                    "Payload": {
+                        "JobName.$": "$.JobName",
+                        "WaitHandleUrl.$": "$.WaitHandleUrl",
+                        "Job.$": "$.Job",
+                    },
+                },
+                "ResultPath": None,
+                "Retry": [
+                    {
+                        "ErrorEquals": [
+                            "Lambda.ClientExecutionTimeoutException",
+                            "Lambda.ServiceException",
+                            "Lambda.AWSLambdaException",
+                            "Lambda.SdkClientException",
+                        ],
+                        "IntervalSeconds": 2,
+                        "MaxAttempts": 6,
+                        "BackoffRate": 2,
+                    }
+                ],
+                "End": True,
+            },
+        },
+    }
+
+
+def inputs_digest(stack: Stack, inputs: dict[str, Any]) -> str:
+    """A stable hash of the job inputs as CloudFormation sees them (Refs, not tokens)."""
+    resolved = json.dumps(stack.resolve(inputs), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(resolved.encode()).hexdigest()[:10].upper()
+
 
 class AutoMLJob(Construct):
-    """Starts the job, polls it once a minute and exposes its best candidate.
+    """Starts the job, waits for it with a WaitCondition and exposes its best candidate.
 
-    A failed or stopped job fails the deploy with the job's own reason; deleting the
-    resource stops a job that is still running. The budget was checked at synth.
+    A failed or stopped job fails the deploy with the job's own reason (a FAILURE
+    signal); deleting the resource stops a job that is still running and its execution.
+    The budget was checked at synth.
     """
 
     def __init__(
@@ -38,25 +178,36 @@ class AutoMLJob(Construct):
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        poll = 60
-        wait = poll_budget(
-            settings.max_job_runtime_seconds + AUTOML_POLLING_MARGIN_SECONDS,
-            query_interval_seconds=poll,
-            service_timeout_seconds=CUSTOM_RESOURCE_CAP_SECONDS,
-        )
+        self.timeout_seconds = settings.max_job_runtime_seconds + AUTOML_WAIT_MARGIN_SECONDS
+        arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        job_arns = f"{arn}:automl-job/{job_name_prefix}-*"
+        self.state_machine = self._state_machine(job_name_prefix, job_arns, encryption_key)
+
+        # Delete polls only: a stopped job writes into the bucket until it is Stopped.
+        poll = AUTOML_POLL_INTERVAL_SECONDS
         self.provider = HandlerProvider(
             self,
             "Provider",
             on_event_handler="automl_job.handler.on_event",
             is_complete_handler="automl_job.handler.is_complete",
-            description="Run the Autopilot job and report its best candidate",
+            description="Start the Autopilot job and its wait; stop both on delete",
             query_interval=Duration.seconds(poll),
-            total_timeout=wait,
+            total_timeout=poll_budget(
+                CUSTOM_RESOURCE_CAP_SECONDS,
+                query_interval_seconds=poll,
+                service_timeout_seconds=CUSTOM_RESOURCE_CAP_SECONDS,
+            ),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
         )
-        arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        job_arns = f"{arn}:automl-job/{job_name_prefix}-*"
+        executions = Fn.join(
+            "",
+            [
+                f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:",
+                self.state_machine.state_machine_name,
+                ":*",
+            ],
+        )
         self.provider.add_to_policy(
             iam.PolicyStatement(
                 actions=[
@@ -68,7 +219,11 @@ class AutoMLJob(Construct):
                 ],
                 resources=[job_arns],
             ),
-            stack_status_statement(),
+            iam.PolicyStatement(
+                actions=["states:StartExecution"],
+                resources=[self.state_machine.state_machine_arn],
+            ),
+            iam.PolicyStatement(actions=["states:StopExecution"], resources=[executions]),
             iam.PolicyStatement(
                 actions=["iam:PassRole"],
                 resources=[execution_role.role_arn],
@@ -83,10 +238,34 @@ class AutoMLJob(Construct):
                 nag.wildcard_resource(nag.arn("sagemaker", f"automl-job/{job_name_prefix}-*")): (
                     "Job names end in a hash of the job inputs, known only at deploy; "
                     "the prefix limits them to this stack's jobs"
-                )
+                ),
+                nag.wildcard_resource(
+                    f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+                    f"{nag.attribute_ref(self.state_machine, 'Name')}:*"
+                ): "Executions of this stack's wait state machine only; their names end in "
+                "a hash known only at deploy",
             },
         )
 
+        job_inputs: dict[str, Any] = {
+            "JobNamePrefix": job_name_prefix,
+            "TrainingDataUri": training_data_uri,
+            "OutputUri": output_uri,
+            "RoleArn": execution_role.role_arn,
+            "TargetAttribute": target_attribute,
+            "ProblemType": settings.problem_type or "",
+            "Objective": settings.objective or "",
+            "Mode": settings.mode,
+            # Unset (and refused with ENSEMBLING, which ignores it), it stays out of
+            # the request and the job-name hash.
+            **({"MaxCandidates": str(settings.max_candidates)} if settings.max_candidates else {}),
+            "MaxRuntimePerTrainingJobInSeconds": str(settings.max_runtime_per_training_job_seconds),
+            "MaxAutoMLJobRuntimeInSeconds": str(settings.max_job_runtime_seconds),
+            "KmsKeyId": encryption_key.key_arn if encryption_key else "",
+        }
+        # A WaitCondition cannot be updated: a new job needs a new one and a new handle.
+        digest = inputs_digest(Stack.of(self), job_inputs)
+        handle = CfnWaitConditionHandle(self, f"WaitHandle{digest}")
         self.resource = CustomResource(
             self,
             "Resource",
@@ -94,30 +273,115 @@ class AutoMLJob(Construct):
             resource_type="Custom::AutoMLJob",
             service_timeout=Duration.seconds(CUSTOM_RESOURCE_CAP_SECONDS),
             properties={
-                "JobNamePrefix": job_name_prefix,
-                "TrainingDataUri": training_data_uri,
-                "OutputUri": output_uri,
-                "RoleArn": execution_role.role_arn,
-                "TargetAttribute": target_attribute,
-                "ProblemType": settings.problem_type or "",
-                "Objective": settings.objective or "",
-                "Mode": settings.mode,
-                # Unset (and refused with ENSEMBLING, which ignores it), it stays out of
-                # the request and the job-name hash.
-                **(
-                    {"MaxCandidates": str(settings.max_candidates)}
-                    if settings.max_candidates
-                    else {}
-                ),
-                "MaxRuntimePerTrainingJobInSeconds": str(
-                    settings.max_runtime_per_training_job_seconds
-                ),
-                "MaxAutoMLJobRuntimeInSeconds": str(settings.max_job_runtime_seconds),
-                "KmsKeyId": encryption_key.key_arn if encryption_key else "",
+                **job_inputs,
                 "Tags": [{"Key": key, "Value": value} for key, value in sorted(tags.items())],
+                "StateMachineArn": self.state_machine.state_machine_arn,
+                "WaitHandleUrl": handle.ref,
             },
         )
-        self.job_name = self.resource.get_att_string("JobName")
-        self.best_candidate_name = self.resource.get_att_string("BestCandidateName")
-        self.objective_metric_name = self.resource.get_att_string("ObjectiveMetricName")
-        self.objective_metric_value = self.resource.get_att_string("ObjectiveMetricValue")
+        self.wait_condition = CfnWaitCondition(
+            self,
+            f"WaitCondition{digest}",
+            handle=handle.ref,
+            timeout=str(self.timeout_seconds),
+            count=1,
+        )
+        self.wait_condition.node.add_dependency(self.resource)
+        # The best candidate, read once the wait succeeded. (The WaitCondition's Data
+        # attribute is typed "object" in CloudFormation's schema: not for Fn::Split.)
+        self.result = CustomResource(
+            self,
+            "Result",
+            service_token=self.provider.service_token,
+            resource_type="Custom::AutoMLJobResult",
+            # It answers in seconds; the shared provider's poll budget fits this cap.
+            service_timeout=Duration.seconds(CUSTOM_RESOURCE_CAP_SECONDS),
+            properties={
+                "JobName": self.resource.get_att_string("JobName"),
+                "JobNamePrefix": job_name_prefix,
+                "WaitCondition": self.wait_condition.ref,
+            },
+        )
+        self.result.node.add_dependency(self.wait_condition)
+        self.job_name = self.result.get_att_string("JobName")
+        self.best_candidate_name = self.result.get_att_string("BestCandidateName")
+        self.objective_metric_name = self.result.get_att_string("ObjectiveMetricName")
+        self.objective_metric_value = self.result.get_att_string("ObjectiveMetricValue")
+
+    def _state_machine(
+        self, job_name_prefix: str, job_arns: str, encryption_key: kms.IKey | None
+    ) -> sfn.StateMachine:
+        log_group = logs.LogGroup(
+            self,
+            "WaitLogs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=encryption_key,
+        )
+        signal_role = iam.Role(
+            self,
+            "SignalRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Signals the AutoML wait condition; the URL is presigned, so logs only",
+        )
+        signal_function = lambda_.Function(
+            self,
+            "Signal",
+            runtime=HANDLER_RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            code=runtime_code(),
+            handler="automl_wait.handler.handler",
+            description="Signal the AutoML wait condition with the job's outcome",
+            timeout=Duration.minutes(1),
+            memory_size=128,
+            role=signal_role,
+            log_group=log_group,
+            environment_encryption=encryption_key,
+        )
+        log_group.grant_write(signal_role)
+
+        state_machine = sfn.StateMachine(
+            self,
+            "Wait",
+            definition_body=sfn.DefinitionBody.from_string(
+                Stack.of(self).to_json_string(
+                    wait_definition(
+                        signal_function_arn=signal_function.function_arn,
+                        timeout_seconds=self.timeout_seconds,
+                    )
+                )
+            ),
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL),
+            encryption_configuration=(
+                sfn.CustomerManagedEncryptionConfiguration(encryption_key)
+                if encryption_key
+                else None
+            ),
+        )
+        state_machine.add_to_role_policy(
+            iam.PolicyStatement(actions=["sagemaker:DescribeAutoMLJobV2"], resources=[job_arns])
+        )
+        state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[signal_function.function_arn]
+            )
+        )
+        nag.acknowledge(
+            state_machine,
+            {
+                nag.wildcard_resource("*"): (
+                    "CloudWatch Logs delivery actions (logs:CreateLogDelivery etc.) support "
+                    "no resource-level scoping"
+                ),
+                nag.wildcard_resource(nag.arn("sagemaker", f"automl-job/{job_name_prefix}-*")): (
+                    "Job names end in a hash of the job inputs, known only at deploy; "
+                    "the prefix limits them to this stack's jobs"
+                ),
+                "AwsSolutions-SF2": (
+                    "The state machine only polls one describe call a minute; its execution "
+                    "history is logged in full, X-Ray adds nothing here"
+                ),
+            },
+        )
+        return state_machine

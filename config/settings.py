@@ -34,9 +34,15 @@ ALWAYS_PROTECTED = "prod"
 
 # CloudFormation fails any custom resource after one hour (ServiceTimeout max 3600 s).
 CUSTOM_RESOURCE_CAP_SECONDS = 3600
-# Room for job start-up, the graceful stop at the runtime limit and one-minute polling.
-AUTOML_POLLING_MARGIN_SECONDS = 600
-# The AutoML provider polls once a minute; a budget between two polls buys nothing.
+# The AutoML job is waited for by an AWS::CloudFormation::WaitCondition, whose Timeout
+# is at most 43,200 s (12 h; CloudFormation docs, "AWS::CloudFormation::WaitCondition").
+WAIT_CONDITION_CAP_SECONDS = 43_200
+# Between the job's budget and the wait's Timeout: job start-up, Autopilot's graceful
+# stop at the runtime limit (it finishes the running trials and writes its reports)
+# and the one-minute poll.
+AUTOML_WAIT_MARGIN_SECONDS = 1_800
+MAX_AUTOML_JOB_RUNTIME_SECONDS = WAIT_CONDITION_CAP_SECONDS - AUTOML_WAIT_MARGIN_SECONDS
+# The state machine polls the job once a minute; a budget between two polls buys nothing.
 AUTOML_POLL_INTERVAL_SECONDS = 60
 
 BANK_MARKETING_SAMPLE_URL = (
@@ -305,16 +311,13 @@ class AutoMLSettings(_Settings):
                     f"a multiple of {AUTOML_POLL_INTERVAL_SECONDS}, "
                     f"e.g. {below} or {below + AUTOML_POLL_INTERVAL_SECONDS}",
                 )
-        budget = self.max_job_runtime_seconds + AUTOML_POLLING_MARGIN_SECONDS
-        if budget > CUSTOM_RESOURCE_CAP_SECONDS:
-            limit = CUSTOM_RESOURCE_CAP_SECONDS - AUTOML_POLLING_MARGIN_SECONDS
+        if self.max_job_runtime_seconds > MAX_AUTOML_JOB_RUNTIME_SECONDS:
             raise SettingError(
                 "max_job_runtime_seconds",
                 self.max_job_runtime_seconds,
-                f"with the {AUTOML_POLLING_MARGIN_SECONDS} s polling margin it exceeds "
-                f"CloudFormation's {CUSTOM_RESOURCE_CAP_SECONDS} s custom-resource limit "
-                "(longer jobs need a wait condition, which this project does not support yet)",
-                f"600 to {limit}",
+                f"with the {AUTOML_WAIT_MARGIN_SECONDS} s wait margin it exceeds "
+                f"CloudFormation's {WAIT_CONDITION_CAP_SECONDS} s (12 h) wait-condition limit",
+                f"600 to {MAX_AUTOML_JOB_RUNTIME_SECONDS}",
             )
         if self.max_runtime_per_training_job_seconds > self.max_job_runtime_seconds:
             raise SettingError(

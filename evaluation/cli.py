@@ -18,6 +18,7 @@ DEFAULT_CAPTURE_WAIT = 120
 # python -m evaluation <command>: the module that implements it (build_parser and run).
 SUBCOMMANDS = {
     "monitor": "monitor_cli",
+    "progress": "progress",
     "studio": "studio",
     "invoke": "invoke",
     "leaderboard": "leaderboard",
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m evaluation",
         description="Score the deployed Autopilot endpoint on the held-out data, write "
         "report.json, report.md and confusion_matrix.png, and check its data capture.",
-        epilog="Other commands: python -m evaluation {monitor,studio,invoke,leaderboard} --help",
+        epilog="Other commands: "
+        "python -m evaluation {monitor,progress,studio,invoke,leaderboard} --help",
     )
     add_stack_arguments(parser)
     parser.add_argument(

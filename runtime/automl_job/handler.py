@@ -1,11 +1,18 @@
-"""Custom-resource entry points for one Autopilot job (on_event plus is_complete polling).
+"""Custom-resource entry points for one Autopilot job.
+
+Create starts the job and the state machine execution that waits for it, and returns
+within seconds: the execution signals the stack's wait condition when the job ends
+(``automl_wait``), so a job may run for up to 12 hours. Only Delete polls
+(``is_complete``): a stopped job keeps writing into the bucket until it is Stopped.
 
 The physical ID is the job name. Changed inputs give a new name and a new job;
-CloudFormation then sends Delete for the old name, which stops it if still running.
+CloudFormation then sends Delete for the old name, which stops it (and its execution)
+if still running.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,10 +20,12 @@ from botocore.exceptions import ClientError
 
 from automl_job import naming, status
 from automl_job.spec import JobSpec, parse_tags
-from cr_support import aws, clock, stack
+from cr_support import aws, clock, properties
 from cr_support.logs import log
 from cr_support.properties import PropertyError
 
+# The job's outcome, read after its wait condition succeeded.
+RESULT_TYPE = "Custom::AutoMLJobResult"
 # Set by a Delete whose StopAutoMLJob was throttled; the delete polls then retry it.
 STOP_PENDING = "StopPending"
 # Set by a Delete with an invented physical ID: when it arrived.
@@ -26,11 +35,28 @@ DELETE_ARRIVED = "DeleteArrivedAt"
 IN_FLIGHT_CREATE_SECONDS = 180
 
 
+def _result(event: dict[str, Any]) -> dict[str, Any]:
+    """The best candidate of a job whose wait condition succeeded; Delete has nothing to do."""
+    props = event.get("ResourceProperties", {})
+    if event["RequestType"] == "Delete":
+        return {"PhysicalResourceId": event.get("PhysicalResourceId", "")}
+    name = properties.string(props, "JobName")
+    if not _ours(name, props):
+        raise PropertyError(f"resource property 'JobName' is not this stack's job: {name!r}")
+    job = _describe(name)
+    status.raise_if_unusable(name, job)
+    if job["AutoMLJobStatus"] != "Completed":
+        raise status.JobFailedError(f"AutoML job {name} is still {job['AutoMLJobStatus']}")
+    return {"PhysicalResourceId": name, "Data": status.completed_data(name, job)}
+
+
 def _describe(name: str) -> dict[str, Any]:
     return aws.client("sagemaker").describe_auto_ml_job_v2(AutoMLJobName=name)
 
 
 def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    if event.get("ResourceType") == RESULT_TYPE:
+        return _result(event)
     request_type = event["RequestType"]
     if request_type == "Delete":
         response: dict[str, Any] = {"PhysicalResourceId": event.get("PhysicalResourceId", "")}
@@ -48,10 +74,66 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = spec.job_name(event["StackId"], event["LogicalResourceId"])
     current = event.get("PhysicalResourceId")
     unchanged = request_type == "Update" and current in naming.attempt_names(name)
+    props = event["ResourceProperties"]
     if unchanged and _sync_tags(current, spec, event.get("OldResourceProperties", {})):
+        if _wait_handle(props) != _wait_handle(event.get("OldResourceProperties", {})):
+            _start_wait(current, props)
         return {"PhysicalResourceId": current, "Data": {"JobName": current}}
     name = _create_or_adopt(name, spec)
+    try:
+        _start_wait(name, props)
+    except Exception:
+        # Raising from Create means the rollback's Delete never reaches this handler
+        # (DESIGN.md, "Rollback semantics of Provider"): stop the job first.
+        _request_stop(name)
+        raise
     return {"PhysicalResourceId": name, "Data": {"JobName": name}}
+
+
+def _wait_handle(props: Mapping[str, Any]) -> str:
+    return str(props.get("WaitHandleUrl") or "")
+
+
+def _execution_arn(name: str, props: Mapping[str, Any]) -> str:
+    state_machine = properties.string(props, "StateMachineArn")
+    execution = naming.execution_name(name, _wait_handle(props))
+    return f"{state_machine.replace(':stateMachine:', ':execution:', 1)}:{execution}"
+
+
+def _start_wait(name: str, props: Mapping[str, Any]) -> None:
+    """Start the execution that polls the job and signals the wait condition."""
+    handle = properties.string(props, "WaitHandleUrl")
+    execution = naming.execution_name(name, handle)
+    try:
+        aws.client("stepfunctions").start_execution(
+            stateMachineArn=properties.string(props, "StateMachineArn"),
+            name=execution,
+            input=json.dumps({"JobName": name, "WaitHandleUrl": handle}),
+        )
+    except ClientError as error:
+        # The same name and input again (a retried Create) is not an error for Standard
+        # state machines; a different input under the same name is.
+        if aws.error_code(error) != "ExecutionAlreadyExists":
+            raise
+        log(name, "wait execution already started", execution=execution)
+        return
+    log(name, "started the wait execution", execution=execution)
+
+
+def _stop_wait(name: str, props: Mapping[str, Any]) -> None:
+    """Stop the job's wait execution; one that is not there or has ended is done."""
+    if not props.get("StateMachineArn") or not _wait_handle(props):
+        return
+    try:
+        aws.client("stepfunctions").stop_execution(
+            executionArn=_execution_arn(name, props),
+            cause="the AutoML custom resource was deleted",
+        )
+    except ClientError as error:
+        if aws.error_code(error) in ("ExecutionDoesNotExist", "ValidationException"):
+            return
+        raise
+    log(name, "stopped the wait execution")
 
 
 def _create_or_adopt(base_name: str, spec: JobSpec) -> str:
@@ -150,7 +232,7 @@ def _names_to_delete(event: dict[str, Any]) -> list[str]:
 
 def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = event.get("PhysicalResourceId", "")
-    if event["RequestType"] == "Delete":
+    if event["RequestType"] == "Delete" and event.get("ResourceType") != RESULT_TYPE:
         arrived = event.get("Data", {}).get(DELETE_ARRIVED)
         # A job that a late Create started after this Delete arrived is stopped here.
         stop_pending = event.get("Data", {}).get(STOP_PENDING) == "true" or arrived is not None
@@ -160,33 +242,8 @@ def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             log(name, "waiting for a Create that may still be in flight")
             return {"IsComplete": False}
         return {"IsComplete": done}
-    if stack.create_abandoned(event):
-        # CloudFormation gave up on this Create (its Delete may have found nothing yet).
-        if _delete_complete(name, event.get("ResourceProperties", {}), stop_pending=True):
-            raise status.JobFailedError(
-                f"AutoML job {name}: the stack rolled back while it ran; the job was stopped"
-            )
-        return {"IsComplete": False}
-    try:
-        job = _describe(name)
-    except ClientError as error:
-        if aws.is_throttling(error) or aws.is_not_found(error):
-            log(name, "describe failed; will poll again", error=aws.error_code(error))
-            return {"IsComplete": False}
-        raise
-    state = job["AutoMLJobStatus"]
-    secondary = job.get("AutoMLJobSecondaryStatus", "")
-    if state in status.RUNNING:
-        log(name, "AutoML job running", status=state, secondary_status=secondary)
-        return {"IsComplete": False}
-    try:
-        status.raise_if_unusable(name, job)
-        data = status.completed_data(name, job)
-    except status.JobFailedError as error:
-        log(name, "AutoML job unusable", status=state, reason=str(error))
-        raise
-    log(name, "AutoML job completed", **data)
-    return {"IsComplete": True, "Data": data}
+    # Create and Update: the wait condition waits for the job, not this resource.
+    return {"IsComplete": True}
 
 
 def _ours(name: str, props: Mapping[str, Any]) -> bool:
@@ -200,6 +257,7 @@ def _delete(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
     if not _ours(name, props):
         log(name or "automl-job", "not a job this resource created; nothing to delete")
         return {"PhysicalResourceId": name}
+    _stop_wait(name, props)
     try:
         state = _describe(name)["AutoMLJobStatus"]
     except ClientError as error:
@@ -249,6 +307,9 @@ def _delete_complete(name: str, props: Mapping[str, Any], stop_pending: bool) ->
             return False
         raise
     log(name, "delete check", status=state)
+    if stop_pending:
+        # A Create that arrived after its Delete (a cancelled Create) started an execution.
+        _stop_wait(name, props)
     # Stopping still writes into the bucket: wait for Stopped before the bucket goes.
     if state not in status.RUNNING:
         return True

@@ -57,3 +57,13 @@ def attempt_names(name: str) -> list[str]:
         suffix = f"-r{attempt}"
         names.append(f"{name[: MAX_NAME_LENGTH - len(suffix)].rstrip('-')}{suffix}")
     return names
+
+
+def execution_name(job_name: str, wait_handle_url: str) -> str:
+    """The wait's state machine execution: one per job and wait condition handle.
+
+    A Delete recomputes it from the event. A job adopted by a new handle (a retried
+    update) gets a new execution, which signals that handle.
+    """
+    digest = hashlib.sha256(wait_handle_url.encode()).hexdigest()[:12]
+    return f"{job_name}-{digest}"

@@ -392,12 +392,17 @@ def test_budgets_are_whole_poll_intervals(key, value, allowed):
     )
 
 
-def test_time_budget_over_the_custom_resource_cap_names_the_limit():
-    assert _error({"automl": {"max_job_runtime_seconds": 3300}}) == (
-        "dev.automl.max_job_runtime_seconds = 3300: with the 600 s polling margin it exceeds "
-        "CloudFormation's 3600 s custom-resource limit (longer jobs need a wait condition, "
-        "which this project does not support yet); allowed: 600 to 3000"
+def test_time_budget_over_the_wait_condition_cap_names_the_limit():
+    assert _error({"automl": {"max_job_runtime_seconds": 43_200}}) == (
+        "dev.automl.max_job_runtime_seconds = 43200: with the 1800 s wait margin it exceeds "
+        "CloudFormation's 43200 s (12 h) wait-condition limit; allowed: 600 to 41400"
     )
+
+
+def test_multi_hour_hpo_budget_is_accepted():
+    raw = {"mode": "HYPERPARAMETER_TUNING", "max_job_runtime_seconds": 41_400}
+    settings = parse_settings("dev", {**VALID, "automl": {**raw, "max_candidates": 250}})
+    assert settings.automl.max_job_runtime_seconds == 41_400
 
 
 def test_training_job_cannot_outlast_the_automl_job():

@@ -53,7 +53,10 @@ def test_a_new_qa_table_synthesizes_and_passes_the_gates(tmp_path):
     assert [skip.environments for skip in key_skips] == [("dev", "stage", "qa")]
 
 
-def test_ensembling_jobs_leave_max_candidates_out(env):
+def test_automl_modes_and_max_candidates(env):
+    """dev stays fast (ENSEMBLING); unset max_candidates stays out of the request."""
     job = env.only("Custom::AutoMLJob")["Properties"]
-    assert job["Mode"] == "ENSEMBLING"
-    assert "MaxCandidates" not in job
+    assert job["Mode"] == env.settings.automl.mode
+    if env.settings.name == "dev":
+        assert job["Mode"] == "ENSEMBLING"
+    assert ("MaxCandidates" in job) == (env.settings.automl.max_candidates is not None)

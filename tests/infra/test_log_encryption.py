@@ -25,7 +25,11 @@ def test_the_key_policy_lets_cloudwatch_logs_use_the_key(env):
     if key_id is None:
         return
     statements = env.template["Resources"][key_id]["Properties"]["KeyPolicy"]["Statement"]
-    (logs,) = [s for s in statements if "logs." in str(s.get("Principal", {}).get("Service"))]
+    (logs,) = [
+        s
+        for s in statements
+        if "'logs.'" in str(s.get("Principal", {}).get("Service"))  # not delivery.logs
+    ]
     assert {"kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"} <= set(logs["Action"])
     condition = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert ":log-group:*" in str(condition)

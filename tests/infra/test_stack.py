@@ -192,10 +192,13 @@ def test_bucket_writers_are_deleted_before_the_bucket_is_emptied(env):
 def test_automl_job_defaults(env):
     job = env.only("Custom::AutoMLJob")["Properties"]
     assert job["TargetAttribute"] == "y"
-    assert job["Mode"] == "ENSEMBLING"
+    assert job["Mode"] == env.settings.automl.mode
     assert job["ProblemType"] == "BinaryClassification"
     assert job["Objective"] == "F1"
-    assert int(job["MaxAutoMLJobRuntimeInSeconds"]) + 600 <= 3600
+    (wait,) = env.resources("AWS::CloudFormation::WaitCondition").values()
+    assert int(job["MaxAutoMLJobRuntimeInSeconds"]) + 1800 == int(wait["Properties"]["Timeout"])
+    assert int(wait["Properties"]["Timeout"]) <= 43_200
+    # The custom resource only starts the job: it stays within the one-hour cap.
     assert job["ServiceTimeout"] == "3600"
 
 

@@ -43,6 +43,14 @@ runtime/framework.js`` and ``cfn-response.js`` in aws-cdk-lib's jsii tarball):
   the race where the Lambda invocation is still in flight: the rollback's Delete runs
   first and finds nothing, then the Create's on_event runs and its waiter polls.
 
+CloudFormation's wait conditions (AWS docs, "AWS::CloudFormation::WaitCondition"): a
+handle's ``Ref`` is a presigned URL; the WaitCondition completes on a SUCCESS signal
+(``Data`` is ``{"<UniqueId>": "<Data>"}``), fails on a FAILURE signal with the signal's
+Reason, and fails when ``Timeout`` runs out. It gets no Delete of its own. An update may
+add resources (created in dependency order) and drop them (deleted in cleanup); a failed
+update deletes what it added. The state machine execution that sends the signal is
+modelled in ``fakes`` (its ASL runs in moto in the infra tests).
+
 Handlers get the fake account's clients (``fakes.Account``) and its clock
 (``cr_support.clock``), so a poll interval costs no real time.
 """
@@ -238,6 +246,7 @@ class Stack:
         self.orphans: list[_Running] = []
         self.failures: list[str] = []
         self.created_ever: set[str] = set()
+        self.added: list[str] = []
         self._ids = itertools.count(1)
         # Several stacks can share one account: each answers for its own name.
         others = account.stack_status
@@ -270,19 +279,29 @@ class Stack:
     def update(self, template: dict[str, Any], fail: Failure | None = None) -> str:
         old_template, self.template = self.template, Template(template)
         self.status = "UPDATE_IN_PROGRESS"
+        self.added = []
         ok, replaced, updated = self._update_all(fail)
         if ok:
             self.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
-            ok = self._delete_physical(replaced)
+            dropped = [lid for lid in self.resources if lid not in self.template.resources]
+            ok = self._delete_physical(replaced) and self._drop(dropped, old_template)
             self.status = "UPDATE_COMPLETE" if ok else "UPDATE_FAILED"
             return self.status
         self.status = "UPDATE_ROLLBACK_IN_PROGRESS"
-        self.template = old_template
+        new_template, self.template = self.template, old_template
         unused = self._roll_back_updates(updated)
         self.status = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
-        ok = self._delete_physical(unused)
+        ok = self._delete_physical(unused) and self._drop(self.added, new_template)
         self.status = "UPDATE_ROLLBACK_COMPLETE" if ok else "UPDATE_ROLLBACK_FAILED"
         return self.status
+
+    def _drop(self, lids: list[str], template: Template) -> bool:
+        """Delete resources one template has and the other has not, dependents first."""
+        current, self.template = self.template, template
+        try:
+            return self._delete(lids)
+        finally:
+            self.template = current
 
     def drain(self, max_ticks: int = 400) -> None:
         """Let abandoned pollers run until they stop, as their state machines would."""
@@ -356,7 +375,29 @@ class Stack:
             return self._custom(lid, "Create", props, injected=injected)
         if injected:
             return self._raise(ResourceFailed(f"injected failure creating {lid}"))
+        if self.template.type(lid) == "AWS::CloudFormation::WaitCondition":
+            return self._wait_condition(lid, props)
         return self._native_create(lid, props)
+
+    def _wait_condition(self, lid: str, props: dict[str, Any]) -> Operation:
+        handle = props["Handle"]
+        physical_id = f"{self.stack_id}/{lid}"
+        self.resources[lid].physical_id = physical_id
+        deadline = self.account.now + -(-int(props["Timeout"]) // TICK_SECONDS)
+        while self.account.now < deadline:
+            signal = self.account.wait_signals.get(handle)
+            if signal is not None:
+                if signal["Status"] == "FAILURE":
+                    raise ResourceFailed(
+                        f"WaitCondition received failed message: '{signal['Reason']}' for "
+                        f"uniqueId: {signal['UniqueId']}",
+                        physical_id,
+                    )
+                return physical_id, {"Data": json.dumps({signal["UniqueId"]: signal["Data"]})}
+            yield
+        raise ResourceFailed(
+            "WaitCondition timed out. Received 0 conditions when expecting 1", physical_id
+        )
 
     def _failed(self, lid: str, status: str, error: ResourceFailed) -> None:
         resource = self.resources[lid]
@@ -433,6 +474,15 @@ class Stack:
             lid = next(lid for lid in todo if self.template.deps[lid] <= done)
             todo.remove(lid)
             done.add(lid)
+            if lid not in self.resources:
+                self.resources[lid] = Resource(lid)
+                self.added.append(lid)
+                error = self._run_one(lid, self._create_op(lid, fail))
+                if error is not None:
+                    self._failed(lid, "CREATE_FAILED", error)
+                    return False, replaced, updated
+                self.resources[lid].status = "CREATE_COMPLETE"
+                continue
             resource = self.resources[lid]
             new_props = self.resolve(self.template.resources[lid].get("Properties", {}))
             if new_props == resource.properties:
@@ -716,6 +766,16 @@ class _AnyAttribute(dict):
         return f"{self['Arn']}/{key}"
 
 
+def _wait_handle(stack, lid, props):
+    """A presigned S3 URL, new for every handle CloudFormation creates."""
+    url = (
+        f"https://cloudformation-waitcondition-{REGION}.s3.amazonaws.com/"
+        f"{stack.stack_id.replace(':', '%3A').replace('/', '%2F')}/{lid}-{next(stack._ids)}"
+        "?X-Amz-Signature=0123abcd"
+    )
+    return url, {}
+
+
 def _vpc(stack, lid, props):
     ec2 = stack.account.moto("ec2")
     vpc = ec2.create_vpc(CidrBlock=props["CidrBlock"])["Vpc"]
@@ -903,6 +963,7 @@ def _delete_monitoring_schedule(stack, resource):
 
 
 _NATIVE = {
+    "AWS::CloudFormation::WaitConditionHandle": (_wait_handle, None),
     "AWS::EC2::VPC": (_vpc, _delete_vpc),
     "AWS::EC2::Subnet": (_subnet, _delete_subnet),
     "AWS::EC2::SecurityGroup": (_security_group, _delete_security_group),

@@ -18,6 +18,10 @@ models, endpoint configs and endpoints. ``Account`` adds, on the same clients:
   tagged ``ManagedByAmazonSageMakerResource = <domain ARN>``; DeleteDomain keeps them
   (DESIGN.md, "Studio facts"; CloudFormation's domain handler passes no retention policy);
 - CloudFormation's DescribeStacks for the stack the harness is running;
+- the AutoML wait's Step Functions executions: StartExecution/StopExecution, and a
+  running execution that looks at its job every ``WAIT_POLL_TICKS`` (its Wait state)
+  and, once the job has ended, runs the real signal function (``automl_wait``), whose
+  HTTP PUT lands in ``wait_signals`` (``FakeInternet``);
 - injected faults: one ClientError for a named operation.
 
 Every request, faked or not, goes through a real botocore client, so botocore's
@@ -30,6 +34,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -53,6 +58,7 @@ SETTLE_TICKS = 2
 # Autopilot winds down its training and processing jobs for minutes after StopAutoMLJob;
 # the harness deletes plumbing (functions, roles) a tick each, slower than AWS does.
 STOPPING_TICKS = 20
+WAIT_POLL_TICKS = 2  # the state machine's one-minute Wait
 S3_WRITES = frozenset(
     {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "CopyObject"}
 )
@@ -116,6 +122,9 @@ class Account:
     next_baseline_fails: bool = False
     processing_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    job_training_ticks: int = AUTOML_TRAINING_TICKS
+    executions: dict[str, str] = field(default_factory=dict)  # ARN -> status
+    wait_signals: dict[str, dict[str, str]] = field(default_factory=dict)  # handle URL -> body
     calls: list[str] = field(default_factory=list)
     # Harm the account check reports: work billed after a rollback, data lost under a job.
     incidents: list[str] = field(default_factory=list)
@@ -320,7 +329,7 @@ class Account:
         created = self.moto("sagemaker").create_auto_ml_job_v2(**params)
         name = params["AutoMLJobName"]
         fails, self.next_job_fails = self.next_job_fails, False
-        self.later(AUTOML_TRAINING_TICKS, lambda: self._finish_job(name, fails))
+        self.later(self.job_training_ticks, lambda: self._finish_job(name, fails))
         return {"AutoMLJobArn": created["AutoMLJobArn"]}
 
     def _finish_job(self, name: str, fails: bool = False) -> None:
@@ -546,6 +555,44 @@ class Account:
             schedule["Deleting"] = True
             self.later(1, lambda: self.schedules.pop(MonitoringScheduleName, None))
 
+    # -- Step Functions: the AutoML wait's executions -------------------------------------
+
+    def _stepfunctions_StartExecution(self, stateMachineArn, name, input, **_):
+        arn = f"{stateMachineArn.replace(':stateMachine:', ':execution:', 1)}:{name}"
+        if arn in self.executions:
+            raise _Reply("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
+        self.executions[arn] = "RUNNING"
+        self.later(0, lambda: self._wait_poll(arn, json.loads(input)))
+        return {"executionArn": arn, "startDate": "2026-01-01T00:00:00Z"}
+
+    def _wait_poll(self, arn: str, state: dict[str, Any]) -> None:
+        """DescribeJob, then Choice: Wait a minute, or signal the wait condition and end."""
+        if self.executions[arn] != "RUNNING":
+            return
+        job = self.moto("sagemaker").describe_auto_ml_job_v2(AutoMLJobName=state["JobName"])
+        if job["AutoMLJobStatus"] in ("InProgress", "Stopping"):
+            self.later(WAIT_POLL_TICKS, lambda: self._wait_poll(arn, state))
+            return
+        from automl_wait import handler as signal
+
+        job = json.loads(json.dumps(job, default=str))  # as the SDK integration hands it on
+        try:
+            signal.handler({**state, "Job": job})
+        except Exception:  # a refused PUT fails the execution, visibly
+            self.executions[arn] = "FAILED"
+            return
+        self.executions[arn] = "SUCCEEDED"
+
+    def _stepfunctions_StopExecution(self, executionArn, **_):
+        if executionArn not in self.executions:
+            raise _Reply("ExecutionDoesNotExist", f"Execution Does Not Exist: '{executionArn}'")
+        if self.executions[executionArn] == "RUNNING":
+            self.executions[executionArn] = "ABORTED"
+        return {"stopDate": "2026-01-01T00:00:00Z"}
+
+    def signal_received(self, url: str, body: bytes) -> None:
+        self.wait_signals.setdefault(url, json.loads(body))
+
     # -- Projects: portfolio status, shares and associations -----------------------------
 
     def _sagemaker_GetSagemakerServicecatalogPortfolioStatus(self):
@@ -644,6 +691,9 @@ class FakeInternet:
         self.body = sample_zip(comma_csv(bank_rows(700)))
 
     def urlopen(self, request, timeout=None):
+        if getattr(request, "method", None) == "PUT":  # a wait condition signal
+            Account.current.signal_received(request.full_url, request.data)
+            return _HttpResponse(b"")
         return _HttpResponse(self.body)
 
 
@@ -670,6 +720,9 @@ def leaks(
     for name, job in sm.auto_ml_jobs.items():
         if job.auto_ml_job_status in ("InProgress", "Stopping"):
             found.append(f"AutoML job {name} is {job.auto_ml_job_status}")
+    found += [
+        f"execution {arn} is RUNNING" for arn, st in account.executions.items() if st == "RUNNING"
+    ]
     found += [f"endpoint {name} ({e.endpoint_status})" for name, e in sm.endpoints.items()]
     found += [f"endpoint config {name}" for name in sm.endpoint_configs]
     found += [f"model {name}" for name in sm._models]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from config import environment_names
-from tests.lifecycle.engine import TICK_SECONDS, Failure, Stack, Template
+from tests.lifecycle.engine import TICK_SECONDS, Failure, Stack
 from tests.lifecycle.fakes import ACCOUNT, SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
 
 ENVIRONMENTS = environment_names()
@@ -36,6 +36,8 @@ FAILURE_POINTS = [
     ("Custom::TrainingDataset", "on_event", None),
     ("Custom::AutoMLJob", "on_event", None),
     ("Custom::AutoMLJob", "is_complete", None),
+    ("AWS::CloudFormation::WaitCondition", "create", None),
+    ("Custom::AutoMLJobResult", "on_event", None),
     ("Custom::ModelEndpoint", "on_event", None),
     ("Custom::ModelEndpoint", "is_complete", None),
     ("Custom::ModelMonitorBaseline", "on_event", None),
@@ -53,6 +55,31 @@ def env_name(request) -> str:
 @pytest.fixture
 def scenario(account, synthesized, env_name):
     return Scenario(account, synthesized[env_name])
+
+
+@pytest.fixture(scope="session")
+def new_job_inputs(tmp_path_factory):
+    """Per environment: the template after a change of the AutoML job's inputs."""
+    from config import load_settings
+    from tests.infra.synth import synthesize
+
+    cache: dict[str, dict[str, Any]] = {}
+
+    def template(env: str) -> dict[str, Any]:
+        if env not in cache:
+            settings = load_settings(env)
+            automl = settings.automl.model_copy(
+                update={
+                    "max_runtime_per_training_job_seconds": (
+                        settings.automl.max_runtime_per_training_job_seconds - 60
+                    )
+                }
+            )
+            changed = settings.model_copy(update={"automl": automl})
+            cache[env] = synthesize(changed, tmp_path_factory.mktemp(f"new-{env}")).template
+        return cache[env]
+
+    return template
 
 
 class Scenario:
@@ -120,13 +147,21 @@ def test_deploy_then_destroy(scenario):
     scenario.assert_nothing_left()
 
 
-def test_update_of_automl_inputs_trains_a_new_job_and_serves_it(scenario):
+def test_update_of_automl_inputs_waits_on_a_new_wait_condition_and_serves_the_new_job(
+    scenario, new_job_inputs, env_name
+):
     scenario.stack.deploy()
     old_job = scenario.attribute("Custom::AutoMLJob", "JobName")
-    template = scenario.changed("Custom::AutoMLJob", MaxCandidates="7")
+    old_wait = scenario.logical_id("AWS::CloudFormation::WaitCondition")
+    old_handle = scenario.logical_id("AWS::CloudFormation::WaitConditionHandle")
+    template = new_job_inputs(env_name)
     assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
     new_job = scenario.attribute("Custom::AutoMLJob", "JobName")
     assert new_job != old_job
+    assert old_wait not in scenario.stack.resources
+    assert old_handle not in scenario.stack.resources
+    waits = [lid for lid in scenario.stack.resources if lid.startswith("AutoMLWaitCondition")]
+    assert len(waits) == 1 and waits[0] != old_wait
     endpoint = scenario.stack.resources[scenario.logical_id("Custom::ModelEndpoint")]
     assert endpoint.properties["AutoMLJobName"] == new_job
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
@@ -162,11 +197,28 @@ def test_failed_first_deploy_rolls_back_without_leaks(scenario, resource_type, a
     scenario.assert_nothing_left()
 
 
+# (resource, polls before CloudFormation gives up on it): the AutoML job's own Create
+# returns at once, so mid-wait it is the WaitCondition that CloudFormation gives up on.
+CANCEL_POINTS = [
+    ("Custom::AutoMLJob", 0),
+    ("AWS::CloudFormation::WaitCondition", 3),
+    ("Custom::ModelEndpoint", 0),
+    ("Custom::ModelEndpoint", 3),
+    ("Custom::ModelMonitorBaseline", 0),
+    ("Custom::ModelMonitorBaseline", 1),
+]
+
+
 @pytest.mark.parametrize(
-    "resource_type", ["Custom::AutoMLJob", "Custom::ModelEndpoint", "Custom::ModelMonitorBaseline"]
+    ("resource_type", "polls"),
+    CANCEL_POINTS,
+    ids=[
+        f"{kind.split('::')[-1]}-{'before-anything-was-created' if polls == 0 else 'mid-poll'}"
+        for kind, polls in CANCEL_POINTS
+    ],
 )
-@pytest.mark.parametrize("polls", [0, 1], ids=["before-anything-was-created", "mid-poll"])
 def test_cancelled_create_leaves_nothing(scenario, resource_type, polls):
+    """Another resource fails while this one is in progress: its Delete gets an invented ID."""
     lid = scenario.logical_id(resource_type)
     if lid is None:
         pytest.skip(f"{scenario.settings.name} has no {resource_type}")
@@ -175,14 +227,17 @@ def test_cancelled_create_leaves_nothing(scenario, resource_type, polls):
     scenario.assert_nothing_left()
 
 
-def test_failed_update_rolls_back_to_the_serving_model(scenario):
+def test_failed_update_rolls_back_to_the_serving_model(scenario, new_job_inputs, env_name):
     scenario.stack.deploy()
     old_job = scenario.attribute("Custom::AutoMLJob", "JobName")
     endpoint_name = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
     old_config = scenario.attribute("Custom::ModelEndpoint", "EndpointConfigName")
-    template = scenario.changed("Custom::AutoMLJob", MaxCandidates="7")
+    template = new_job_inputs(env_name)
     fail = Failure(scenario.logical_id("Custom::ModelEndpoint"), "on_event")
     assert scenario.stack.update(template, fail=fail) == "UPDATE_ROLLBACK_COMPLETE"
+    assert sorted(lid for lid in scenario.stack.resources if lid.startswith("AutoMLWait")) == (
+        sorted(lid for lid in scenario.template["Resources"] if lid.startswith("AutoMLWait"))
+    )
     assert scenario.attribute("Custom::AutoMLJob", "JobName") == old_job
     endpoint = scenario.account.client("sagemaker").describe_endpoint(EndpointName=endpoint_name)
     assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", old_config)
@@ -245,23 +300,6 @@ def test_tag_only_update_reaches_the_model_config_and_endpoint(scenario):
     scenario.assert_nothing_left()
 
 
-@pytest.mark.parametrize("budget", [1000, 3000])
-def test_any_automl_budget_synthesizes_with_a_timeout_before_cloudformations(budget, tmp_path):
-    """A budget that is not a whole number of polls still synthesizes (it used to crash)."""
-    from config import load_settings
-    from tests.infra.synth import synthesize
-
-    settings = load_settings("dev")
-    automl = settings.automl.model_copy(update={"max_job_runtime_seconds": budget})
-    template = synthesize(settings.model_copy(update={"automl": automl}), tmp_path).template
-    (automl,) = [
-        lid for lid, r in template["Resources"].items() if r["Type"] == "Custom::AutoMLJob"
-    ]
-    attempts = Template(template).handlers(automl).max_attempts
-    assert attempts * 60 <= 3600 - 2 * 60
-    assert attempts * 60 >= min(budget + 600, 3480) - 60
-
-
 def test_staging_that_fails_after_writing_train_csv_leaves_no_object(scenario):
     scenario.account.failing_key_suffix = "holdout.csv"
     assert scenario.stack.deploy() == "ROLLBACK_COMPLETE", scenario.stack.failures
@@ -269,10 +307,10 @@ def test_staging_that_fails_after_writing_train_csv_leaves_no_object(scenario):
     scenario.assert_nothing_left()
 
 
-def test_update_retried_after_its_job_failed_trains_a_fresh_job(scenario):
+def test_update_retried_after_its_job_failed_trains_a_fresh_job(scenario, new_job_inputs, env_name):
     """A failed job's name can never be reused: the retry must not adopt the dead job."""
     scenario.stack.deploy()
-    template = scenario.changed("Custom::AutoMLJob", MaxCandidates="7")
+    template = new_job_inputs(env_name)
     scenario.account.next_job_fails = True
     assert scenario.stack.update(template) == "UPDATE_ROLLBACK_COMPLETE"
     assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
@@ -388,3 +426,32 @@ def test_failed_baseline_reports_its_reason_and_rolls_back(scenario):
     assert "could not be parsed as CSV with a header row" in failure
     assert "monitor.instance_type" in failure
     scenario.assert_nothing_left()
+
+
+def test_failed_job_rolls_back_with_its_reason_in_the_wait_conditions_event(scenario):
+    """The FAILURE signal carries the job's own reason; rollback leaves nothing running."""
+    scenario.account.next_job_fails = True
+    assert scenario.stack.deploy() == "ROLLBACK_COMPLETE", scenario.stack.failures
+    (failure,) = [f for f in scenario.stack.failures if f.startswith("AutoMLWaitCondition")]
+    assert "WaitCondition received failed message" in failure
+    assert "ClientError: insufficient capacity for ml.m5.2xlarge" in failure
+    scenario.assert_nothing_left()
+
+
+def test_wait_condition_timeout_rolls_back_with_nothing_running(scenario):
+    """A job that outlives the WaitCondition's Timeout is stopped by the rollback."""
+    scenario.account.job_training_ticks = 10**6
+    assert scenario.stack.deploy() == "ROLLBACK_COMPLETE", scenario.stack.failures
+    (failure,) = [f for f in scenario.stack.failures if f.startswith("AutoMLWaitCondition")]
+    assert "WaitCondition timed out" in failure
+    scenario.assert_nothing_left()
+
+
+def test_the_wait_condition_waits_the_budget_and_the_margin(scenario):
+    (wait,) = [
+        r
+        for r in scenario.template["Resources"].values()
+        if r["Type"] == "AWS::CloudFormation::WaitCondition"
+    ]
+    budget = scenario.settings.automl.max_job_runtime_seconds
+    assert int(wait["Properties"]["Timeout"]) == budget + 1800

@@ -29,6 +29,21 @@ PROPS: dict[str, Any] = {
     "KmsKeyId": "",
     "Tags": [{"Key": "project", "Value": "autopilot-studio"}],
 }
+WAIT_STATE_MACHINE = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:AutoMLWait"
+WAIT_HANDLE = "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/h?X-Amz-Signature=1"
+# The wait's properties, as the template passes them to the custom resource.
+WAIT_PROPS = {"StateMachineArn": WAIT_STATE_MACHINE, "WaitHandleUrl": WAIT_HANDLE}
+
+
+def create_wait_state_machine(moto_clients) -> None:
+    """The wait state machine in moto, so the handler can start and stop its executions."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/wait"
+    definition = '{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'
+    moto_clients("stepfunctions").create_state_machine(
+        name="AutoMLWait", definition=definition, roleArn=role
+    )
+
+
 CRITERIA = {
     "MaxCandidates": 10,
     "MaxRuntimePerTrainingJobInSeconds": 900,

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from automl_job_responses import PROPS, REGION, STACK_ID, TRAIN_URI, ensembling_candidate
+from automl_job_responses import (
+    PROPS,
+    REGION,
+    STACK_ID,
+    TRAIN_URI,
+    WAIT_PROPS,
+    create_wait_state_machine,
+    ensembling_candidate,
+)
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import sagemaker_backends
 
-from automl_job import handler
+from automl_job import handler, naming
 
 
 def event(request_type: str, physical_id: str | None = None, **props) -> dict:
@@ -16,11 +24,19 @@ def event(request_type: str, physical_id: str | None = None, **props) -> dict:
         "StackId": STACK_ID,
         "LogicalResourceId": "AutoMLJob",
         "RequestId": "req",
-        "ResourceProperties": {**PROPS, **props},
+        "ResourceProperties": {**PROPS, **WAIT_PROPS, **props},
     }
     if physical_id is not None:
         result["PhysicalResourceId"] = physical_id
     return result
+
+
+def moto_clients_executions() -> list[dict]:
+    import boto3
+
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    return sfn.list_executions(stateMachineArn=machine)["executions"]
 
 
 def backend_job(name: str):
@@ -29,6 +45,7 @@ def backend_job(name: str):
 
 @pytest.fixture
 def sagemaker(moto_clients):
+    create_wait_state_machine(moto_clients)
     return moto_clients("sagemaker")
 
 
@@ -40,16 +57,25 @@ def test_create_poll_complete_and_delete(sagemaker):
         TRAIN_URI
     )
     assert created["AutoMLProblemTypeConfig"]["TabularJobConfig"]["Mode"] == "ENSEMBLING"
-    assert handler.is_complete(event("Create", name), None) == {"IsComplete": False}
+    # The wait condition waits for the job; the resource is complete at once.
+    assert handler.is_complete(event("Create", name), None) == {"IsComplete": True}
+    executions = moto_clients_executions()
+    assert [e["name"] for e in executions] == [
+        naming.execution_name(name, WAIT_PROPS["WaitHandleUrl"])
+    ]
 
     job = backend_job(name)
     job.auto_ml_job_status = "Completed"
     job.auto_ml_job_secondary_status = "MaxCandidatesReached"
     job.best_candidate = ensembling_candidate(name)
 
-    result = handler.is_complete(event("Create", name), None)
-    assert result == {
-        "IsComplete": True,
+    result_event = {
+        **event("Create"),
+        "ResourceType": "Custom::AutoMLJobResult",
+        "ResourceProperties": {"JobName": name, "JobNamePrefix": PROPS["JobNamePrefix"]},
+    }
+    assert handler.on_event(result_event, None) == {
+        "PhysicalResourceId": name,
         "Data": {
             "JobName": name,
             "JobArn": created["AutoMLJobArn"],
@@ -73,8 +99,18 @@ def test_delete_stops_a_running_job(sagemaker):
     handler.on_event(event("Delete", name), None)
 
     assert sagemaker.describe_auto_ml_job_v2(AutoMLJobName=name)["AutoMLJobStatus"] == "Stopped"
+    assert [e["status"] for e in moto_clients_executions()] == ["ABORTED"]
     assert handler.is_complete(event("Delete", name), None) == {"IsComplete": True}
     handler.on_event(event("Delete", name), None)
+
+
+def test_create_whose_wait_cannot_start_stops_its_job(sagemaker, monkeypatch):
+    """Create raising is never followed by a Delete here: it must not leave a job running."""
+    props = {"StateMachineArn": WAIT_PROPS["StateMachineArn"] + "-gone"}
+    with pytest.raises(Exception, match=r"StateMachineDoesNotExist|does not exist"):
+        handler.on_event(event("Create", **props), None)
+    (job,) = sagemaker.list_auto_ml_jobs()["AutoMLJobSummaries"]
+    assert job["AutoMLJobStatus"] == "Stopped"
 
 
 def test_retried_create_adopts_its_own_job(sagemaker):

@@ -25,8 +25,42 @@ from botocore.exceptions import ClientError
 from automl_job import handler, naming
 from automl_job.spec import JobSpec
 from automl_job.status import JobFailedError
+from cr_support.properties import PropertyError
 
 NAME = JobSpec.from_properties(PROPS).job_name(STACK_ID, "AutoMLJob")
+STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:AutoMLWait-abc"
+HANDLE = (
+    "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/arn%3Aaws?X-Amz-Signature=1"
+)
+WAIT = {"StateMachineArn": STATE_MACHINE, "WaitHandleUrl": HANDLE}
+
+
+def expect_start(stub, name: str = NAME) -> None:
+    stub("stepfunctions").add_response(
+        "start_execution",
+        {"executionArn": f"{STATE_MACHINE}:x", "startDate": "2025-06-02T09:00:00Z"},
+        {
+            "stateMachineArn": STATE_MACHINE,
+            "name": naming.execution_name(name, HANDLE),
+            "input": json.dumps({"JobName": name, "WaitHandleUrl": HANDLE}),
+        },
+    )
+
+
+def result_event(request_type: str = "Create", name: str = NAME) -> dict:
+    """The Custom::AutoMLJobResult resource, read once the wait condition succeeded."""
+    return {
+        **event(request_type),
+        "ResourceType": "Custom::AutoMLJobResult",
+        "ResourceProperties": {
+            "ServiceToken": PROPS["ServiceToken"],
+            "JobName": name,
+            "JobNamePrefix": "apstudio-dev",
+            "WaitCondition": "arn:aws:cloudformation:us-east-1:123456789012:stack/x/wc",
+        },
+    }
+
+
 HINT = "SageMaker never reuses a job name, so change an input or JobNamePrefix to run a new job"
 
 
@@ -104,7 +138,8 @@ def test_create_sends_the_exact_request(stub):
             Tags=[{"Key": "project", "Value": "autopilot-studio"}],
         ),
     )
-    assert handler.on_event(event("Create"), None) == {
+    expect_start(stub)
+    assert handler.on_event(event("Create", **WAIT), None) == {
         "PhysicalResourceId": NAME,
         "Data": {"JobName": NAME},
     }
@@ -124,7 +159,8 @@ def test_create_with_kms_and_inferred_problem_type(stub):
             SecurityConfig={"VolumeKmsKeyId": KMS_KEY},
         ),
     )
-    assert handler.on_event(event("Create", **props), None)["PhysicalResourceId"] == name
+    expect_start(stub, name)
+    assert handler.on_event(event("Create", **props, **WAIT), None)["PhysicalResourceId"] == name
 
 
 def in_use(sagemaker) -> None:
@@ -140,7 +176,8 @@ def test_duplicate_name_with_same_inputs_is_adopted(stub):
     sagemaker = stub("sagemaker")
     in_use(sagemaker)
     expect_describe(sagemaker, described(NAME))
-    assert handler.on_event(event("Create"), None)["PhysicalResourceId"] == NAME
+    expect_start(stub)
+    assert handler.on_event(event("Create", **WAIT), None)["PhysicalResourceId"] == NAME
 
 
 def test_duplicate_name_with_other_inputs_is_rejected(stub):
@@ -200,8 +237,9 @@ def test_update_with_changed_inputs_creates_a_new_job(stub):
         {"AutoMLJobArn": job_arn(new_name)},
         JobSpec.from_properties({**PROPS, "TrainingDataUri": new_uri}).create_request(new_name),
     )
+    expect_start(stub, new_name)
     response = handler.on_event(
-        event("Update", NAME, old=dict(PROPS), TrainingDataUri=new_uri), None
+        event("Update", NAME, old=dict(PROPS), TrainingDataUri=new_uri, **WAIT), None
     )
     assert response["PhysicalResourceId"] == new_name != NAME
 
@@ -210,10 +248,16 @@ def test_update_with_changed_inputs_creates_a_new_job(stub):
     ("status", "secondary"),
     [("InProgress", "Starting"), ("InProgress", "TrainingModels"), ("Stopping", "Stopping")],
 )
-def test_running_job_is_not_complete(stub, status, secondary):
+def test_result_of_a_running_job_fails_clearly(stub, status, secondary):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME, status, secondary))
-    assert handler.is_complete(event("Create", NAME), None) == {"IsComplete": False}
+    with pytest.raises(JobFailedError, match=f"AutoML job {NAME} is still {status}"):
+        handler.on_event(result_event(), None)
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_create_and_update_complete_at_once_the_wait_condition_waits(stub, request_type):
+    assert handler.is_complete(event(request_type, NAME), None) == {"IsComplete": True}
 
 
 def test_completed_ensembling_job_returns_its_results(stub):
@@ -221,8 +265,8 @@ def test_completed_ensembling_job_returns_its_results(stub):
     expect_describe(
         sagemaker, described(NAME, "Completed", "Completed", best=ensembling_candidate(NAME))
     )
-    assert handler.is_complete(event("Create", NAME), None) == {
-        "IsComplete": True,
+    assert handler.on_event(result_event(), None) == {
+        "PhysicalResourceId": NAME,
         "Data": {
             "JobName": NAME,
             "JobArn": job_arn(NAME),
@@ -244,7 +288,7 @@ def test_completed_hpo_job_with_inferred_problem_type(stub):
         "TabularResolvedAttributes": {"ProblemType": "MulticlassClassification"}
     }
     expect_describe(sagemaker, response)
-    data = handler.is_complete(event("Update", NAME), None)["Data"]
+    data = handler.on_event(result_event("Update"), None)["Data"]
     assert data["InferenceContainerCount"] == "3"
     assert data["ProblemType"] == "MulticlassClassification"
     assert data["ObjectiveMetricValue"] == "0.612"
@@ -255,7 +299,7 @@ def test_completed_without_best_candidate_fails_clearly(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME, "Completed", "MaxAutoMLJobRuntimeReached"))
     with pytest.raises(JobFailedError) as raised:
-        handler.is_complete(event("Create", NAME), None)
+        handler.on_event(result_event(), None)
     assert str(raised.value) == (
         f"AutoML job {NAME} completed without a best candidate (secondary status: "
         "MaxAutoMLJobRuntimeReached); no candidate finished training: raise "
@@ -272,7 +316,7 @@ def test_failed_job_fails_the_deploy_with_the_aws_reason(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME, "Failed", "Failed", failure_reason=reason))
     with pytest.raises(JobFailedError) as raised:
-        handler.is_complete(event("Create", NAME), None)
+        handler.on_event(result_event(), None)
     assert str(raised.value) == f"AutoML job {NAME} failed: {reason} ({HINT})"
     assert str(raised.value).startswith(f"AutoML job {NAME} failed: {reason}")
 
@@ -281,24 +325,60 @@ def test_stopped_job_fails_the_deploy(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME, "Stopped", "Stopped"))
     with pytest.raises(JobFailedError) as raised:
-        handler.is_complete(event("Create", NAME), None)
+        handler.on_event(result_event(), None)
     assert str(raised.value) == (
         f"AutoML job {NAME} was stopped before completing (secondary status: Stopped); {HINT}"
     )
 
 
-@pytest.mark.parametrize("code", ["ThrottlingException", "ResourceNotFound"])
-def test_throttled_or_not_yet_visible_describe_polls_again(stub, code):
+def test_result_delete_touches_nothing(stub):
+    assert handler.on_event(result_event("Delete"), None)["PhysicalResourceId"] == ""
+
+
+def test_result_refuses_a_job_of_another_stack(stub):
+    with pytest.raises(PropertyError, match="not this stack's job"):
+        handler.on_event(result_event(name="someone-else-0123"), None)
+
+
+def test_delete_stops_the_job_and_its_wait_execution(stub):
     sagemaker = stub("sagemaker")
-    expect_describe_error(sagemaker, code, "Rate exceeded")
-    assert handler.is_complete(event("Create", NAME), None) == {"IsComplete": False}
+    stub("stepfunctions").add_response(
+        "stop_execution",
+        {"stopDate": "2025-06-02T09:00:00Z"},
+        {
+            "executionArn": STATE_MACHINE.replace(":stateMachine:", ":execution:")
+            + f":{naming.execution_name(NAME, HANDLE)}",
+            "cause": "the AutoML custom resource was deleted",
+        },
+    )
+    expect_describe(sagemaker, described(NAME))
+    sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
+    assert handler.on_event(event("Delete", NAME, **WAIT), None) == {"PhysicalResourceId": NAME}
+
+
+@pytest.mark.parametrize("code", ["ExecutionDoesNotExist", "ValidationException"])
+def test_delete_of_an_ended_or_missing_execution_is_done(stub, code):
+    sagemaker = stub("sagemaker")
+    stub("stepfunctions").add_client_error("stop_execution", service_error_code=code)
+    expect_describe(sagemaker, described(NAME, "Completed", "Completed"))
+    assert handler.on_event(event("Delete", NAME, **WAIT), None) == {"PhysicalResourceId": NAME}
+
+
+def test_tag_only_update_with_a_new_handle_starts_a_new_wait(stub):
+    sagemaker = stub("sagemaker")
+    expect_describe(sagemaker, described(NAME, "Completed", "Completed"))
+    expect_start(stub)
+    old = {**PROPS, "StateMachineArn": STATE_MACHINE, "WaitHandleUrl": "https://old.invalid/"}
+    assert handler.on_event(event("Update", NAME, old=old, **WAIT), None)["Data"] == {
+        "JobName": NAME
+    }
 
 
 def test_other_describe_errors_fail(stub):
     sagemaker = stub("sagemaker")
     expect_describe_error(sagemaker, "AccessDeniedException", "not authorized")
     with pytest.raises(ClientError, match="AccessDeniedException"):
-        handler.is_complete(event("Create", NAME), None)
+        handler.on_event(result_event(), None)
 
 
 # Delete
@@ -411,12 +491,12 @@ def test_duplicate_name_that_cannot_be_described_is_explained(stub):
 def test_log_lines_name_the_job(stub, caplog):
     caplog.set_level(logging.INFO, logger="autopilot_studio")
     sagemaker = stub("sagemaker")
-    expect_describe(sagemaker, described(NAME, "Failed", "Failed", failure_reason="boom"))
-    with pytest.raises(JobFailedError):
-        handler.is_complete(event("Create", NAME), None)
+    expect_describe(sagemaker, described(NAME))
+    sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
+    handler.on_event(event("Delete", NAME), None)
     (line,) = [json.loads(record.getMessage()) for record in caplog.records]
     assert line["resource"] == NAME
-    assert line["status"] == "Failed"
+    assert line["message"] == "stop requested for running AutoML job"
 
 
 def test_stop_refused_because_the_job_is_finishing_does_not_fail_the_delete(stub):

@@ -18,8 +18,15 @@ from typing import Any
 import boto3
 import botocore.endpoint
 import pytest
-from automl_job_responses import PROPS as JOB_PROPS
-from automl_job_responses import STACK_ID, described, ensembling_candidate, job_arn
+from automl_job_responses import PROPS as CR_PROPS
+from automl_job_responses import (
+    STACK_ID,
+    WAIT_PROPS,
+    create_wait_state_machine,
+    described,
+    ensembling_candidate,
+    job_arn,
+)
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from csv_factory import bank_rows, comma_csv
@@ -28,8 +35,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import sagemaker_backends
 
 from automl_job import handler as automl
+from automl_job import naming as job_naming
 from automl_job.spec import JobSpec
-from automl_job.status import JobFailedError
+from automl_wait.handler import signal_body
 from cr_support import aws
 from dataset_staging import handler as dataset
 from model_endpoint import handler as endpoint
@@ -38,10 +46,10 @@ from model_endpoint.handler import EndpointFailed
 from projects_enablement import handler as projects
 from projects_enablement.role_specs import ROLE_SPECS
 from studio_cleanup import handler as studio
-from tests.conftest import stack_in_progress_client
 
 REGION = "us-east-1"
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+JOB_PROPS = {**CR_PROPS, **WAIT_PROPS}
 JOB = JobSpec.from_properties(JOB_PROPS).job_name(STACK_ID, "AutoMLJob")
 ENDPOINT_PROPS = endpoint_props(DEFAULT_ACCOUNT_ID)
 ENDPOINT = ENDPOINT_PROPS["EndpointName"]
@@ -126,11 +134,22 @@ class Recorded:
 
 @pytest.fixture
 def sagemaker(moto_clients) -> Recorded:
+    create_wait_state_machine(moto_clients)
     return Recorded(moto_clients("sagemaker"))
 
 
 def moto_backend():
     return sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION]
+
+
+def executions_running() -> list[str]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = WAIT_PROPS["StateMachineArn"]
+    return [
+        e["name"]
+        for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+        if e["status"] == "RUNNING"
+    ]
 
 
 def jobs_in_progress(client) -> list[dict]:
@@ -139,7 +158,7 @@ def jobs_in_progress(client) -> list[dict]:
 
 def create_running_job() -> str:
     name = automl.on_event(job_event("Create"))["PhysicalResourceId"]
-    assert automl.is_complete(job_event("Create", name)) == {"IsComplete": False}
+    assert automl.is_complete(job_event("Create", name)) == {"IsComplete": True}
     return name
 
 
@@ -159,6 +178,7 @@ def roll_back_ended_job(sagemaker: Recorded, name: str, status: str) -> None:
     assert automl.on_event(delete) == {"PhysicalResourceId": name}
     assert poll_until_complete(automl.is_complete, delete) == [{"IsComplete": True}]
     assert sagemaker.calls == ["DescribeAutoMLJobV2", "DescribeAutoMLJobV2"]
+    assert executions_running() == []
     assert jobs_in_progress(sagemaker.client) == []
     assert moto_backend().auto_ml_jobs[name].auto_ml_job_status == status
 
@@ -197,10 +217,10 @@ def test_failed_job_fails_the_deploy_with_its_reason_and_rollback_stops_nothing(
     job.auto_ml_job_status = job.auto_ml_job_secondary_status = "Failed"
     job.failure_reason = reason
 
-    with pytest.raises(JobFailedError) as raised:
-        automl.is_complete(job_event("Create", name))
-
-    assert str(raised.value).startswith(f"AutoML job {name} failed: {reason} (")
+    # The wait's signal carries the job's reason to the WaitCondition's FAILURE event.
+    body = signal_body(name, sagemaker.client.describe_auto_ml_job_v2(AutoMLJobName=name))
+    assert body["Status"] == "FAILURE"
+    assert body["Reason"].startswith(f"AutoML job {name} failed: {reason} (")
     roll_back_ended_job(sagemaker, name, "Failed")
     logs.assert_all_name(name)
 
@@ -212,8 +232,9 @@ def test_job_stopped_from_outside_fails_the_deploy_and_rollback_is_a_no_op(sagem
     name = create_running_job()
     sagemaker.client.stop_auto_ml_job(AutoMLJobName=name)
 
-    with pytest.raises(JobFailedError, match=f"AutoML job {name} was stopped before completing"):
-        automl.is_complete(job_event("Create", name))
+    body = signal_body(name, sagemaker.client.describe_auto_ml_job_v2(AutoMLJobName=name))
+    assert body["Status"] == "FAILURE"
+    assert f"AutoML job {name} was stopped before completing" in body["Reason"]
 
     roll_back_ended_job(sagemaker, name, "Stopped")
     logs.assert_all_name(name)
@@ -266,6 +287,18 @@ def test_failed_endpoint_fails_the_deploy_and_rollback_removes_all_it_created(sa
 # 4. The stack is deleted while the job trains
 
 
+EXECUTION = (
+    WAIT_PROPS["StateMachineArn"].replace(":stateMachine:", ":execution:")
+    + f":{job_naming.execution_name(JOB, WAIT_PROPS['WaitHandleUrl'])}"
+)
+START = {
+    "stateMachineArn": WAIT_PROPS["StateMachineArn"],
+    "name": EXECUTION.rsplit(":", 1)[1],
+    "input": json.dumps({"JobName": JOB, "WaitHandleUrl": WAIT_PROPS["WaitHandleUrl"]}),
+}
+STOP = {"executionArn": EXECUTION, "cause": "the AutoML custom resource was deleted"}
+
+
 def test_stack_delete_during_training_stops_the_job_and_waits_until_it_stops(stub, logs):
     # moto stops a job at once; AWS shows InProgress, then Stopping, then Stopped.
     describe = "describe_auto_ml_job_v2"
@@ -273,8 +306,9 @@ def test_stack_delete_during_training_stops_the_job_and_waits_until_it_stops(stu
     create_request = JobSpec.from_properties(JOB_PROPS).create_request(JOB)
     steps = [
         ("sagemaker", "create_auto_ml_job_v2", create_request, {"AutoMLJobArn": job_arn(JOB)}),
-        # Create's poll, then the Delete's look before it stops the job.
-        ("sagemaker", describe, JOB_ID, running),
+        ("stepfunctions", "start_execution", START, {"executionArn": EXECUTION, "startDate": NOW}),
+        # The Delete stops the wait, then looks at the job before it stops it.
+        ("stepfunctions", "stop_execution", STOP, {"stopDate": NOW}),
         ("sagemaker", describe, JOB_ID, running),
         ("sagemaker", "stop_auto_ml_job", JOB_ID, {}),
         # Delete's polls: the stop is not visible yet, then the job winds down. Stopping
@@ -308,6 +342,7 @@ def test_stack_delete_during_training_leaves_no_job_running_in_moto(sagemaker, l
 
     assert sagemaker.calls == ["DescribeAutoMLJobV2", "StopAutoMLJob", "DescribeAutoMLJobV2"]
     assert jobs_in_progress(sagemaker.client) == []
+    assert executions_running() == []
     logs.assert_all_name(name)
 
 
@@ -375,8 +410,6 @@ PORTFOLIO_STATUS = "get_sagemaker_servicecatalog_portfolio_status"
 
 # (id, is_complete, event, resource logged, calls of one poll: the last is throttled)
 THROTTLED_POLLS = [
-    ("automl-create", automl.is_complete, job_event("Create", JOB), JOB,
-     [("sagemaker", "describe_auto_ml_job_v2", JOB_ID, THROTTLED["sagemaker"])]),
     ("automl-delete", automl.is_complete, job_event("Delete", JOB), JOB,
      [("sagemaker", "describe_auto_ml_job_v2", JOB_ID, THROTTLED["sagemaker"])]),
     ("endpoint-create", endpoint.is_complete,
@@ -522,18 +555,18 @@ def test_poll_throttled_past_botocore_retries_is_not_complete(
     moto_clients, monkeypatch, sleeps, retries
 ):
     moto_clients("sagemaker")
+    create_wait_state_machine(moto_clients)
     client = boto3.client("sagemaker", region_name=REGION, config=aws.RETRY_CONFIG)
     monkeypatch.setattr(
-        aws, "client", lambda name: client if name == "sagemaker" else stack_in_progress_client()
+        aws, "client", lambda name: client if name == "sagemaker" else moto_clients(name)
     )
     name = automl.on_event(job_event("Create"))["PhysicalResourceId"]
     throttler = Throttler(client, "DescribeAutoMLJobV2", times=100)
 
-    assert automl.is_complete(job_event("Create", name)) == {"IsComplete": False}
     assert automl.is_complete(job_event("Delete", name)) == {"IsComplete": False}
 
-    assert throttler.sends == 2 * (retries + 1)
-    assert len(sleeps) == 2 * retries
+    assert throttler.sends == retries + 1
+    assert len(sleeps) == retries
     assert moto_backend().auto_ml_jobs[name].auto_ml_job_status == "InProgress"
 
 

@@ -1,0 +1,1 @@
+"""Signal the AutoML job's CloudFormation wait condition when the job ends."""
