@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Stack, Token
+from aws_cdk import Aws, CfnMapping, Stack, Token
 
 from components.automl_job import AutoMLJob
 from components.dataset import TrainingDataset
 from components.model_endpoint import ModelEndpoint
 from components.model_monitor import ModelMonitor
-from config.model_monitor_images import analyzer_image
+from config.model_monitor_images import analyzer_image, supported_regions
 from config.settings import EnvironmentSettings
 from stacks.foundations import Foundations
 
@@ -18,12 +18,25 @@ AUTOML_OUTPUT_PREFIX = "automl-output"
 
 
 def monitor_image_uri(stack: Stack, settings: EnvironmentSettings) -> str | None:
-    """The region's Model Monitor analyzer image; None when the monitor is off."""
+    """The region's Model Monitor analyzer image; None when the monitor is off.
+
+    A stack with a concrete region is checked at synth. A region-agnostic one (no region in
+    the TOML and none from the CLI, as in an offline `make synth`) looks the image up at
+    deploy from a mapping of every supported region.
+    """
     if not settings.monitor.enabled:
         return None
-    region = "unset" if Token.is_unresolved(stack.region) else stack.region
+    if Token.is_unresolved(stack.region):
+        mapping = CfnMapping(
+            stack,
+            "ModelMonitorAnalyzerImages",
+            mapping={
+                region: {"ImageUri": analyzer_image(region).uri} for region in supported_regions()
+            },
+        )
+        return mapping.find_in_map(Aws.REGION, "ImageUri")
     key = f"{settings.name}.region (with monitor.enabled = true)"
-    return analyzer_image(region, key=key).uri
+    return analyzer_image(stack.region, key=key).uri
 
 
 @dataclass(frozen=True)

@@ -169,3 +169,22 @@ def test_readme_cost_table_matches_the_config():
     from tools.monitor_cost import table
 
     assert table() in (ROOT / "README.md").read_text()
+
+
+def test_a_region_agnostic_stack_looks_the_image_up_at_deploy(tmp_path):
+    """No region in the TOML or from the CLI (an offline `make synth`): a mapping decides."""
+    import aws_cdk as cdk
+
+    from app import build_app
+    from config import load_settings
+    from config.model_monitor_images import supported_regions
+    from tests.infra.synth import _cdk_json_context
+
+    app = cdk.App(outdir=str(tmp_path), context=_cdk_json_context())
+    stack = build_app(app, load_settings("dev"), default_account=None, default_region=None)
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    mapping = template["Mappings"]["ModelMonitorAnalyzerImages"]
+    assert sorted(mapping) == sorted(supported_regions())
+    assert mapping[TEST_REGION]["ImageUri"] == analyzer_image(TEST_REGION).uri
+    lookup = {"Fn::FindInMap": ["ModelMonitorAnalyzerImages", {"Ref": "AWS::Region"}, "ImageUri"]}
+    assert json.dumps(lookup) in json.dumps(template["Resources"])
