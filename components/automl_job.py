@@ -34,7 +34,8 @@ from components import nag
 from components.handler_provider import (
     HANDLER_RUNTIME,
     HandlerProvider,
-    poll_budget,
+    job_poll_budget,
+    pass_to_sagemaker,
     runtime_code,
 )
 from config.settings import (
@@ -192,11 +193,7 @@ class AutoMLJob(Construct):
             is_complete_handler="automl_job.handler.is_complete",
             description="Start the Autopilot job and its wait; stop both on delete",
             query_interval=Duration.seconds(poll),
-            total_timeout=poll_budget(
-                CUSTOM_RESOURCE_CAP_SECONDS,
-                query_interval_seconds=poll,
-                service_timeout_seconds=CUSTOM_RESOURCE_CAP_SECONDS,
-            ),
+            total_timeout=job_poll_budget(poll),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
         )
@@ -224,11 +221,7 @@ class AutoMLJob(Construct):
                 resources=[self.state_machine.state_machine_arn],
             ),
             iam.PolicyStatement(actions=["states:StopExecution"], resources=[executions]),
-            iam.PolicyStatement(
-                actions=["iam:PassRole"],
-                resources=[execution_role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-            ),
+            pass_to_sagemaker(execution_role),
         )
         if encryption_key:
             encryption_key.grant(self.provider.role, "kms:DescribeKey", "kms:CreateGrant")

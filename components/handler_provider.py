@@ -14,6 +14,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from components import nag
+from config.settings import CUSTOM_RESOURCE_CAP_SECONDS
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 # The newest Python runtime this CDK version offers; boto3 ships with it.
@@ -36,6 +37,24 @@ def poll_budget(
     ceiling = service_timeout_seconds - 2 * query_interval_seconds
     seconds = min(wanted_seconds, ceiling) // query_interval_seconds * query_interval_seconds
     return Duration.seconds(max(seconds, query_interval_seconds))
+
+
+def job_poll_budget(query_interval_seconds: int = 60) -> Duration:
+    """``poll_budget`` for a poller that waits on a SageMaker job: the hour, less two polls."""
+    return poll_budget(
+        CUSTOM_RESOURCE_CAP_SECONDS,
+        query_interval_seconds=query_interval_seconds,
+        service_timeout_seconds=CUSTOM_RESOURCE_CAP_SECONDS,
+    )
+
+
+def pass_to_sagemaker(role: iam.IRole) -> iam.PolicyStatement:
+    """iam:PassRole on ``role``, to SageMaker only (jobs, models and endpoints run as it)."""
+    return iam.PolicyStatement(
+        actions=["iam:PassRole"],
+        resources=[role.role_arn],
+        conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+    )
 
 
 def stack_status_statement() -> iam.PolicyStatement:

@@ -8,7 +8,12 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from components import nag
-from components.handler_provider import HandlerProvider, poll_budget, stack_status_statement
+from components.handler_provider import (
+    HandlerProvider,
+    job_poll_budget,
+    pass_to_sagemaker,
+    stack_status_statement,
+)
 from config.settings import CUSTOM_RESOURCE_CAP_SECONDS, EndpointSettings
 
 
@@ -44,11 +49,7 @@ class ModelEndpoint(Construct):
             is_complete_handler="model_endpoint.handler.is_complete",
             description="Deploy the best candidate to a data-capturing endpoint",
             query_interval=Duration.minutes(1),
-            total_timeout=poll_budget(
-                CUSTOM_RESOURCE_CAP_SECONDS,
-                query_interval_seconds=60,
-                service_timeout_seconds=CUSTOM_RESOURCE_CAP_SECONDS,
-            ),
+            total_timeout=job_poll_budget(),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
         )
@@ -109,11 +110,7 @@ class ModelEndpoint(Construct):
                 resources=[f"{arn}:monitoring-schedule/*"],
             ),
             stack_status_statement(),
-            iam.PolicyStatement(
-                actions=["iam:PassRole"],
-                resources=[execution_role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-            ),
+            pass_to_sagemaker(execution_role),
         )
         if encryption_key:
             encryption_key.grant(self.provider.role, "kms:DescribeKey", "kms:CreateGrant")
