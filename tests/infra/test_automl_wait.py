@@ -8,7 +8,6 @@ Completed, Failed or Stopped) with the one-minute Wait shortened to one second.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from typing import Any
 
@@ -202,7 +201,7 @@ def four_hour_hpo(tmp_path_factory) -> Synthesized:
 
 
 def test_four_hour_hpo_budget_synthesizes_and_waits_with_a_wait_condition(four_hour_hpo):
-    from tests.infra.test_policy_gates import CFN_LINT, CFN_LINT_IGNORED
+    from tests.infra.test_policy_gates import cfn_lint
 
     assert four_hour_hpo.nag_findings == []
     (wait,) = four_hour_hpo.resources("AWS::CloudFormation::WaitCondition").values()
@@ -210,12 +209,7 @@ def test_four_hour_hpo_budget_synthesizes_and_waits_with_a_wait_condition(four_h
     job = four_hour_hpo.only("Custom::AutoMLJob")["Properties"]
     assert (job["Mode"], job["MaxCandidates"]) == ("HYPERPARAMETER_TUNING", "100")
     assert job["ServiceTimeout"] == "3600"
-    lint = subprocess.run(
-        [CFN_LINT, "--ignore-checks", *CFN_LINT_IGNORED, "--", str(four_hour_hpo.template_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    lint = cfn_lint(four_hour_hpo.template_path)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 

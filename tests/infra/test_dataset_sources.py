@@ -275,15 +275,9 @@ def test_app_exits_with_one_line_and_no_traceback(tmp_path):
 
 def test_each_source_passes_cfn_lint_and_parliament(synthesized_sources):
     from tests.infra import iam_lint
-    from tests.infra.test_policy_gates import CFN_LINT, CFN_LINT_IGNORED
+    from tests.infra.test_policy_gates import cfn_lint
 
-    paths = [str(synth.template_path) for synth in synthesized_sources.values()]
-    result = subprocess.run(
-        [CFN_LINT, "--ignore-checks", *CFN_LINT_IGNORED, "--", *paths],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = cfn_lint(*(synth.template_path for synth in synthesized_sources.values()))
     assert result.returncode == 0, result.stdout + result.stderr
     for synth in synthesized_sources.values():
         findings = [
