@@ -37,6 +37,7 @@ from components.handler_provider import (
     job_poll_budget,
     pass_to_sagemaker,
     runtime_code,
+    vended_log_group_name,
 )
 from config.settings import (
     AUTOML_POLL_INTERVAL_SECONDS,
@@ -196,6 +197,7 @@ class AutoMLJob(Construct):
             total_timeout=job_poll_budget(poll),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
+            waiter_log_name=f"{job_name_prefix}-automl-provider",
         )
         executions = Fn.join(
             "",
@@ -225,6 +227,23 @@ class AutoMLJob(Construct):
         )
         if encryption_key:
             encryption_key.grant(self.provider.role, "kms:DescribeKey", "kms:CreateGrant")
+            # Step Functions encrypts the execution's input with the caller's rights:
+            # StartExecution needs GenerateDataKey and Decrypt, StopExecution Decrypt (Step
+            # Functions guide, "Data at rest encryption"; aws-samples/aws-stepfunctions-
+            # examples#74). The context names this state machine only.
+            self.provider.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources=[encryption_key.key_arn],
+                    conditions={
+                        "StringEquals": {
+                            "kms:EncryptionContext:aws:states:stateMachineArn": (
+                                self.state_machine.state_machine_arn
+                            )
+                        }
+                    },
+                )
+            )
         nag.acknowledge(
             self.provider.role,
             {
@@ -304,9 +323,12 @@ class AutoMLJob(Construct):
     def _state_machine(
         self, job_name_prefix: str, job_arns: str, encryption_key: kms.IKey | None
     ) -> sfn.StateMachine:
+        # Named, so the KMS condition CDK writes for its role names its real ARN.
+        name = f"{job_name_prefix}-automl-wait"
         log_group = logs.LogGroup(
             self,
             "WaitLogs",
+            log_group_name=vended_log_group_name(name),
             retention=logs.RetentionDays.ONE_MONTH,
             removal_policy=RemovalPolicy.DESTROY,
             encryption_key=encryption_key,
@@ -336,6 +358,7 @@ class AutoMLJob(Construct):
         state_machine = sfn.StateMachine(
             self,
             "Wait",
+            state_machine_name=name,
             definition_body=sfn.DefinitionBody.from_string(
                 Stack.of(self).to_json_string(
                     wait_definition(

@@ -23,6 +23,15 @@ HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 MAX_HANDLER_TIMEOUT = Duration.minutes(14)
 ONE_MINUTE = Duration.minutes(1)
 ONE_HOUR = Duration.minutes(60)
+# Log groups that Step Functions delivers to: a name under this prefix keeps them out of
+# the account's CloudWatch Logs resource policy, which is capped at 5,120 characters
+# (aws/aws-cdk#28900; CloudWatch Logs User Guide, "Enabling logging from AWS services").
+VENDED_LOGS_PREFIX = "/aws/vendedlogs/states/"
+
+
+def vended_log_group_name(name: str) -> str:
+    """``/aws/vendedlogs/states/<name>`` for a state machine's log group."""
+    return f"{VENDED_LOGS_PREFIX}{name}"
 
 
 def poll_budget(
@@ -75,7 +84,8 @@ class HandlerProvider(Construct):
     Handlers are named ``package.module.function`` inside ``runtime/``.
 
     Both functions share one role (``self.role``); the stack grants it exactly what
-    the handler module calls. With ``encryption_key``, every log group and every
+    the handler module calls. A polling provider's waiter state machine logs to
+    ``/aws/vendedlogs/states/<waiter_log_name>``. With ``encryption_key``, every log group and every
     function's environment (the framework's included) is encrypted with it.
     """
 
@@ -93,9 +103,12 @@ class HandlerProvider(Construct):
         memory_size: int = 256,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         encryption_key: kms.IKey | None = None,
+        waiter_log_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         polls = is_complete_handler is not None
+        if polls and not waiter_log_name:
+            raise ValueError(f"{construct_id}: a polling provider needs waiter_log_name")
         self.role = iam.Role(
             self,
             "Role",
@@ -131,9 +144,11 @@ class HandlerProvider(Construct):
         )
         self.log_group.grant_write(self.role)
 
+        # The framework's functions log here, and so does its waiter state machine.
         provider_logs = logs.LogGroup(
             self,
             "ProviderLogs",
+            log_group_name=vended_log_group_name(waiter_log_name) if polls else None,
             retention=log_retention,
             removal_policy=RemovalPolicy.DESTROY,
             encryption_key=encryption_key,

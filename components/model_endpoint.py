@@ -52,6 +52,7 @@ class ModelEndpoint(Construct):
             total_timeout=job_poll_budget(),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
+            waiter_log_name=f"{name_prefix}-endpoint-provider",
         )
         arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         models = f"{arn}:model/{name_prefix}-m-*"

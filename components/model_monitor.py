@@ -73,6 +73,7 @@ class ModelMonitor(Construct):
             total_timeout=job_poll_budget(),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
+            waiter_log_name=f"{name_prefix}-baseline-provider",
         )
         jobs = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:processing-job/"
         self.provider.add_to_policy(
@@ -130,6 +131,7 @@ class ModelMonitor(Construct):
             endpoint_name=endpoint_name,
             execution_role=execution_role,
             encryption_key=encryption_key,
+            tags=tags,
         )
         self.schedule_name = f"{name_prefix}-data-quality"
         self.schedule = sagemaker.CfnMonitoringSchedule(
@@ -158,6 +160,7 @@ class ModelMonitor(Construct):
         endpoint_name: str,
         execution_role: iam.IRole,
         encryption_key: kms.IKey | None,
+        tags: dict[str, str],
     ) -> sagemaker.CfnDataQualityJobDefinition:
         cfn = sagemaker.CfnDataQualityJobDefinition
         key_arn = encryption_key.key_arn if encryption_key else None
@@ -209,10 +212,11 @@ class ModelMonitor(Construct):
             ),
         }
         definition = cfn(self, "DataQualityJobDefinition", **props)
-        # Job definitions are replaced on any change, so a fixed name would collide with
-        # the old one: hash the synthesized inputs, plus the baseline's own input hash
-        # (its URIs change at deploy behind an unchanged GetAtt).
-        resolved = Stack.of(self).resolve(definition._cfn_properties)
+        # Job definitions are replaced on any change (Tags included: create-only in the
+        # resource schema), so a fixed name would collide with the old one: hash the
+        # synthesized inputs and the stack's tags, which Tags.of(stack) adds only later,
+        # plus the baseline's own input hash (its URIs change behind an unchanged GetAtt).
+        resolved = [Stack.of(self).resolve(definition._cfn_properties), sorted(tags.items())]
         synth_hash = hashlib.sha256(
             json.dumps(resolved, sort_keys=True, default=str).encode()
         ).hexdigest()[:8]

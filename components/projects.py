@@ -72,6 +72,7 @@ class ProjectsAndJumpStart(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        name_prefix: str,
         execution_role: iam.IRole,
         owner_tag_value: str,
         encryption_key: kms.IKey | None = None,
@@ -87,6 +88,7 @@ class ProjectsAndJumpStart(Construct):
             total_timeout=Duration.minutes(15),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
+            waiter_log_name=f"{name_prefix}-projects-provider",
         )
         role_arns = _role_arns(SERVICE_CATALOG_ROLE_NAMES)
         owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}

@@ -67,6 +67,7 @@ class StudioAppsCleanup(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        name_prefix: str,
         domain: sagemaker.CfnDomain,
         vpc: ec2.IVpc,
         owner_tag_value: str,
@@ -85,6 +86,7 @@ class StudioAppsCleanup(Construct):
             total_timeout=Duration.minutes(30),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
+            waiter_log_name=f"{name_prefix}-studio-apps-provider",
         )
         arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         self.provider.add_to_policy(
@@ -184,6 +186,7 @@ class StudioHomeCleanup(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        name_prefix: str,
         vpc: ec2.IVpc,
         owner_tag_value: str,
         retain_home_file_system: bool,
@@ -201,6 +204,7 @@ class StudioHomeCleanup(Construct):
             total_timeout=Duration.minutes(30),
             timeout=Duration.minutes(2),
             encryption_key=encryption_key,
+            waiter_log_name=f"{name_prefix}-studio-home-provider",
         )
         owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
         self.provider.add_to_policy(

@@ -30,6 +30,7 @@ class StudioPart:
         home_cleanup = StudioHomeCleanup(
             stack,
             "StudioHomeCleanup",
+            name_prefix=settings.resource_prefix,
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,
             retain_home_file_system=settings.studio.retain_home_file_system,
@@ -55,6 +56,7 @@ class StudioPart:
         apps_cleanup = StudioAppsCleanup(
             stack,
             "StudioAppsCleanup",
+            name_prefix=settings.resource_prefix,
             domain=studio.domain,
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,
@@ -69,6 +71,7 @@ class StudioPart:
             projects = ProjectsAndJumpStart(
                 stack,
                 "ProjectsAndJumpStart",
+                name_prefix=settings.resource_prefix,
                 execution_role=foundations.execution_role,
                 owner_tag_value=Aws.STACK_ID,
                 encryption_key=encryption_key,

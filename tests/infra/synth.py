@@ -77,3 +77,18 @@ def _nag_findings(report_path: Path) -> list[tuple[str, str]]:
         for violation in plugin.get("violations", [])
         for construct in violation.get("violatingConstructs", [])
     ]
+
+
+def synthesize_template(settings: EnvironmentSettings, outdir: Path) -> dict[str, Any]:
+    """The template alone, without cdk-nag (its checks never change a template)."""
+    from stacks.autopilot_studio_stack import AutopilotStudioStack
+
+    app = cdk.App(outdir=str(outdir), context=_cdk_json_context())
+    stack = AutopilotStudioStack(
+        app,
+        settings.stack_name,
+        settings=settings,
+        env=cdk.Environment(account=TEST_ACCOUNT, region=TEST_REGION),
+        termination_protection=settings.is_protected,
+    )
+    return app.synth().get_stack_by_name(stack.stack_name).template

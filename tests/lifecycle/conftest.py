@@ -11,7 +11,7 @@ import pytest
 from cr_support import aws, clock
 from model_endpoint import lifecycle
 from tests.lifecycle.engine import TICK_SECONDS
-from tests.lifecycle.fakes import Account, FakeInternet
+from tests.lifecycle.fakes import ACCOUNT, Account, FakeInternet
 
 
 @functools.cache
@@ -30,6 +30,7 @@ def account(monkeypatch):
 
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
     monkeypatch.setattr("moto.iam.models.aws_managed_policies_data", _managed_policies())
     # No real sleeps: a just-created model is visible at once here.
     monkeypatch.setattr(lifecycle, "VISIBILITY_DELAYS", ())

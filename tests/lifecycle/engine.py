@@ -57,6 +57,7 @@ Handlers get the fake account's clients (``fakes.Account``) and its clock
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import json
@@ -66,6 +67,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.lifecycle.fakes import ACCOUNT, REGION, Account
+from tests.lifecycle.iam import RolePolicies
 
 TICK_SECONDS = 30
 CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
@@ -130,6 +132,9 @@ class Handlers:
     is_complete: Callable[..., Any] | None
     interval_ticks: int
     max_attempts: int
+    # The logical IDs of the functions' roles: their requests are evaluated against them.
+    on_event_role: str = ""
+    is_complete_role: str = ""
 
 
 class Template:
@@ -170,8 +175,9 @@ class Template:
         if PROVIDER_ON_EVENT not in env:
             return None  # one of CDK's own Node.js handlers
         on_event = self._entry_point(env[PROVIDER_ON_EVENT])
+        on_event_role = self._role(env[PROVIDER_ON_EVENT])
         if PROVIDER_IS_COMPLETE not in env:
-            return Handlers(on_event, None, 0, 0)
+            return Handlers(on_event, None, 0, 0, on_event_role)
         waiter = self.resources[env[PROVIDER_WAITER]["Ref"]]["Properties"]["DefinitionString"]
         text = json.dumps(waiter)
         interval = int(re.search(r'IntervalSeconds\\":(\d+)', text).group(1))
@@ -181,7 +187,13 @@ class Template:
             self._entry_point(env[PROVIDER_IS_COMPLETE]),
             max(1, interval // TICK_SECONDS),
             attempts,
+            on_event_role,
+            self._role(env[PROVIDER_IS_COMPLETE]),
         )
+
+    def _role(self, arn_ref: dict[str, Any]) -> str:
+        function = self.resources[arn_ref["Fn::GetAtt"][0]]["Properties"]
+        return function["Role"]["Fn::GetAtt"][0]
 
     def _entry_point(self, arn_ref: dict[str, Any]) -> Callable[..., Any]:
         function = self.resources[arn_ref["Fn::GetAtt"][0]]["Properties"]["Handler"]
@@ -248,9 +260,25 @@ class Stack:
         self.created_ever: set[str] = set()
         self.added: list[str] = []
         self._ids = itertools.count(1)
+        self._policies: dict[str, RolePolicies] = {}
+        self.retained: dict[str, Resource] = {}
         # Several stacks can share one account: each answers for its own name.
         others = account.stack_status
         account.stack_status = lambda name: self._describe_status(name) or others(name)
+
+    def policies(self, role_logical_id: str) -> RolePolicies:
+        """The role's identity policies, as IAM would evaluate a request made as it."""
+        if role_logical_id not in self._policies:
+            self._policies[role_logical_id] = RolePolicies(self, role_logical_id)
+        return self._policies[role_logical_id]
+
+    @contextlib.contextmanager
+    def acting_as(self, role_logical_id: str):
+        """Requests made inside are evaluated against this role's policies."""
+        with self.account.acting_as(
+            f"{self.name}/{role_logical_id}", self.policies(role_logical_id)
+        ):
+            yield
 
     def _describe_status(self, stack_name: str) -> str | None:
         if stack_name in (self.stack_id, self.name, ""):
@@ -437,7 +465,8 @@ class Stack:
     def _needs_delete(self, lid: str) -> bool:
         resource = self.resources[lid]
         if self.template.resources[lid].get("DeletionPolicy") == "Retain":
-            self.resources.pop(lid)
+            # Out of the stack, but its ID still resolves for what is deleted after it.
+            self.retained[lid] = self.resources.pop(lid)
             return False
         if resource.physical_id is None and not self._is_custom(lid):
             self.resources.pop(lid)  # a native create that failed made nothing
@@ -618,7 +647,8 @@ class Stack:
         try:
             if injected == "on_event":
                 raise RuntimeError(f"injected failure in {lid} on_event")
-            result = _lambda(handlers.on_event, event) or {}
+            with self.acting_as(handlers.on_event_role):
+                result = _lambda(handlers.on_event, event) or {}
         except Exception as error:
             failed_id = physical_id or (CREATE_FAILED_MARKER if request_type == "Create" else None)
             raise ResourceFailed(str(error), failed_id) from None
@@ -635,7 +665,8 @@ class Stack:
             try:
                 if injected == "is_complete":
                     raise RuntimeError(f"injected failure in {lid} is_complete")
-                outcome = _lambda(handlers.is_complete, waiter_event)
+                with self.acting_as(handlers.is_complete_role):
+                    outcome = _lambda(handlers.is_complete, waiter_event)
             except Exception as error:
                 raise ResourceFailed(str(error), new_id) from None
             if outcome.get("IsComplete"):
@@ -718,10 +749,13 @@ class Stack:
         }
         if name in pseudo:
             return pseudo[name]
-        return self.resources[name].physical_id
+        return self._resource(name).physical_id
+
+    def _resource(self, lid: str) -> Resource:
+        return self.resources[lid] if lid in self.resources else self.retained[lid]
 
     def _attribute(self, lid: str, attribute: str) -> Any:
-        resource = self.resources[lid]
+        resource = self._resource(lid)
         if attribute not in resource.attributes:
             raise KeyError(f"{lid} has no attribute {attribute}: {sorted(resource.attributes)}")
         return resource.attributes[attribute]
@@ -847,9 +881,51 @@ def _bucket(stack, lid, props):
     s3 = stack.account.moto("s3")
     name = props.get("BucketName") or f"{stack.name}-{lid}-{next(stack._ids)}".lower()
     s3.create_bucket(Bucket=name)
+    _bucket_encryption(s3, name, props)
     if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     return name, {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
+
+
+def _bucket_encryption(s3, name: str, props: dict[str, Any]) -> None:
+    """The bucket's default encryption, so S3 requests as a role need its KMS key too."""
+    config = props.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration")
+    if config:
+        # CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServer...
+        rules = [
+            {
+                "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+                "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
+            }
+            for rule in config
+        ]
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+
+
+def _state_machine(stack, lid, props):
+    """A state machine ARN in Step Functions' format, with a generated name when unnamed."""
+    name = props.get("StateMachineName") or f"{lid}-{next(stack._ids):012X}"
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
+    role = stack.template.resources[lid]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    key = props.get("EncryptionConfiguration", {}).get("KmsKeyId", "")
+    definition = json.loads(props["DefinitionString"])
+    functions = [
+        state["Parameters"]["FunctionName"]
+        for state in definition["States"].values()
+        if state.get("Resource", "").endswith(":states:::lambda:invoke")
+    ]
+    stack.account.state_machines[arn] = (
+        f"{stack.name}/{role}",
+        stack.policies(role),
+        key,
+        functions[0] if functions else "",
+    )
+    return arn, {"Arn": arn, "Name": name, "StateMachineRevisionId": "1"}
+
+
+def _function(stack, lid, props):
+    name = props.get("FunctionName") or f"{stack.name}-{lid}-{next(stack._ids):012X}"[:64]
+    return name, {"Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"}
 
 
 def _delete_bucket(stack, resource):
@@ -968,6 +1044,8 @@ _NATIVE = {
     "AWS::EC2::Subnet": (_subnet, _delete_subnet),
     "AWS::EC2::SecurityGroup": (_security_group, _delete_security_group),
     "AWS::S3::Bucket": (_bucket, _delete_bucket),
+    "AWS::StepFunctions::StateMachine": (_state_machine, None),
+    "AWS::Lambda::Function": (_function, None),
     "AWS::KMS::Key": (_key, _delete_key),
     "AWS::SageMaker::Domain": (_domain, _delete_domain),
     "AWS::SageMaker::UserProfile": (_user_profile, _delete_user_profile),

@@ -31,6 +31,7 @@ fake answers in ``before-call``, which botocore emits after validation).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -41,12 +42,14 @@ from typing import Any, ClassVar
 
 import boto3
 from botocore.awsrequest import AWSResponse
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import sagemaker_backends
 
+from tests.lifecycle.iam import Ledger, Requests, RolePolicies, state_machine_kms
 from tests.runtime.csv_factory import bank_rows, comma_csv, sample_zip
 
-ACCOUNT = DEFAULT_ACCOUNT_ID
+# The account the templates are synthesized for (tests/infra/synth.py), so that ARNs the
+# template spells out literally match the offline account's; moto reads MOTO_ACCOUNT_ID.
+ACCOUNT = "111111111111"
 REGION = "us-east-1"
 SAGEMAKER_TAG = "ManagedByAmazonSageMakerResource"
 SERVICE_CATALOG_ROLE_PREFIX = "AmazonSageMakerServiceCatalogProducts"
@@ -128,6 +131,12 @@ class Account:
     calls: list[str] = field(default_factory=list)
     # Harm the account check reports: work billed after a rollback, data lost under a job.
     incidents: list[str] = field(default_factory=list)
+    # IAM: who is calling (a handler's role), what was evaluated and denied.
+    iam: Ledger = field(default_factory=Ledger)
+    principal: tuple[str, RolePolicies] | None = None
+    # State machine ARN -> (its role, the role's policies, its key ARN or "", the ARN of
+    # the function its Lambda task invokes).
+    state_machines: dict[str, tuple[str, RolePolicies, str, str]] = field(default_factory=dict)
     _timers: list[_Timer] = field(default_factory=list)
     current: ClassVar[Account]
 
@@ -135,6 +144,46 @@ class Account:
 
     def __post_init__(self) -> None:
         Account.current = self
+        self.requests = Requests(self)
+
+    @contextlib.contextmanager
+    def acting_as(self, label: str, policies: RolePolicies):
+        outer, self.principal = self.principal, (label, policies)
+        try:
+            yield
+        finally:
+            self.principal = outer
+
+    def authorize(self, label: str, policies: RolePolicies, found) -> bool:
+        """Evaluate authorizations as IAM would; denials are recorded for the account check."""
+        return self.iam.check(label, policies.statements(), found)
+
+    # -- what IAM needs to know of the account ------------------------------------------
+
+    @property
+    def state_machine_keys(self) -> dict[str, str]:
+        return {arn: info[2] for arn, info in self.state_machines.items() if info[2]}
+
+    def bucket_key(self, bucket: str) -> str | None:
+        """The bucket's default SSE-KMS key ARN, if it has one."""
+        try:
+            rules = self.moto("s3").get_bucket_encryption(Bucket=bucket)[
+                "ServerSideEncryptionConfiguration"
+            ]["Rules"]
+        except Exception:  # no bucket, or no encryption configured
+            return None
+        default = rules[0]["ApplyServerSideEncryptionByDefault"]
+        return default.get("KMSMasterKeyID") if default["SSEAlgorithm"] == "aws:kms" else None
+
+    def role_path_and_tags(self, name: str) -> tuple[str, dict[str, str]]:
+        """An existing role's path and tags; a role not there yet: the Projects roles' path."""
+        try:
+            role = self.moto("iam").get_role(RoleName=name)["Role"]
+        except Exception:
+            from projects_enablement.role_specs import ROLE_PATH
+
+            return ROLE_PATH, {}
+        return role["Path"], {t["Key"]: t["Value"] for t in role.get("Tags", [])}
 
     def client(self, service: str):
         """The client handlers get: validated by botocore, answered by moto or a fake."""
@@ -151,6 +200,14 @@ class Account:
         fault = self.faults.pop((service, operation), None)
         params = context.get("api_params", {})
         try:
+            if self.principal is not None:
+                label, policies = self.principal
+                found = self.requests.of(service, operation, params)
+                if not self.authorize(label, policies, found):
+                    raise _Reply(
+                        "AccessDenied" if service in ("s3", "iam") else "AccessDeniedException",
+                        f"{label} is not authorized to perform {service}:{operation}",
+                    )
             if fault:
                 raise _Reply(fault, f"injected failure of {operation}", 500)
             key = str(params.get("Key", ""))
@@ -569,6 +626,10 @@ class Account:
         """DescribeJob, then Choice: Wait a minute, or signal the wait condition and end."""
         if self.executions[arn] != "RUNNING":
             return
+        machine = arn.replace(":execution:", ":stateMachine:", 1).rsplit(":", 1)[0]
+        if not self._execution_may(machine, "sagemaker:DescribeAutoMLJobV2", state["JobName"]):
+            self.executions[arn] = "FAILED"
+            return
         job = self.moto("sagemaker").describe_auto_ml_job_v2(AutoMLJobName=state["JobName"])
         if job["AutoMLJobStatus"] in ("InProgress", "Stopping"):
             self.later(WAIT_POLL_TICKS, lambda: self._wait_poll(arn, state))
@@ -576,12 +637,33 @@ class Account:
         from automl_wait import handler as signal
 
         job = json.loads(json.dumps(job, default=str))  # as the SDK integration hands it on
+        if not self._execution_may(machine, "lambda:InvokeFunction", state["JobName"]):
+            self.executions[arn] = "FAILED"
+            return
         try:
             signal.handler({**state, "Job": job})
         except Exception:  # a refused PUT fails the execution, visibly
             self.executions[arn] = "FAILED"
             return
         self.executions[arn] = "SUCCEEDED"
+
+    def _execution_may(self, machine: str, action: str, job_name: str) -> bool:
+        """The execution role's rights for one state: the task's call and the history's KMS."""
+        from tests.lifecycle.iam import Authorization
+
+        label, policies, key, function = self.state_machines[machine]
+        resource = (
+            function
+            if action.startswith("lambda:")
+            else f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:automl-job/{job_name}"
+        )
+        found = [Authorization(action, resource)]
+        if key:
+            found += [
+                state_machine_kms(kms, key, machine)
+                for kms in ("kms:GenerateDataKey", "kms:Decrypt")
+            ]
+        return self.authorize(label, policies, found)
 
     def _stepfunctions_StopExecution(self, executionArn, **_):
         if executionArn not in self.executions:
@@ -716,6 +798,7 @@ def leaks(
     roles as they were before the deploy.
     """
     found: list[str] = list(account.incidents)
+    found += [f"IAM denied {denial}" for denial in account.iam.denials]
     sm = account._sm
     for name, job in sm.auto_ml_jobs.items():
         if job.auto_ml_job_status in ("InProgress", "Stopping"):
