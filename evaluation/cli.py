@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "studio": "studio",
     "invoke": "invoke",
     "leaderboard": "leaderboard",
+    "batch-predict": "batch_predict",
 }
 
 
@@ -65,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score the deployed Autopilot endpoint on the held-out data, write "
         "report.json, report.md and confusion_matrix.png, and check its data capture.",
         epilog="Other commands: "
-        "python -m evaluation {monitor,progress,studio,invoke,leaderboard} --help",
+        "python -m evaluation {monitor,progress,studio,invoke,leaderboard,batch-predict} "
+        "--help",
     )
     add_stack_arguments(parser)
     parser.add_argument(
