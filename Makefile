@@ -30,7 +30,7 @@ endif
 
 .PHONY: help install install-runtime preflight bootstrap deploy destroy synth diff test \
 	update-snapshots lint format bench evaluate progress invoke studio leaderboard monitor \
-	monitor-images audit integ integ-clean cost clean clean-reports
+	batch-predict monitor-images audit integ integ-clean cost clean clean-reports
 
 help:
 	@echo "make deploy [ENV=...]              check AWS credentials, install what deploy needs, cdk deploy"
@@ -44,6 +44,7 @@ help:
 	@echo "make progress ENV=dev              watch AutoML and the endpoint during make deploy"
 	@echo "make monitor ENV=dev               report recent Model Monitor executions and drift"
 	@echo "  ... ARGS=\"--profile NAME --region REGION\" passes AWS options to the six above"
+	@echo "make batch-predict ENV=dev INPUT=f.csv  batch transform of a local or s3:// CSV (OUTPUT=, ARGS= too)"
 	@echo "make cost                          what each environment costs per day while deployed"
 	@echo "make monitor-images                regenerate the analyzer image table from the SDK"
 	@echo "make update-snapshots              refresh the template snapshots after a reviewed change"
@@ -124,6 +125,11 @@ evaluate: | $(UV)
 
 monitor: | $(UV)
 	@$(EVALUATE) monitor --env $(ENV) $(ARGS)
+
+# A batch transform job on the stack's model; the joined CSV goes to OUTPUT, by default
+# reports/<env>/batch-<job name>.csv.
+batch-predict: | $(UV)
+	@$(EVALUATE) batch-predict --env $(ENV) --input "$(INPUT)" $(if $(OUTPUT),--output "$(OUTPUT)" )$(ARGS)
 
 # These three need boto3 only.
 invoke studio leaderboard: | $(UV)

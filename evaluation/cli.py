@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "studio": "studio",
     "invoke": "invoke",
     "leaderboard": "leaderboard",
+    "batch-predict": "batch_predict",
 }
 
 
@@ -32,7 +33,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def non_negative_seconds(text: str) -> float:
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
@@ -49,13 +50,24 @@ def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="AWS profile name")
 
 
+def add_probability_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--probability-semantics",
+        choices=("auto", "predicted-label", "true-class"),
+        default="auto",
+        help="what 'probability' means: predicted label's (ensembling) or the True "
+        "class's (HPO); auto decides from the values (default)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m evaluation",
         description="Score the deployed Autopilot endpoint on the held-out data, write "
         "report.json, report.md and confusion_matrix.png, and check its data capture.",
         epilog="Other commands: "
-        "python -m evaluation {monitor,progress,studio,invoke,leaderboard} --help",
+        "python -m evaluation {monitor,progress,studio,invoke,leaderboard,batch-predict} "
+        "--help",
     )
     add_stack_arguments(parser)
     parser.add_argument(
@@ -67,17 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="report directory (default reports/<env>)")
     parser.add_argument(
         "--capture-wait",
-        type=_seconds,
+        type=non_negative_seconds,
         default=DEFAULT_CAPTURE_WAIT,
         help=f"seconds to wait for data-capture files (default {DEFAULT_CAPTURE_WAIT})",
     )
-    parser.add_argument(
-        "--probability-semantics",
-        choices=("auto", "predicted-label", "true-class"),
-        default="auto",
-        help="what 'probability' means: predicted label's (ensembling) or the True "
-        "class's (HPO); auto decides from the values (default)",
-    )
+    add_probability_argument(parser)
     add_aws_arguments(parser)
     return parser
 
@@ -157,20 +163,7 @@ def run(args: argparse.Namespace, clients: Clients, out: TextIO, err: TextIO) ->
     result = scoring.score(
         clients.runtime, outputs.endpoint_name, data.features, keys, args.batch_size, err
     )
-    predicted = [p.label or "" for p in result.predictions]
-    matrix = metrics.confusion(data.labels, predicted, positive)
-    values = metrics.scores(matrix)
-    classes = set(data.labels) | set(predicted)
-    probabilities, auc_source = metrics.positive_probabilities(
-        result.predictions, positive, classes, args.probability_semantics
-    )
-    values["roc_auc"] = (
-        metrics.roc_auc([label == positive for label in data.labels], probabilities)
-        if probabilities is not None
-        else None
-    )
-    negatives = sorted(classes - {positive})
-    negative = negatives[0] if len(negatives) == 1 else f"not {positive}"
+    scored = metrics.evaluate(data.labels, result.predictions, positive, args.probability_semantics)
 
     check = capture.wait_for_capture(
         clients.s3, outputs.data_capture_uri, outputs.endpoint_name, args.capture_wait, err
@@ -183,7 +176,7 @@ def run(args: argparse.Namespace, clients: Clients, out: TextIO, err: TextIO) ->
         "target_attribute": outputs.target_attribute,
         "response_keys": list(keys),
         "positive_class": positive,
-        "negative_class": negative,
+        "negative_class": scored.negative_class,
         "autopilot_job_name": outputs.automl_job_name,
         "autopilot_objective_metric": outputs.objective_metric,
         "scoring": {
@@ -192,13 +185,13 @@ def run(args: argparse.Namespace, clients: Clients, out: TextIO, err: TextIO) ->
             "batches": result.batches,
             "batch_size": args.batch_size,
         },
-        "confusion_matrix": matrix.as_dict(),
-        "metrics": values,
-        "auc_source": auc_source,
+        "confusion_matrix": scored.matrix.as_dict(),
+        "metrics": scored.values,
+        "auc_source": scored.auc_source,
         "data_capture": check,
     }
     out_dir = args.out or Path("reports") / args.env
-    paths = report.write(document, matrix, out_dir)
+    paths = report.write(document, scored.matrix, out_dir)
     print(report.format_table(document), file=out)
     print("", file=out)
     print(report.format_capture(check), file=out)

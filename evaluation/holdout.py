@@ -42,14 +42,4 @@ def parse(text: str, target: str) -> Holdout:
 
 
 def read(s3: Any, uri: str, target: str) -> Holdout:
-    from botocore.exceptions import ClientError
-
-    bucket, key = s3uri.split(uri)
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in {"NoSuchKey", "NoSuchBucket", "404"}:
-            raise EvaluationError(f"held-out data {uri} not found ({code})") from None
-        raise
-    return parse(body.decode("utf-8-sig"), target)
+    return parse(s3uri.read(s3, uri, "held-out data").decode("utf-8-sig"), target)

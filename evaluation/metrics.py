@@ -137,3 +137,35 @@ def positive_probabilities(
         true_class = others[0]
     result = [v if true_class == positive else 1 - v for v in values]
     return result, f"probability of class {true_class!r}"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What `make evaluate` and `make batch-predict` report for labelled rows."""
+
+    matrix: ConfusionMatrix
+    values: dict[str, float | None]
+    auc_source: str
+    negative_class: str
+
+
+def evaluate(
+    actual: Sequence[str],
+    predictions: Sequence[Prediction],
+    positive: str,
+    semantics: str = "auto",
+) -> Evaluation:
+    """Confusion matrix, scores and ROC AUC of ``predictions`` against the true labels."""
+    predicted = [p.label or "" for p in predictions]
+    matrix = confusion(actual, predicted, positive)
+    values = scores(matrix)
+    classes = set(actual) | set(predicted)
+    probabilities, auc_source = positive_probabilities(predictions, positive, classes, semantics)
+    values["roc_auc"] = (
+        roc_auc([label == positive for label in actual], probabilities)
+        if probabilities is not None
+        else None
+    )
+    negatives = sorted(classes - {positive})
+    negative = negatives[0] if len(negatives) == 1 else f"not {positive}"
+    return Evaluation(matrix=matrix, values=values, auc_source=auc_source, negative_class=negative)

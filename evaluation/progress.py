@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from evaluation import stack_outputs
 from evaluation.cli import add_aws_arguments, add_stack_arguments
@@ -23,6 +23,7 @@ DEFAULT_INTERVAL = 15
 JOB_TYPE = "Custom::AutoMLJob"
 ENDPOINT_TYPE = "Custom::ModelEndpoint"
 ENDED = frozenset({"Completed", "Failed", "Stopped"})
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Snapshot:
         if self.job_name:
             parts.append(f"job {self.job_name} {self.job_status}/{self.secondary_status}")
         if self.elapsed_seconds is not None and self.budget_seconds:
-            parts.append(f"elapsed {_clock(self.elapsed_seconds)} of {_clock(self.budget_seconds)}")
+            parts.append(f"elapsed {clock(self.elapsed_seconds)} of {clock(self.budget_seconds)}")
         if self.job_name:
             parts.append(f"candidates {self.candidates}")
         if self.best_value is not None:
@@ -63,7 +64,8 @@ class Snapshot:
         return "; ".join(parts)
 
 
-def _clock(seconds: int) -> str:
+def clock(seconds: int) -> str:
+    """``3725`` -> ``1:02:05``."""
     hours, rest = divmod(max(seconds, 0), 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
@@ -167,9 +169,7 @@ def render(snapshot: Snapshot):
             completed=budget if snapshot.job_status in ENDED else min(elapsed, budget),
             width=40,
         )
-        table.add_row(
-            "time", f"{_clock(elapsed)} of {_clock(budget)}" if budget else _clock(elapsed)
-        )
+        table.add_row("time", f"{clock(elapsed)} of {clock(budget)}" if budget else clock(elapsed))
         if budget:
             table.add_row("budget used", bar)
         table.add_row("candidates trained", str(snapshot.candidates))
@@ -196,6 +196,33 @@ def watch(
     live: bool | None = None,
 ) -> Snapshot:
     """Poll until the deploy has finished; return the last snapshot."""
+    return follow(
+        lambda moment: read(cloudformation, sagemaker, stack_name, moment),
+        out,
+        finished=lambda snapshot: not snapshot.deploying,
+        line=Snapshot.line,
+        render=lambda snapshot: render(snapshot),
+        interval=interval,
+        sleep=sleep,
+        now=now,
+        live=live,
+    )
+
+
+def follow(
+    poll: Callable[[datetime], S],
+    out: TextIO,
+    *,
+    finished: Callable[[S], bool],
+    line: Callable[[S], str],
+    render: Callable[[S], Any],
+    interval: float,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] | None = None,
+    live: bool | None = None,
+) -> S:
+    """Poll until ``finished``, and return the last state: on a terminal a live view (rich)
+    redrawn after each poll, whose last frame stays; otherwise a line whenever it changed."""
     from datetime import UTC
 
     now = now or (lambda: datetime.now(UTC))
@@ -206,21 +233,21 @@ def watch(
 
         with Live(console=Console(file=out), auto_refresh=False) as view:
             while True:
-                snapshot = read(cloudformation, sagemaker, stack_name, now())
-                view.update(render(snapshot), refresh=True)
-                if not snapshot.deploying:
-                    return snapshot
+                state = poll(now())
+                view.update(render(state), refresh=True)
+                if finished(state):
+                    return state
                 sleep(interval)
     last = None
     while True:
         moment = now()
-        snapshot = read(cloudformation, sagemaker, stack_name, moment)
-        line = snapshot.line()
-        if line != last:
-            print(f"{moment:%H:%M:%S} {line}", file=out, flush=True)
-            last = line
-        if not snapshot.deploying:
-            return snapshot
+        state = poll(moment)
+        text = line(state)
+        if text != last:
+            print(f"{moment:%H:%M:%S} {text}", file=out, flush=True)
+            last = text
+        if finished(state):
+            return state
         sleep(interval)
 
 

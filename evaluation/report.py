@@ -34,10 +34,16 @@ def format_table(report: dict[str, Any]) -> str:
         f"(batches of up to {scoring['batch_size']} rows; one row per request would be "
         f"{scoring['rows']})",
         "",
+        format_metrics(report),
     ]
+    return "\n".join(lines)
+
+
+def format_metrics(report: dict[str, Any]) -> str:
+    """The confusion matrix and metrics table of a report (``make evaluate`` or batch)."""
     rows = confusion_rows(report)
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines += [
+    lines = [
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
     ]
     lines += ["", f"{'metric':<12}value"]

@@ -141,7 +141,8 @@ def _list_value(text: str) -> list[Any]:
     return list(value)
 
 
-def parse_line(line: str, keys: Sequence[str]) -> Prediction:
+def response_fields(line: str, keys: Sequence[str]) -> list[str]:
+    """One response line's fields, one per key, as text without quotes."""
     fields = next(csv.reader([line]))
     if len(fields) != len(keys):
         fields = _split_fields(line)
@@ -150,6 +151,15 @@ def parse_line(line: str, keys: Sequence[str]) -> Prediction:
             f"response line {line!r} has {len(fields)} fields, expected {len(keys)} "
             f"({', '.join(keys)})"
         )
+    return [field.strip() for field in fields]
+
+
+def parse_line(line: str, keys: Sequence[str]) -> Prediction:
+    return parse_fields(response_fields(line, keys), keys, line)
+
+
+def parse_fields(fields: Sequence[str], keys: Sequence[str], line: str) -> Prediction:
+    """The typed prediction in ``fields`` (from ``response_fields``) of response ``line``."""
     values: dict[str, Any] = {}
     for key, field in zip(keys, fields, strict=True):
         text = field.strip()

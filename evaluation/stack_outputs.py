@@ -23,6 +23,12 @@ def stack_name_for(env: str) -> str:
     return f"AutopilotStudio-{env}"
 
 
+def resource_prefix_for(env: str) -> str:
+    """The prefix of the environment's SageMaker resource names (``resource_prefix`` in
+    config/settings.py): IAM policies scoped to it cover what the commands create too."""
+    return f"apstudio-{env}"
+
+
 @dataclass(frozen=True)
 class StackOutputs:
     stack_name: str
