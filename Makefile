@@ -30,7 +30,7 @@ endif
 
 .PHONY: help install install-runtime preflight bootstrap deploy destroy synth diff test \
 	update-snapshots lint format bench evaluate progress invoke studio leaderboard monitor \
-	batch-predict monitor-images audit integ integ-clean cost clean clean-reports
+	batch-predict audit integ integ-clean cost clean clean-reports
 
 help:
 	@echo "make deploy [ENV=...]              check AWS credentials, install what deploy needs, cdk deploy"
@@ -46,7 +46,6 @@ help:
 	@echo "  ... ARGS=\"--profile NAME --region REGION\" passes AWS options to the six above"
 	@echo "make batch-predict ENV=dev INPUT=f.csv  batch transform of a local or s3:// CSV (OUTPUT=, ARGS= too)"
 	@echo "make cost                          what each environment costs per day while deployed"
-	@echo "make monitor-images                regenerate the analyzer image table from the SDK"
 	@echo "make update-snapshots              refresh the template snapshots after a reviewed change"
 	@echo "make integ | integ-clean           real-account integration test / remove its leftovers"
 	@echo "make lint | format | bench | audit | clean | clean-reports"
@@ -142,9 +141,6 @@ cost: | $(UV)
 # In a second terminal during make deploy: boto3 and rich (the evaluate group).
 progress: | $(UV)
 	@$(EVALUATE) progress --env $(ENV) $(ARGS)
-
-monitor-images: .venv/.synced
-	$(UV) run --frozen python tools/model_monitor_images.py
 
 audit: install
 	$(UV) export --frozen --no-hashes --format requirements-txt > $(TOOLS)/requirements-audit.txt

@@ -37,6 +37,7 @@ from components.handler_provider import (
     job_poll_budget,
     pass_to_sagemaker,
     runtime_code,
+    stack_status_statement,
     vended_log_group_name,
 )
 from config.settings import (
@@ -176,6 +177,7 @@ class AutoMLJob(Construct):
         target_attribute: str,
         execution_role: iam.IRole,
         settings: AutoMLSettings,
+        inference_response_keys: tuple[str, ...],
         tags: dict[str, str],
         encryption_key: kms.IKey | None = None,
     ) -> None:
@@ -183,6 +185,7 @@ class AutoMLJob(Construct):
         self.timeout_seconds = settings.max_job_runtime_seconds + AUTOML_WAIT_MARGIN_SECONDS
         arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         job_arns = f"{arn}:automl-job/{job_name_prefix}-*"
+        models = f"{arn}:model/{job_name_prefix}-m-*"
         self.state_machine = self._state_machine(job_name_prefix, job_arns, encryption_key)
 
         # Delete polls only: a stopped job writes into the bucket until it is Stopped.
@@ -218,6 +221,18 @@ class AutoMLJob(Construct):
                 ],
                 resources=[job_arns],
             ),
+            # The result resource serves the best candidate as a model of its own.
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:CreateModel",
+                    "sagemaker:DescribeModel",
+                    "sagemaker:DeleteModel",
+                    "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
+                ],
+                resources=[models],
+            ),
+            stack_status_statement(),
             iam.PolicyStatement(
                 actions=["states:StartExecution"],
                 resources=[self.state_machine.state_machine_arn],
@@ -256,6 +271,10 @@ class AutoMLJob(Construct):
                     f"{nag.attribute_ref(self.state_machine, 'Name')}:*"
                 ): "Executions of this stack's wait state machine only; their names end in "
                 "a hash known only at deploy",
+                nag.wildcard_resource(nag.arn("sagemaker", f"model/{job_name_prefix}-m-*")): (
+                    "Model names end in a hash of the job, candidate, response keys and role, "
+                    "known only at deploy; the prefix limits them to this stack's models"
+                ),
             },
         )
 
@@ -312,6 +331,10 @@ class AutoMLJob(Construct):
                 "JobName": self.resource.get_att_string("JobName"),
                 "JobNamePrefix": job_name_prefix,
                 "WaitCondition": self.wait_condition.ref,
+                # The model serving the best candidate: its role and response keys.
+                "RoleArn": execution_role.role_arn,
+                "InferenceResponseKeys": list(inference_response_keys),
+                "Tags": [{"Key": key, "Value": value} for key, value in sorted(tags.items())],
             },
         )
         self.result.node.add_dependency(self.wait_condition)
@@ -319,6 +342,7 @@ class AutoMLJob(Construct):
         self.best_candidate_name = self.result.get_att_string("BestCandidateName")
         self.objective_metric_name = self.result.get_att_string("ObjectiveMetricName")
         self.objective_metric_value = self.result.get_att_string("ObjectiveMetricValue")
+        self.model_name = self.result.get_att_string("ModelName")
 
     def _state_machine(
         self, job_name_prefix: str, job_arns: str, encryption_key: kms.IKey | None

@@ -108,6 +108,7 @@ class TrainingDataset(Construct):
                 **source_properties,
                 "ArchiveMember": settings.source_archive_member,
                 "TargetAttribute": settings.target_attribute,
+                "PositiveClass": settings.positive_class,
                 "HoldoutFraction": str(settings.holdout_fraction),
                 "Seed": str(settings.seed),
                 "MinTrainingRows": str(settings.min_training_rows),
@@ -116,8 +117,9 @@ class TrainingDataset(Construct):
         )
         self.train_uri = self.resource.get_att_string("TrainUri")
         self.holdout_uri = self.resource.get_att_string("HoldoutUri")
-        # The training features without the target, header kept: the monitor's baseline.
-        self.baseline_uri = self.resource.get_att_string("BaselineUri")
+        # The monitor's baseline: a profile of the training rows (drift_monitor reads it).
+        self.profile_uri = self.resource.get_att_string("ProfileUri")
+        self.profile_key = self.resource.get_att_string("ProfileKey")
         self.train_rows = self.resource.get_att_string("TrainRows")
         self.holdout_rows = self.resource.get_att_string("HoldoutRows")
 

@@ -153,9 +153,20 @@ class HandlerProvider(Construct):
             removal_policy=RemovalPolicy.DESTROY,
             encryption_key=encryption_key,
         )
+        # By default each framework function gets a role of its own. isComplete and
+        # onTimeout share one here; onEvent keeps its own, since it starts the waiter state
+        # machine, which invokes the other two (one role for all three is a dependency
+        # cycle). The handlers keep theirs, so no handler gains the framework's rights.
+        self.framework_roles = [self._framework_role("FrameworkRole", description, provider_logs)]
+        if polls:
+            self.framework_roles.append(
+                self._framework_role("FrameworkWaiterRole", description, provider_logs)
+            )
         self.provider = cr.Provider(
             self,
             "Provider",
+            framework_on_event_role=self.framework_roles[0],
+            framework_complete_and_timeout_role=self.framework_roles[1] if polls else None,
             on_event_handler=self.on_event_function,
             is_complete_handler=self.is_complete_function,
             query_interval=query_interval if polls else None,
@@ -169,6 +180,16 @@ class HandlerProvider(Construct):
         )
         self.service_token = self.provider.service_token
         self._acknowledge_framework_findings()
+
+    def _framework_role(self, construct_id: str, description: str, logs_group) -> iam.Role:
+        role = iam.Role(
+            self,
+            construct_id,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"CDK Provider framework functions: {description}",
+        )
+        logs_group.grant_write(role)
+        return role
 
     def _acknowledge_framework_findings(self) -> None:
         functions = [self.on_event_function, self.is_complete_function]
@@ -202,7 +223,7 @@ class HandlerProvider(Construct):
                 ),
             }
         )
-        nag.acknowledge(self.provider, findings)
+        nag.acknowledge(self, findings)
 
     def _function(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -28,6 +29,7 @@ class StudioNetwork(Construct):
         *,
         settings: NetworkSettings,
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        retain_flow_logs: bool = False,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -52,6 +54,10 @@ class StudioNetwork(Construct):
                         self,
                         "FlowLogGroup",
                         retention=flow_log_retention,
+                        # Kept on destroy only where the environment keeps its data.
+                        removal_policy=(
+                            RemovalPolicy.RETAIN if retain_flow_logs else RemovalPolicy.DESTROY
+                        ),
                         encryption_key=encryption_key,
                     )
                 ),

@@ -55,6 +55,40 @@ def _home_delete_statements(
     ]
 
 
+class StudioCleanupProvider(Construct):
+    """One provider for both cleanups: they share the ``studio_cleanup`` handler package."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str,
+        encryption_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.provider = HandlerProvider(
+            self,
+            "Provider",
+            on_event_handler="studio_cleanup.handler.on_event",
+            is_complete_handler="studio_cleanup.handler.is_complete",
+            description=(
+                "Delete Studio apps and spaces before the domain, its home EFS and NFS "
+                "security groups after it"
+            ),
+            query_interval=Duration.seconds(30),
+            total_timeout=Duration.minutes(30),
+            timeout=Duration.minutes(2),
+            encryption_key=encryption_key,
+            waiter_log_name=f"{name_prefix}-studio-cleanup-provider",
+        )
+        self.role = self.provider.role
+        self.service_token = self.provider.service_token
+
+    def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
+        self.provider.add_to_policy(*statements)
+
+
 class StudioAppsCleanup(Construct):
     """Depends on the domain and profile, so it is deleted first.
 
@@ -67,29 +101,20 @@ class StudioAppsCleanup(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        name_prefix: str,
+        provider: StudioCleanupProvider,
         domain: sagemaker.CfnDomain,
         vpc: ec2.IVpc,
         owner_tag_value: str,
         user_profile_name: str,
-        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         domain_id, domain_arn = domain.attr_domain_id, domain.attr_domain_arn
-        self.provider = HandlerProvider(
-            self,
-            "Provider",
-            on_event_handler="studio_cleanup.handler.apps_on_event",
-            is_complete_handler="studio_cleanup.handler.apps_is_complete",
-            description="Delete Studio apps and spaces before the domain goes",
-            query_interval=Duration.seconds(30),
-            total_timeout=Duration.minutes(30),
-            timeout=Duration.minutes(2),
-            encryption_key=encryption_key,
-            waiter_log_name=f"{name_prefix}-studio-apps-provider",
-        )
+        self.provider = provider
         arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        self.provider.add_to_policy(
+        # Its own policy, not the provider role's default one: these statements name the
+        # domain, which is created after the home cleanup that shares the provider.
+        self.policy = iam.Policy(self, "Policy", roles=[provider.role])
+        self.policy.add_statements(
             iam.PolicyStatement(actions=["sagemaker:DescribeDomain"], resources=[domain_arn]),
             iam.PolicyStatement(
                 actions=["sagemaker:DeleteApp"], resources=[f"{arn}:app/{domain_id}/*"]
@@ -134,7 +159,7 @@ class StudioAppsCleanup(Construct):
         )
         domain_ref = nag.attribute_ref(domain, "DomainId")
         nag.acknowledge(
-            self.provider.role,
+            self.policy,
             {
                 nag.wildcard_resource(nag.arn("sagemaker", f"app/{domain_ref}/*")): (
                     "Apps that users start in this domain have names unknown at deploy"
@@ -172,6 +197,7 @@ class StudioAppsCleanup(Construct):
                 "UserProfileName": user_profile_name,
             },
         )
+        self.resource.node.add_dependency(self.policy)
 
 
 class StudioHomeCleanup(Construct):
@@ -186,26 +212,14 @@ class StudioHomeCleanup(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        name_prefix: str,
+        provider: StudioCleanupProvider,
         vpc: ec2.IVpc,
         owner_tag_value: str,
         retain_home_file_system: bool,
         dedicated_vpc: bool,
-        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.provider = HandlerProvider(
-            self,
-            "Provider",
-            on_event_handler="studio_cleanup.handler.home_on_event",
-            is_complete_handler="studio_cleanup.handler.home_is_complete",
-            description="Delete the Studio home EFS and NFS security groups after the domain",
-            query_interval=Duration.seconds(30),
-            total_timeout=Duration.minutes(30),
-            timeout=Duration.minutes(2),
-            encryption_key=encryption_key,
-            waiter_log_name=f"{name_prefix}-studio-home-provider",
-        )
+        self.provider = provider
         owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
         self.provider.add_to_policy(
             # Describe calls support no resource-level scoping.

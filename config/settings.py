@@ -329,6 +329,65 @@ class AutoMLSettings(_Settings):
         return self
 
 
+class DeploymentSettings(_Settings):
+    """How a new model reaches the endpoint: SageMaker's deployment guardrails.
+
+    Blue/green always; ``canary`` or ``linear`` shift traffic in steps, and any of the
+    rollback alarms (5XX errors, model errors, p99 model latency) rolls the update back
+    (AWS docs, "Deployment guardrails"; API TrafficRoutingConfig, AutoRollbackConfig).
+    """
+
+    strategy: Literal["all-at-once", "canary", "linear"] = "all-at-once"
+    # Share of the new fleet per step (CAPACITY_PERCENT): canary at most 50, linear 10-50.
+    canary_percent: int = Field(10, ge=1, le=50)
+    linear_step_percent: int = Field(25, ge=10, le=50)
+    # Between traffic steps, and the final baking before the old fleet goes (0-3600 s).
+    wait_seconds: int = Field(600, ge=0, le=3600)
+    baking_seconds: int = Field(600, ge=0, le=3600)
+    # Rollback alarms, each over one-minute periods.
+    errors_5xx_threshold: int = Field(1, ge=1)
+    model_errors_threshold: int = Field(1, ge=1)
+    latency_p99_ms: int = Field(2000, ge=1, le=60_000)
+
+    @property
+    def steps(self) -> int:
+        """Traffic-shifting waits before all traffic is on the new fleet."""
+        if self.strategy == "canary":
+            return 1
+        if self.strategy == "linear":
+            return -(-100 // self.linear_step_percent) - 1
+        return 0
+
+    @property
+    def max_execution_seconds(self) -> int:
+        """MaximumExecutionTimeoutInSeconds: the steps and baking, plus an hour to provision
+        and drain (600-28800 s)."""
+        return min(max(self.steps * self.wait_seconds + self.baking_seconds + 3600, 600), 28800)
+
+
+class AutoscalingSettings(_Settings):
+    """Target tracking on invocations per instance (Application Auto Scaling)."""
+
+    enabled: bool = False
+    min_capacity: int = Field(1, ge=1, le=20)
+    max_capacity: int = Field(3, ge=1, le=20)
+    # SageMakerVariantInvocationsPerInstance: requests per instance per minute.
+    target_invocations_per_instance: int = Field(100, ge=1, le=100_000)
+    scale_in_cooldown_seconds: int = Field(300, ge=0, le=3600)
+    scale_out_cooldown_seconds: int = Field(60, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _range(self) -> AutoscalingSettings:
+        if self.min_capacity > self.max_capacity:
+            raise SettingError(
+                "min_capacity",
+                self.min_capacity,
+                f"above max_capacity ({self.max_capacity})",
+                f"1 to {self.max_capacity}",
+            )
+        return self
+
+
 class EndpointSettings(_Settings):
     """The real-time endpoint serving the best candidate, with data capture."""
 
@@ -338,6 +397,8 @@ class EndpointSettings(_Settings):
     inference_response_keys: tuple[ResponseKey, ...] = Field(
         ("predicted_label", "probability"), min_length=1
     )
+    deployment: DeploymentSettings = DeploymentSettings()
+    autoscaling: AutoscalingSettings = AutoscalingSettings()
 
     @field_validator("instance_type")
     @classmethod
@@ -381,58 +442,83 @@ class EndpointSettings(_Settings):
         return value
 
 
-# SageMaker accepts these monitoring schedules: hourly, daily at an hour, or every N hours
-# from a start hour (AWS docs, "Cron expression for monitoring schedule").
-_MONITOR_CRON = re.compile(r"^cron\(0 (?P<hours>\*|\d{1,2}(?:/\d{1,2})?) \? \* \* \*\)$")
-HOURLY_SCHEDULE = "cron(0 * ? * * *)"
-DAILY_SCHEDULE = "cron(0 0 ? * * *)"
+# The analysis runs on an EventBridge schedule; each run reads the whole hours since the
+# previous one, so the interval must divide a day. Minutes past the hour leave time for
+# capture files, which land a few minutes after their hour (DESIGN: "Capture records").
+_HOURLY_CRON = re.compile(r"^cron\((?P<minute>\d{1,2}) \* \* \* \? \*\)$")
+_DAILY_CRON = re.compile(r"^cron\((?P<minute>\d{1,2}) (?P<hour>\d{1,2}) \* \* \? \*\)$")
+_EVERY_N_CRON = re.compile(
+    r"^cron\((?P<minute>\d{1,2}) (?P<start>\*|\d{1,2})/(?P<every>\d{1,2}) \* \* \? \*\)$"
+)
+_RATE = re.compile(r"^rate\((?P<count>\d+) (?P<unit>hours?|days?)\)$")
+HOURLY_SCHEDULE = "cron(15 * * * ? *)"
+DAILY_SCHEDULE = "cron(15 0 * * ? *)"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def window_hours(expression: str) -> int | None:
+    """Hours between two runs of an EventBridge schedule expression; None if not supported."""
+    hourly, daily = _HOURLY_CRON.match(expression), _DAILY_CRON.match(expression)
+    every, rate = _EVERY_N_CRON.match(expression), _RATE.match(expression)
+    minute = next((m["minute"] for m in (hourly, daily, every) if m), "0")
+    if int(minute) > 59:
+        return None
+    if hourly:
+        return 1
+    if daily:
+        return 24 if int(daily["hour"]) <= 23 else None
+    if every:
+        start, hours = every["start"], int(every["every"])
+        start_ok = start == "*" or int(start) < hours
+        return hours if start_ok and 1 <= hours <= 24 and 24 % hours == 0 else None
+    if rate:
+        count = int(rate["count"])
+        hours = count * (24 if rate["unit"].startswith("day") else 1)
+        singular = rate["unit"] in ("hour", "day")
+        return hours if (count == 1) == singular and hours in (1, 2, 3, 4, 6, 8, 12, 24) else None
+    return None
+
+
 class MonitorSettings(_Settings):
-    """Model Monitor data quality on the endpoint's captured input."""
+    """Drift and model-quality analysis of the captured traffic, on a schedule.
+
+    An EventBridge rule runs a Lambda over the capture files of the hours since the last
+    run; it publishes a few CloudWatch metrics, which alarms watch and report to SNS.
+    """
 
     enabled: bool = False
     schedule_expression: str = HOURLY_SCHEDULE
-    instance_type: str = "ml.m5.xlarge"
-    instance_count: int = Field(1, ge=1, le=10)
-    volume_size_gb: int = Field(20, ge=1, le=16384)
-    # A run must end before the next one starts: at most the hourly interval.
-    max_runtime_seconds: int = Field(1800, ge=60, le=3600)
-    publish_cloudwatch_metrics: bool = True
+    # Rows analysed per run at most, sampled uniformly: bounds the run's memory and time.
+    max_rows_per_run: int = Field(20_000, ge=500, le=200_000)
+    # A feature drifts when its PSI, its share of unseen categories or its completeness
+    # drop crosses these (PSI: 0.1 moderate, 0.2 significant).
+    psi_threshold: float = Field(0.2, gt=0, le=10)
+    unseen_threshold: float = Field(0.1, gt=0, le=1)
+    completeness_drop_threshold: float = Field(0.1, gt=0, le=1)
+    # The predicted positive rate may move this far from the training positive rate.
+    prediction_drift_threshold: float = Field(0.1, gt=0, le=1)
+    # Alarm when more than this share of the features drifted in a run.
+    drift_share_alarm: float = Field(0.3, gt=0, le=1)
+    # Alarm when F1 (where ground truth was uploaded) falls below the best candidate's
+    # F1 minus this; or below min_f1, which the F1 alarm needs when the objective is not F1.
+    f1_tolerance: float = Field(0.1, ge=0, le=1)
+    min_f1: float | None = Field(None, ge=0, le=1)
+    # Alarm when a run analysed no rows (or did not run): for endpoints with steady traffic.
+    alarm_on_no_traffic: bool = False
     alert_email: str | None = None
 
     @field_validator("schedule_expression")
     @classmethod
     def _known_schedule(cls, value: str) -> str:
-        found = _MONITOR_CRON.match(value)
-        hours = (found["hours"] if found else "").split("/")
-        valid = found is not None and (
-            hours[0] == "*"
-            or (int(hours[0]) <= 23 and (len(hours) == 1 or 1 <= int(hours[1]) <= 24))
-        )
-        if valid:
+        if window_hours(value) is not None:
             return value
         raise SettingError(
             "schedule_expression",
             value,
-            "not a schedule SageMaker Model Monitor accepts",
-            f"{HOURLY_SCHEDULE!r} (hourly), 'cron(0 H ? * * *)' (daily at hour H, e.g. "
-            f"{DAILY_SCHEDULE!r}) or 'cron(0 H/N ? * * *)' (every N hours from hour H)",
-        )
-
-    @field_validator("instance_type")
-    @classmethod
-    def _known_instance_type(cls, value: str) -> str:
-        known = aws_catalog.processing_instance_types()
-        if value in known:
-            return value
-        raise SettingError(
-            "instance_type",
-            value,
-            "not a SageMaker processing instance type (botocore's ProcessingInstanceType)",
-            "e.g. 'ml.m5.xlarge', 'ml.m5.large', 'ml.c5.xlarge'",
-            hint=aws_catalog.did_you_mean(value, known),
+            "not an EventBridge schedule whose runs are evenly spaced over a day",
+            f"{HOURLY_SCHEDULE!r} (hourly at minute 15), 'cron(M H * * ? *)' (daily, e.g. "
+            f"{DAILY_SCHEDULE!r}), 'cron(M */N * * ? *)' (every N hours, N dividing 24) or "
+            "'rate(N hours)'",
         )
 
     @field_validator("alert_email")
@@ -443,15 +529,13 @@ class MonitorSettings(_Settings):
         raise SettingError("alert_email", value, "not an e-mail address", "name@example.com")
 
     @property
+    def window_hours(self) -> int:
+        """Hours of capture each run reads: the time since the previous run."""
+        return window_hours(self.schedule_expression) or 1
+
+    @property
     def runs_per_day(self) -> int:
-        """How many monitoring executions the schedule starts per day."""
-        hours = self.schedule_expression.split(" ")[1].split("/")
-        if hours[0] == "*":
-            return 24
-        if len(hours) == 1:
-            return 1
-        start, every = int(hours[0]), int(hours[1])
-        return len(range(start, 24, every))
+        return 24 // self.window_hours
 
 
 class EnvironmentSettings(_Settings):
@@ -570,12 +654,69 @@ class EnvironmentSettings(_Settings):
             raise SettingError(
                 "monitor.enabled",
                 True,
-                "the monitor's baseline (the training rows without the target) is written "
-                "while staging splits a dataset; pre-split files are copied as they are",
+                "the monitor's baseline profile of the training rows is written while "
+                "staging splits a dataset; pre-split files are copied as they are",
                 "false with dataset.source = 'pre-split', or another dataset.source",
             )
         self._check_response_keys()
+        self._check_monitor()
+        self._check_serving()
         return self
+
+    def _check_monitor(self) -> None:
+        monitor = self.monitor
+        if not monitor.enabled:
+            return
+        keys = self.endpoint.inference_response_keys
+        if "predicted_label" not in keys:
+            raise SettingError(
+                "endpoint.inference_response_keys",
+                keys,
+                "the monitor reads each response's predicted_label (prediction drift, model "
+                "quality)",
+                "a list that includes 'predicted_label', with monitor.enabled = true",
+            )
+        classifies = self.automl.problem_type in (
+            "BinaryClassification",
+            "MulticlassClassification",
+        )
+        if classifies and self.automl.objective != "F1" and monitor.min_f1 is None:
+            raise SettingError(
+                "monitor.min_f1",
+                None,
+                f"the F1 alarm compares live F1 with the training F1, but automl.objective is "
+                f"{self.automl.objective!r}",
+                "a number between 0 and 1 (the lowest acceptable F1), or automl.objective = 'F1'",
+            )
+
+    def _check_serving(self) -> None:
+        endpoint = self.endpoint
+        deployment, scaling = endpoint.deployment, endpoint.autoscaling
+        count = endpoint.initial_instance_count
+        if deployment.strategy != "all-at-once" and count < 2:
+            raise SettingError(
+                "endpoint.deployment.strategy",
+                deployment.strategy,
+                f"a {deployment.strategy} step is at most half of the variant's instances "
+                "(TrafficRoutingConfig), so a fleet of one cannot take it",
+                "'all-at-once', or endpoint.initial_instance_count of 2 or more",
+            )
+        if scaling.enabled and not scaling.min_capacity <= count <= scaling.max_capacity:
+            raise SettingError(
+                "endpoint.initial_instance_count",
+                count,
+                "outside the autoscaling range the endpoint starts in",
+                f"{scaling.min_capacity} to {scaling.max_capacity} "
+                "(endpoint.autoscaling.min_capacity to max_capacity)",
+            )
+        if scaling.enabled and deployment.strategy != "all-at-once" and scaling.min_capacity < 2:
+            raise SettingError(
+                "endpoint.autoscaling.min_capacity",
+                scaling.min_capacity,
+                f"an update retains the scaled instance count, and a {deployment.strategy} "
+                "step needs a fleet of at least 2",
+                "2 or more with a canary or linear endpoint.deployment.strategy",
+            )
 
     def _check_response_keys(self) -> None:
         keys = self.endpoint.inference_response_keys

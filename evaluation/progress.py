@@ -21,7 +21,7 @@ from evaluation.cli import add_aws_arguments, add_stack_arguments
 
 DEFAULT_INTERVAL = 15
 JOB_TYPE = "Custom::AutoMLJob"
-ENDPOINT_TYPE = "Custom::ModelEndpoint"
+ENDPOINT_TYPE = "AWS::SageMaker::Endpoint"
 ENDED = frozenset({"Completed", "Failed", "Stopped"})
 S = TypeVar("S")
 
@@ -141,7 +141,8 @@ def read(cloudformation: Any, sagemaker: Any, stack_name: str, now: datetime) ->
                 best_value=best,
                 failure_reason=job.get("FailureReason"),
             )
-    endpoint_name = ids.get(ENDPOINT_TYPE)
+    # The native endpoint's physical ID is its ARN, ending in its name.
+    endpoint_name = (ids.get(ENDPOINT_TYPE) or "").rsplit("/", 1)[-1]
     if endpoint_name:
         try:
             endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)

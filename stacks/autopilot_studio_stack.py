@@ -11,7 +11,7 @@ from constructs import Construct
 
 from config.settings import EnvironmentSettings
 from stacks.foundations import Foundations
-from stacks.model_part import ModelPart, monitor_image_uri
+from stacks.model_part import ModelPart
 from stacks.outputs import add_outputs
 from stacks.studio_part import StudioPart
 
@@ -24,8 +24,6 @@ class AutopilotStudioStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._settings = settings
-        # Checked before any construct stages an asset: a bad region writes nothing.
-        monitor_image = monitor_image_uri(self, settings)
         # Config tags go on every resource except the domain and its profile, whose
         # tags stay fixed so a tag edit can never replace them.
         for key, value in settings.tags.items():
@@ -37,15 +35,16 @@ class AutopilotStudioStack(Stack):
 
         self.foundations = Foundations.build(self, settings=settings)
         self.studio = StudioPart.build(self, settings=settings, foundations=self.foundations)
-        self.model = ModelPart.build(
-            self, settings=settings, foundations=self.foundations, monitor_image=monitor_image
-        )
+        self.model = ModelPart.build(self, settings=settings, foundations=self.foundations)
         add_outputs(
             self,
             settings=settings,
             studio=self.studio.studio,
             bucket_name=self.foundations.bucket.bucket_name,
             model=self.model,
+            encryption_key_arn=(
+                self.foundations.encryption_key.key_arn if self.foundations.encryption_key else None
+            ),
         )
 
     @property

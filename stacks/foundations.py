@@ -33,7 +33,11 @@ class Foundations:
     def build(cls, stack: Stack, *, settings: EnvironmentSettings) -> Foundations:
         encryption_key = _encryption_key(stack, settings)
         network = StudioNetwork(
-            stack, "Network", settings=settings.network, encryption_key=encryption_key
+            stack,
+            "Network",
+            settings=settings.network,
+            retain_flow_logs=settings.retains_data,
+            encryption_key=encryption_key,
         )
         data = DataBucket(
             stack,

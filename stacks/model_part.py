@@ -4,39 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, CfnMapping, Stack, Token
+from aws_cdk import Fn, Stack
 
 from components.automl_job import AutoMLJob
 from components.dataset import TrainingDataset
-from components.model_endpoint import ModelEndpoint
-from components.model_monitor import ModelMonitor
-from config.model_monitor_images import analyzer_image, supported_regions
+from components.drift_monitor import DriftMonitor
+from components.serving import VARIANT_NAME, ModelServing
 from config.settings import EnvironmentSettings
 from stacks.foundations import Foundations
 
 AUTOML_OUTPUT_PREFIX = "automl-output"
 
 
-def monitor_image_uri(stack: Stack, settings: EnvironmentSettings) -> str | None:
-    """The region's Model Monitor analyzer image; None when the monitor is off.
-
-    A stack with a concrete region is checked at synth. A region-agnostic one (no region in
-    the TOML and none from the CLI, as in an offline `make synth`) looks the image up at
-    deploy from a mapping of every supported region.
-    """
-    if not settings.monitor.enabled:
+def f1_floor(settings: EnvironmentSettings, objective_value: str) -> str | None:
+    """The F1 the monitor's quality alarm holds live traffic to; None without F1."""
+    monitor, automl = settings.monitor, settings.automl
+    if monitor.min_f1 is not None:
+        return str(monitor.min_f1)
+    if automl.objective != "F1":
         return None
-    if Token.is_unresolved(stack.region):
-        mapping = CfnMapping(
-            stack,
-            "ModelMonitorAnalyzerImages",
-            mapping={
-                region: {"ImageUri": analyzer_image(region).uri} for region in supported_regions()
-            },
-        )
-        return mapping.find_in_map(Aws.REGION, "ImageUri")
-    key = f"{settings.name}.region (with monitor.enabled = true)"
-    return analyzer_image(stack.region, key=key).uri
+    return Fn.join("", [objective_value, f" - {monitor.f1_tolerance}"])
 
 
 @dataclass(frozen=True)
@@ -45,18 +32,14 @@ class ModelPart:
 
     dataset: TrainingDataset
     automl: AutoMLJob
-    endpoint: ModelEndpoint
+    serving: ModelServing
     capture_uri: str
-    monitor: ModelMonitor | None
+    batch_capture_uri: str
+    monitor: DriftMonitor | None
 
     @classmethod
     def build(
-        cls,
-        stack: Stack,
-        *,
-        settings: EnvironmentSettings,
-        foundations: Foundations,
-        monitor_image: str | None,
+        cls, stack: Stack, *, settings: EnvironmentSettings, foundations: Foundations
     ) -> ModelPart:
         bucket, execution_role = foundations.bucket, foundations.execution_role
         encryption_key = foundations.encryption_key
@@ -77,55 +60,57 @@ class ModelPart:
             target_attribute=settings.dataset.target_attribute,
             execution_role=execution_role,
             settings=settings.automl,
+            inference_response_keys=settings.endpoint.inference_response_keys,
             tags=settings.tags,
             encryption_key=encryption_key,
         )
-        capture_uri = f"s3://{bucket.bucket_name}/{settings.storage.capture_prefix}"
-        endpoint = ModelEndpoint(
+        capture_prefix = settings.storage.capture_prefix
+        capture_uri = f"s3://{bucket.bucket_name}/{capture_prefix}"
+        serving = ModelServing(
             stack,
-            "Endpoint",
-            name_prefix=settings.resource_prefix,
-            automl_job_name=automl.job_name,
-            best_candidate_name=automl.best_candidate_name,
-            automl_job_name_prefix=settings.resource_prefix,
-            execution_role=execution_role,
+            "Serving",
+            endpoint_name=f"{settings.resource_prefix}-endpoint",
+            model_name=automl.model_name,
+            capture_uri=capture_uri,
             settings=settings.endpoint,
-            capture_destination_uri=capture_uri,
-            tags=settings.tags,
             encryption_key=encryption_key,
         )
         monitor = None
         if settings.monitor.enabled:
-            monitor = ModelMonitor(
+            monitor = DriftMonitor(
                 stack,
                 "Monitor",
-                name_prefix=settings.resource_prefix,
-                image_uri=monitor_image,
                 settings=settings.monitor,
                 bucket=bucket,
-                baseline_dataset_uri=dataset.baseline_uri,
-                endpoint_name=endpoint.resource.get_att_string("EndpointName"),
-                execution_role=execution_role,
-                tags=settings.tags,
+                profile_key=dataset.profile_key,
+                capture_prefix=f"{capture_prefix}/{serving.endpoint_name}/{VARIANT_NAME}",
+                batch_capture_prefix=f"{capture_prefix}/batch",
+                endpoint_name=serving.endpoint_name,
+                target_attribute=settings.dataset.target_attribute,
+                positive_class=settings.dataset.positive_class,
+                response_keys=settings.endpoint.inference_response_keys,
+                f1_floor=(
+                    f1_floor(settings, automl.objective_metric_value)
+                    if settings.automl.problem_type
+                    in ("BinaryClassification", "MulticlassClassification")
+                    else None
+                ),
                 encryption_key=encryption_key,
             )
-            # A schedule blocks deleting its endpoint: created after it, deleted before it.
-            monitor.schedule.node.add_dependency(endpoint.resource)
 
         # prod's KMS grants live in the execution role's policy: start nothing before it.
-        consumers = [automl.resource, endpoint.resource]
-        consumers += [monitor.baseline, monitor.job_definition] if monitor else []
-        for consumer in consumers:
+        for consumer in (automl.resource, automl.result, serving.config, serving.endpoint):
             consumer.node.add_dependency(execution_role)
         # Everything that writes into the bucket goes before the bucket is emptied.
         auto_delete = bucket.node.try_find_child("AutoDeleteObjectsCustomResource")
         if auto_delete is not None:
-            for writer in (dataset, automl, endpoint, *([monitor] if monitor else [])):
+            for writer in (dataset, automl, serving, *([monitor] if monitor else [])):
                 writer.node.add_dependency(auto_delete)
         return cls(
             dataset=dataset,
             automl=automl,
-            endpoint=endpoint,
+            serving=serving,
             capture_uri=capture_uri,
+            batch_capture_uri=f"{capture_uri}/batch",
             monitor=monitor,
         )

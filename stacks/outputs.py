@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Fn, Stack
 
+from components.drift_monitor import GROUND_TRUTH_PREFIX, REPORTS_PREFIX
 from components.studio import StudioDomain
 from config.settings import EnvironmentSettings
 from stacks.model_part import ModelPart
@@ -16,10 +17,11 @@ def add_outputs(
     studio: StudioDomain,
     bucket_name: str,
     model: ModelPart,
+    encryption_key_arn: str | None = None,
 ) -> None:
     s = settings
     env = s.name
-    dataset, automl, endpoint, monitor = model.dataset, model.automl, model.endpoint, model.monitor
+    dataset, automl, serving, monitor = model.dataset, model.automl, model.serving, model.monitor
     # name: (value, description); the descriptions show in the console and describe-stacks.
     outputs = {
         "StudioDomainId": (
@@ -55,8 +57,12 @@ def add_outputs(
             Fn.join("=", [automl.objective_metric_name, automl.objective_metric_value]),
             "Best candidate's objective metric=value on Autopilot's validation data",
         ),
+        "ModelName": (
+            automl.model_name,
+            "SageMaker model of the best candidate; `make batch-predict` scores files with it",
+        ),
         "EndpointName": (
-            endpoint.endpoint_name,
+            serving.endpoint_name,
             "Real-time endpoint (text/csv in, CSV out); billed per instance-hour until destroy",
         ),
         "InferenceResponseKeys": (
@@ -68,14 +74,40 @@ def add_outputs(
             "Where the endpoint writes captured requests and responses (JSON Lines)",
         ),
     }
-    if monitor is not None:
-        outputs["MonitoringScheduleName"] = (
-            monitor.schedule_name,
-            f"Model Monitor data-quality schedule; `make monitor ENV={env}` reports it",
+    if encryption_key_arn is not None:
+        outputs["EncryptionKeyArn"] = (
+            encryption_key_arn,
+            "The stack's KMS key: bucket objects, capture and jobs are encrypted with it",
         )
-        outputs["MonitoringAlertTopicArn"] = (
-            monitor.topic.topic_arn,
-            "SNS topic told when a monitoring run finds violations",
+    if monitor is not None:
+        bucket = f"s3://{bucket_name}"
+        outputs.update(
+            {
+                "BatchCaptureS3Uri": (
+                    model.batch_capture_uri,
+                    "Where `make batch-predict` jobs capture their inputs and outputs",
+                ),
+                "GroundTruthS3Uri": (
+                    f"{bucket}/{GROUND_TRUTH_PREFIX}",
+                    "Upload labels here (yyyy/mm/dd/hh/*.jsonl) for model-quality monitoring",
+                ),
+                "MonitoringReportsS3Uri": (
+                    f"{bucket}/{REPORTS_PREFIX}",
+                    f"One JSON report per monitoring run; `make monitor ENV={env}` reads them",
+                ),
+                "BaselineProfileS3Uri": (
+                    dataset.profile_uri,
+                    "The training data's profile the monitor compares traffic with",
+                ),
+                "MonitoringFunctionName": (
+                    monitor.function.function_name,
+                    "The scheduled analysis function (its logs tell about failed runs)",
+                ),
+                "MonitoringAlertTopicArn": (
+                    monitor.topic.topic_arn,
+                    "SNS topic the monitoring alarms notify",
+                ),
+            }
         )
     for name, (value, description) in outputs.items():
         CfnOutput(stack, name, value=value, description=description)

@@ -8,7 +8,11 @@ from aws_cdk import Aws, Stack
 
 from components.projects import ProjectsAndJumpStart
 from components.studio import StudioDomain
-from components.studio_cleanup import StudioAppsCleanup, StudioHomeCleanup
+from components.studio_cleanup import (
+    StudioAppsCleanup,
+    StudioCleanupProvider,
+    StudioHomeCleanup,
+)
 from config.settings import EnvironmentSettings
 from stacks.foundations import Foundations
 
@@ -27,15 +31,20 @@ class StudioPart:
         cls, stack: Stack, *, settings: EnvironmentSettings, foundations: Foundations
     ) -> StudioPart:
         network, encryption_key = foundations.network, foundations.encryption_key
+        cleanup = StudioCleanupProvider(
+            stack,
+            "StudioCleanup",
+            name_prefix=settings.resource_prefix,
+            encryption_key=encryption_key,
+        )
         home_cleanup = StudioHomeCleanup(
             stack,
             "StudioHomeCleanup",
-            name_prefix=settings.resource_prefix,
+            provider=cleanup,
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,
             retain_home_file_system=settings.studio.retain_home_file_system,
             dedicated_vpc=settings.network.mode == "dedicated",
-            encryption_key=encryption_key,
         )
         home_cleanup.node.add_dependency(network)
         studio = StudioDomain(
@@ -56,12 +65,11 @@ class StudioPart:
         apps_cleanup = StudioAppsCleanup(
             stack,
             "StudioAppsCleanup",
-            name_prefix=settings.resource_prefix,
+            provider=cleanup,
             domain=studio.domain,
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,
             user_profile_name=settings.studio.user_profile_name,
-            encryption_key=encryption_key,
         )
         # Deleted before the profile and the domain: removes apps and spaces users started.
         apps_cleanup.node.add_dependency(studio.user_profile)

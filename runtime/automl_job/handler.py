@@ -18,9 +18,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from automl_job import naming, status
+from automl_job import model, naming, status
 from automl_job.spec import JobSpec, parse_tags
-from cr_support import aws, clock, properties
+from cr_support import aws, clock, properties, stack
 from cr_support.logs import log
 from cr_support.properties import PropertyError
 
@@ -36,18 +36,77 @@ IN_FLIGHT_CREATE_SECONDS = 180
 
 
 def _result(event: dict[str, Any]) -> dict[str, Any]:
-    """The best candidate of a job whose wait condition succeeded; Delete has nothing to do."""
-    props = event.get("ResourceProperties", {})
+    """The best candidate of a job whose wait condition succeeded, and its model.
+
+    The physical ID is the model's name (``model.model_name``). A model this call created
+    while its stack rolls back (a Create or Update CloudFormation stopped waiting for) is
+    deleted again, since no Delete will ever name it.
+    """
     if event["RequestType"] == "Delete":
-        return {"PhysicalResourceId": event.get("PhysicalResourceId", "")}
+        return _delete_result(event)
+    props = event.get("ResourceProperties", {})
     name = properties.string(props, "JobName")
+    job = _completed_job(name, props)
+    data = status.completed_data(name, job)
+    best = job["BestCandidate"]
+    role = properties.role_arn(props)
+    prefix = properties.string(props, "JobNamePrefix")
+    keys = properties.string_list(props, "InferenceResponseKeys")
+    model_name = model.model_name(
+        prefix, job=name, candidate=best["CandidateName"], keys=keys, role=role
+    )
+    tags = dict(parse_tags(props))
+    tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
+    if model.create(model_name, model.containers(best, keys), role, tag_list):
+        if stack.rolling_back(event):
+            # CloudFormation stopped waiting for this Create or Update and will never name
+            # the new model: remove it, and answer with what CloudFormation knows.
+            model.delete(model_name)
+            if event["RequestType"] == "Create":
+                raise RuntimeError(
+                    f"model {model_name}: the stack rolled back while it was created; deleted it"
+                )
+            return {"PhysicalResourceId": event.get("PhysicalResourceId", model_name)}
+    else:
+        model.sync_tags(model_name, dict(parse_tags(event.get("OldResourceProperties", {}))), tags)
+    data["ModelName"] = model_name
+    return {"PhysicalResourceId": model_name, "Data": data}
+
+
+def _completed_job(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
     if not _ours(name, props):
         raise PropertyError(f"resource property 'JobName' is not this stack's job: {name!r}")
     job = _describe(name)
     status.raise_if_unusable(name, job)
     if job["AutoMLJobStatus"] != "Completed":
         raise status.JobFailedError(f"AutoML job {name} is still {job['AutoMLJobStatus']}")
-    return {"PhysicalResourceId": name, "Data": status.completed_data(name, job)}
+    return job
+
+
+def _delete_result(event: dict[str, Any]) -> dict[str, Any]:
+    """Delete the model; with an invented physical ID, the one the Create would have made."""
+    physical_id = event.get("PhysicalResourceId", "")
+    props = event.get("ResourceProperties", {})
+    prefix = str(props.get("JobNamePrefix") or "")
+    if model.is_model_name(physical_id, prefix):
+        model.delete(physical_id)
+    elif stack.invented_physical_id(event):
+        name = str(props.get("JobName") or "")
+        try:
+            job = _completed_job(name, props)
+            best = job["BestCandidate"]
+            model.delete(
+                model.model_name(
+                    prefix,
+                    job=name,
+                    candidate=best["CandidateName"],
+                    keys=properties.string_list(props, "InferenceResponseKeys"),
+                    role=properties.role_arn(props),
+                )
+            )
+        except (ClientError, PropertyError, status.JobFailedError) as error:
+            log(physical_id, "no model of a completed job to delete", error=str(error))
+    return {"PhysicalResourceId": physical_id}
 
 
 def _describe(name: str) -> dict[str, Any]:

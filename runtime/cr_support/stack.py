@@ -51,6 +51,12 @@ def create_abandoned(event: dict[str, Any]) -> bool:
     return False
 
 
+def rolling_back(event: dict[str, Any]) -> bool:
+    """True when the event's stack rolls back or is deleted, whatever the request type:
+    what a Create or Update makes now, no Delete will ever name."""
+    return create_abandoned({**event, "RequestType": "Create"})
+
+
 def invented_physical_id(event: dict[str, Any]) -> bool:
     """CloudFormation's ID for a resource it never heard from: ``<stack>-<logicalId>-<suffix>``."""
     stack_id = str(event.get("StackId", ""))

@@ -79,6 +79,8 @@ def _data(location: Location, train_rows: str, holdout_rows: str, columns: int, 
         # Written while splitting; pre-split sources have none (config refuses
         # monitor.enabled with them).
         "BaselineUri": location.uri(location.baseline_key),
+        "ProfileUri": location.uri(f"{location.key_prefix}profile.json"),
+        "ProfileKey": f"{location.key_prefix}profile.json",
         "TrainRows": train_rows,
         "HoldoutRows": holdout_rows,
         "Version": location.version,

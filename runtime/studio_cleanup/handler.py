@@ -96,3 +96,25 @@ def home_is_complete(event: dict[str, Any], context: Any = None) -> dict[str, An
     owner = _owner(props)
     dedicated = properties.boolean(props, "DedicatedVpc", False)
     return _poll(vpc_id, lambda: home_efs.cleanup_step(vpc_id, owner, dedicated))
+
+
+# One provider serves both kinds; the resource type picks the handler.
+_HANDLERS = {
+    "Custom::StudioAppsCleanup": (apps_on_event, apps_is_complete),
+    "Custom::StudioHomeCleanup": (home_on_event, home_is_complete),
+}
+
+
+def _handlers(event: dict[str, Any]):
+    kind = event.get("ResourceType", "")
+    if kind not in _HANDLERS:
+        raise ValueError(f"unsupported ResourceType {kind!r}; expected one of {sorted(_HANDLERS)}")
+    return _HANDLERS[kind]
+
+
+def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    return _handlers(event)[0](event, context)
+
+
+def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    return _handlers(event)[1](event, context)

@@ -19,6 +19,9 @@ ENDPOINT = "apstudio-dev-endpoint"
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
 
+ENDPOINT_ARN_PREFIX = "arn:aws:sagemaker:us-east-1:111111111111:endpoint/"
+
+
 def _stack(cfn: Stubber, status: str, job: bool = True, endpoint: bool = False) -> None:
     cfn.add_response(
         "describe_stacks",
@@ -52,8 +55,8 @@ def _stack(cfn: Stubber, status: str, job: bool = True, endpoint: bool = False) 
         summaries.append(
             {
                 "LogicalResourceId": "EndpointResource",
-                "PhysicalResourceId": ENDPOINT,
-                "ResourceType": "Custom::ModelEndpoint",
+                "PhysicalResourceId": f"{ENDPOINT_ARN_PREFIX}{ENDPOINT}",
+                "ResourceType": "AWS::SageMaker::Endpoint",
                 "LastUpdatedTimestamp": T0,
                 "ResourceStatus": "CREATE_IN_PROGRESS",
             }

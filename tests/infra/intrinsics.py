@@ -115,6 +115,27 @@ RESOURCE_VALUES: dict[str, Callable[[Physical], dict[str, str]]] = {
     },
     "AWS::EC2::Subnet": lambda p: {"Ref": f"subnet-{p.hex(17)}", "SubnetId": f"subnet-{p.hex(17)}"},
     "AWS::EC2::SecurityGroup": lambda p: {"Ref": f"sg-{p.hex(17)}", "GroupId": f"sg-{p.hex(17)}"},
+    "AWS::Events::Rule": lambda p: {"Ref": p.name, "Arn": p.arn("events", f"rule/{p.name}")},
+    "AWS::SNS::Topic": lambda p: {
+        "Ref": p.arn("sns", p.name),
+        "TopicArn": p.arn("sns", p.name),
+        "TopicName": p.name,
+    },
+    "AWS::CloudWatch::Alarm": lambda p: {
+        "Ref": p.name,
+        "Arn": p.arn("cloudwatch", f"alarm:{p.name}"),
+    },
+    "AWS::SageMaker::EndpointConfig": lambda p: {
+        "Ref": p.arn("sagemaker", f"endpoint-config/{p.name.lower()}"),
+        "EndpointConfigName": p.name,
+    },
+    "AWS::SageMaker::Endpoint": lambda p: {
+        "Ref": p.arn("sagemaker", f"endpoint/{p.name.lower()}"),
+        "EndpointName": p.name,
+    },
+    "AWS::ApplicationAutoScaling::ScalableTarget": lambda p: {
+        "Ref": f"{p.name}|sagemaker:variant:DesiredInstanceCount|sagemaker"
+    },
 }
 
 # The property that names a resource, when the template sets it.
@@ -127,6 +148,10 @@ NAME_PROPERTIES = {
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::StepFunctions::StateMachine": "StateMachineName",
     "AWS::SageMaker::Domain": "DomainName",
+    "AWS::SageMaker::Endpoint": "EndpointName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::Events::Rule": "Name",
 }
 
 

@@ -66,13 +66,14 @@ def _environments_file(tmp_path: Path, text: str) -> str:
         ),
         (
             {"env": "dev"},
-            '[dev]\nremoval_policy = "destroy"\nregion = "ap-southeast-7"\n'
-            "[dev.monitor]\nenabled = true\n",
-            "Configuration error: dev.region (with monitor.enabled = true): 'ap-southeast-7' "
-            "has no SageMaker Model Monitor analyzer image",
+            '[dev]\nremoval_policy = "destroy"\n[dev.endpoint.deployment]\nstrategy = "canary"\n',
+            "Configuration error: dev.endpoint.deployment.strategy = 'canary': a canary step "
+            "is at most half of the variant's instances (TrafficRoutingConfig), so a fleet of "
+            "one cannot take it; allowed: 'all-at-once', or endpoint.initial_instance_count "
+            "of 2 or more",
         ),
     ],
-    ids=["empty-env", "unknown-env", "instance-type-typo", "prod-destroy", "monitor-region"],
+    ids=["empty-env", "unknown-env", "instance-type-typo", "prod-destroy", "canary-of-one"],
 )
 def test_bad_configuration_exits_1_with_one_line_per_problem(tmp_path, context, toml, expected):
     if toml is not None:

@@ -111,7 +111,7 @@ def test_endpoint_waits_for_the_wait_condition(env):
     from tests.lifecycle.engine import Template
 
     graph = Template(env.template)
-    endpoint = _only_id(env, "Custom::ModelEndpoint")
+    endpoint = _only_id(env, "AWS::SageMaker::Endpoint")
     assert graph.depends_on(endpoint, _only_id(env, "AWS::CloudFormation::WaitCondition"))
     wait = _only_id(env, "AWS::CloudFormation::WaitCondition")
     assert graph.depends_on(wait, _only_id(env, "Custom::AutoMLJob"))

@@ -40,24 +40,18 @@ def _automl(props: dict[str, Any], stack_id: str, lid: str) -> Iterator[tuple[st
         yield "stepfunctions", "StartExecution", "name", execution
 
 
-def _endpoint(
-    props: dict[str, Any], stack_id: str, lid: str
-) -> Iterator[tuple[str, str, str, str]]:
-    from model_endpoint.spec import parse
+def _model(props: dict[str, Any], stack_id: str, lid: str) -> Iterator[tuple[str, str, str, str]]:
+    from automl_job import model
+    from cr_support import properties
 
-    spec = parse(props)
-    yield "sagemaker", "CreateEndpoint", "EndpointName", spec.endpoint_name
-    yield "sagemaker", "CreateModel", "ModelName", spec.model_name
-    yield "sagemaker", "CreateEndpointConfig", "EndpointConfigName", spec.config_name
-
-
-def _baseline(
-    props: dict[str, Any], stack_id: str, lid: str
-) -> Iterator[tuple[str, str, str, str]]:
-    from monitor_baseline.spec import parse
-
-    event = {"ResourceProperties": props, "StackId": stack_id, "LogicalResourceId": lid}
-    yield "sagemaker", "CreateProcessingJob", "ProcessingJobName", parse(event).job_name
+    name = model.model_name(
+        props["JobNamePrefix"],
+        job=props["JobName"],
+        candidate="WeightedEnsemble-L3-FULL-t1",
+        keys=properties.string_list(props, "InferenceResponseKeys"),
+        role=props["RoleArn"],
+    )
+    yield "sagemaker", "CreateModel", "ModelName", name
 
 
 def _projects(
@@ -76,8 +70,7 @@ def _projects(
 # Custom resource type -> the names its handler generates: (service, operation, member, name).
 GENERATORS: dict[str, Callable[[dict[str, Any], str, str], Iterator[tuple[str, str, str, str]]]] = {
     "Custom::AutoMLJob": _automl,
-    "Custom::ModelEndpoint": _endpoint,
-    "Custom::ModelMonitorBaseline": _baseline,
+    "Custom::AutoMLJobResult": _model,
     "Custom::SageMakerProjectsEnablement": _projects,
 }
 
@@ -105,18 +98,15 @@ def test_generated_names_fit_their_apis(templates, env_name):
         for service, operation, member, name in generate(props, stack_id, lid):
             check(service, operation, member, name)
             checked.add(resource["Type"])
-    expected = {"Custom::AutoMLJob", "Custom::ModelEndpoint"}
+    expected = {"Custom::AutoMLJob", "Custom::AutoMLJobResult"}
     if settings.studio.projects_and_jumpstart_enabled:
         expected.add("Custom::SageMakerProjectsEnablement")
-    if settings.monitor.enabled:
-        expected.add("Custom::ModelMonitorBaseline")
     assert checked == expected
 
 
 def test_every_custom_resource_kind_is_known(synthesized):
     """A new kind that names things must get a generator here, or be listed as nameless."""
     nameless = {
-        "Custom::AutoMLJobResult",
         "Custom::TrainingDataset",
         "Custom::StudioAppsCleanup",
         "Custom::StudioHomeCleanup",

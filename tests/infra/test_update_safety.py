@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 
 from config import environment_names
-from config.settings import EndpointSettings, MonitorSettings, parse_settings, read_environments
+from config.settings import (
+    AutoscalingSettings,
+    DeploymentSettings,
+    EndpointSettings,
+    MonitorSettings,
+    parse_settings,
+    read_environments,
+)
 from tests.infra.synth import synthesize_template
 from tests.infra.update_safety import judge
 
@@ -68,34 +75,147 @@ ENDPOINT_EDITS = {
         else [*keys, "probabilities"]
     ),
 }
+# One edit for each setting that shapes resources, and one for each group of settings
+# that only tunes update-in-place properties (alarm thresholds, timings, capacities): the
+# fields of a group change disjoint properties, so a safe group means each one is safe.
+NEXT_STRATEGY = {"all-at-once": "canary", "canary": "linear", "linear": "all-at-once"}
+
+
+def _strategy(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
+    endpoint = raw.setdefault("endpoint", {})
+    strategy = NEXT_STRATEGY[settings.endpoint.deployment.strategy]
+    endpoint.setdefault("deployment", {})["strategy"] = strategy
+    if strategy != "all-at-once":  # a step is at most half the fleet
+        endpoint["initial_instance_count"] = max(2, settings.endpoint.initial_instance_count)
+        if settings.endpoint.autoscaling.enabled:
+            endpoint["autoscaling"]["min_capacity"] = max(
+                2, settings.endpoint.autoscaling.min_capacity
+            )
+    return raw
+
+
+def _deployment_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
+    current = settings.endpoint.deployment
+    raw.setdefault("endpoint", {})["deployment"] = {
+        **raw.get("endpoint", {}).get("deployment", {}),
+        "canary_percent": _other(20, 10)(current.canary_percent),
+        "linear_step_percent": _other(20, 25)(current.linear_step_percent),
+        "wait_seconds": current.wait_seconds + 60,
+        "baking_seconds": current.baking_seconds + 60,
+        "errors_5xx_threshold": current.errors_5xx_threshold + 1,
+        "model_errors_threshold": current.model_errors_threshold + 1,
+        "latency_p99_ms": current.latency_p99_ms + 500,
+    }
+    return raw
+
+
+def _autoscaling_toggle(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
+    endpoint = raw.setdefault("endpoint", {})
+    on = not settings.endpoint.autoscaling.enabled
+    scaling = endpoint.setdefault("autoscaling", {})
+    scaling["enabled"] = on
+    if on:
+        count = settings.endpoint.initial_instance_count
+        scaling["min_capacity"] = count
+        scaling["max_capacity"] = max(count, settings.endpoint.autoscaling.max_capacity)
+    return raw
+
+
+def _autoscaling_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
+    current = settings.endpoint.autoscaling
+    raw.setdefault("endpoint", {})["autoscaling"] = {
+        **raw.get("endpoint", {}).get("autoscaling", {}),
+        "max_capacity": current.max_capacity + 1,
+        "target_invocations_per_instance": current.target_invocations_per_instance + 50,
+        "scale_in_cooldown_seconds": current.scale_in_cooldown_seconds + 60,
+        "scale_out_cooldown_seconds": current.scale_out_cooldown_seconds + 30,
+    }
+    return raw
+
+
+def _autoscaling_minimum(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
+    endpoint = raw.setdefault("endpoint", {})
+    current = settings.endpoint.autoscaling
+    endpoint.setdefault("autoscaling", {})["min_capacity"] = current.min_capacity + 1
+    endpoint["autoscaling"]["max_capacity"] = max(current.max_capacity, current.min_capacity + 1)
+    endpoint["initial_instance_count"] = max(
+        settings.endpoint.initial_instance_count, current.min_capacity + 1
+    )
+    return raw
+
+
 MONITOR_EDITS = {
     "enabled": lambda on: not on,
-    "schedule_expression": _other("cron(0 6 ? * * *)", "cron(0 * ? * * *)"),
-    "instance_type": _other("ml.m5.large", "ml.m5.xlarge"),
-    "instance_count": lambda n: n + 1,
-    "volume_size_gb": lambda n: n + 10,
-    "max_runtime_seconds": _other(1200, 1800),
-    "publish_cloudwatch_metrics": lambda on: not on,
+    "schedule_expression": _other("cron(30 6 * * ? *)", "cron(15 * * * ? *)"),
+    "alarm_on_no_traffic": lambda on: not on,
     "alert_email": _other("ml-team@example.com", None),
 }
+
+
+def _monitor_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
+    current = settings.monitor
+    raw.setdefault("monitor", {}).update(
+        {
+            "max_rows_per_run": current.max_rows_per_run + 1000,
+            "psi_threshold": current.psi_threshold + 0.05,
+            "unseen_threshold": current.unseen_threshold + 0.05,
+            "completeness_drop_threshold": current.completeness_drop_threshold + 0.05,
+            "prediction_drift_threshold": current.prediction_drift_threshold + 0.05,
+            "drift_share_alarm": current.drift_share_alarm + 0.1,
+            "f1_tolerance": current.f1_tolerance + 0.05,
+        }
+    )
+    return raw
+
+
+def _monitor_floor(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
+    raw.setdefault("monitor", {})["min_f1"] = 0.5 if settings.monitor.min_f1 is None else None
+    return raw
+
+
+# Every field of these settings is edited alone or in a group above.
+COVERED = {
+    "endpoint": set(ENDPOINT_EDITS) | {"deployment", "autoscaling"},
+    "endpoint.deployment": {
+        "strategy", "canary_percent", "linear_step_percent", "wait_seconds", "baking_seconds",
+        "errors_5xx_threshold", "model_errors_threshold", "latency_p99_ms",
+    },
+    "endpoint.autoscaling": {
+        "enabled", "min_capacity", "max_capacity", "target_invocations_per_instance",
+        "scale_in_cooldown_seconds", "scale_out_cooldown_seconds",
+    },
+    "monitor": set(MONITOR_EDITS) | {
+        "max_rows_per_run", "psi_threshold", "unseen_threshold", "completeness_drop_threshold",
+        "prediction_drift_threshold", "drift_share_alarm", "f1_tolerance", "min_f1",
+    },
+}  # fmt: skip
 
 EDITS = [
     Edit("tags: add a tag", _add_tag),
     Edit("tags: change a value", _change_tag),
     *(_set("endpoint", key, choose) for key, choose in ENDPOINT_EDITS.items()),
+    Edit("endpoint.deployment.strategy", _strategy),
+    Edit("endpoint.deployment: timings and alarm thresholds", _deployment_tuning),
+    Edit("endpoint.autoscaling.enabled", _autoscaling_toggle),
+    Edit("endpoint.autoscaling.min_capacity", _autoscaling_minimum),
+    Edit("endpoint.autoscaling: capacity, target and cooldowns", _autoscaling_tuning),
     _set("automl", "max_job_runtime_seconds", lambda seconds: seconds + 600),
     _set("automl", "mode", _other("ENSEMBLING", "AUTO")),
     _set("studio", "canvas_enabled", lambda on: not on),
     _set("studio", "projects_and_jumpstart_enabled", lambda on: not on),
     *(_set("monitor", key, choose) for key, choose in MONITOR_EDITS.items()),
+    Edit("monitor: thresholds and sample size", _monitor_tuning),
+    Edit("monitor.min_f1", _monitor_floor),
     _set("dataset", "seed", lambda seed: seed + 1),
     _set("dataset", "holdout_fraction", _other(0.1, 0.05)),
 ]
 
 
 def test_every_endpoint_and_monitor_setting_has_an_edit():
-    assert set(ENDPOINT_EDITS) == set(EndpointSettings.model_fields)
-    assert set(MONITOR_EDITS) == set(MonitorSettings.model_fields)
+    assert COVERED["endpoint"] == set(EndpointSettings.model_fields)
+    assert COVERED["endpoint.deployment"] == set(DeploymentSettings.model_fields)
+    assert COVERED["endpoint.autoscaling"] == set(AutoscalingSettings.model_fields)
+    assert COVERED["monitor"] == set(MonitorSettings.model_fields)
     assert len(EDITS) >= 12
 
 

@@ -79,33 +79,33 @@ def _dataset(props: dict[str, Any], stack_id: str, logical_id: str) -> tuple[str
     return (Location.of(request.bucket, request.prefix, version).physical_id,)
 
 
-def _endpoint(props: dict[str, Any], stack_id: str, logical_id: str) -> tuple[str, ...]:
-    from model_endpoint.spec import parse
+def _result(props: dict[str, Any], stack_id: str, logical_id: str) -> tuple[str, ...]:
+    """The model: its name hashes the job, the candidate (known at deploy: the job's name
+    stands for it), the response keys and the role."""
+    from automl_job import model
+    from cr_support import properties
 
-    spec = parse(props)
-    return (spec.model_name, spec.config_name)
-
-
-def _baseline(props: dict[str, Any], stack_id: str, logical_id: str) -> tuple[str, ...]:
-    from monitor_baseline.spec import parse
-
-    event = {"ResourceProperties": props, "StackId": stack_id, "LogicalResourceId": logical_id}
-    return (parse(event).job_name,)
+    return (
+        model.model_name(
+            props["JobNamePrefix"],
+            job=props["JobName"],
+            candidate=props["JobName"],
+            keys=properties.string_list(props, "InferenceResponseKeys"),
+            role=props["RoleArn"],
+        ),
+    )
 
 
 CUSTOM_KINDS: dict[str, CustomKind] = {
     "Custom::AutoMLJob": CustomKind(
         _automl_job, frozenset({"Tags", "WaitHandleUrl", "StateMachineArn", "ServiceToken"})
     ),
-    "Custom::AutoMLJobResult": CustomKind(lambda p, s, lid: (p["JobName"],)),
+    "Custom::AutoMLJobResult": CustomKind(
+        _result, frozenset({"Tags", "WaitCondition", "ServiceToken"})
+    ),
     "Custom::TrainingDataset": CustomKind(
         _dataset, frozenset({"RetainOnDelete", "MinTrainingRows", "ServiceToken"})
     ),
-    # The endpoint keeps its name; a change makes a new model and config (blue/green).
-    "Custom::ModelEndpoint": CustomKind(
-        _endpoint, frozenset({"Tags", "ServiceToken"}), frozenset({"EndpointName", "EndpointArn"})
-    ),
-    "Custom::ModelMonitorBaseline": CustomKind(_baseline, frozenset({"Tags", "ServiceToken"})),
     # These create nothing named after their inputs; every change is an in-place update.
     "Custom::StudioAppsCleanup": CustomKind(None),
     "Custom::StudioHomeCleanup": CustomKind(None),

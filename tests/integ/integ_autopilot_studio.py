@@ -22,7 +22,7 @@ from aws_cdk import integ_tests_alpha as integ  # noqa: E402
 
 from app import build_app  # noqa: E402
 from components.data_bucket import DataBucket  # noqa: E402
-from components.model_endpoint import ModelEndpoint  # noqa: E402
+from components.serving import ModelServing  # noqa: E402
 from config.settings import EnvironmentSettings, parse_settings  # noqa: E402
 
 TEST_NAME = "AutopilotStudioInteg"
@@ -90,7 +90,7 @@ def build(app: cdk.App) -> integ.IntegTest:
     # As app.py builds it, cdk-nag included; without an account or region the stack is
     # env-agnostic and integ-runner picks both at deploy time.
     stack = build_app(app, settings)
-    endpoint_name = _child(stack, "Endpoint", ModelEndpoint).endpoint_name
+    endpoint_name = _child(stack, "Serving", ModelServing).endpoint_name
     bucket_name = _child(stack, "Data", DataBucket).bucket.bucket_name
 
     test = integ.IntegTest(

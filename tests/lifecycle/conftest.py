@@ -9,7 +9,6 @@ import urllib.request
 import pytest
 
 from cr_support import aws, clock
-from model_endpoint import lifecycle
 from tests.lifecycle.engine import TICK_SECONDS
 from tests.lifecycle.fakes import ACCOUNT, Account, FakeInternet
 
@@ -32,8 +31,6 @@ def account(monkeypatch):
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
     monkeypatch.setattr("moto.iam.models.aws_managed_policies_data", _managed_policies())
-    # No real sleeps: a just-created model is visible at once here.
-    monkeypatch.setattr(lifecycle, "VISIBILITY_DELAYS", ())
     monkeypatch.setattr(urllib.request, "urlopen", FakeInternet().urlopen)
     with mock_aws():
         world = Account()

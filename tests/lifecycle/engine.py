@@ -66,6 +66,8 @@ from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from tests.lifecycle.fakes import ACCOUNT, REGION, Account
 from tests.lifecycle.iam import RolePolicies
 
@@ -236,6 +238,30 @@ Operation = Generator[None, None, tuple[str, dict[str, Any]]]
 
 
 @dataclass
+class Updated:
+    """One resource an update touched: its old and new IDs and properties."""
+
+    logical_id: str
+    old_id: str | None
+    old_props: dict[str, Any]
+    new_props: dict[str, Any]
+    new_id: str | None = None
+    old_attributes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def unused_id(self) -> str | None:
+        return self.new_id
+
+    @property
+    def unused_props(self) -> dict[str, Any]:
+        return self.new_props
+
+    def replaced(self) -> Updated:
+        """The old physical resource, which cleanup deletes after a successful update."""
+        return Updated(self.logical_id, self.new_id, self.new_props, self.old_props, self.old_id)
+
+
+@dataclass
 class _Running:
     logical_id: str
     operation: Operation
@@ -317,7 +343,8 @@ class Stack:
             return self.status
         self.status = "UPDATE_ROLLBACK_IN_PROGRESS"
         new_template, self.template = self.template, old_template
-        unused = self._roll_back_updates(updated)
+        # Added resources are deleted in the cleanup below; the rest go back.
+        unused = self._roll_back_updates([u for u in updated if u.logical_id not in self.added])
         self.status = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
         ok = self._delete_physical(unused) and self._drop(self.added, new_template)
         self.status = "UPDATE_ROLLBACK_COMPLETE" if ok else "UPDATE_ROLLBACK_FAILED"
@@ -374,7 +401,13 @@ class Stack:
                 break
         return not failed
 
-    def _cancel(self, running: list[_Running], fail: Failure | None, before_tick: bool) -> bool:
+    def _cancel(
+        self,
+        running: list[_Running],
+        fail: Failure | None,
+        before_tick: bool,
+        status: str = "CREATE_FAILED",
+    ) -> bool:
         """Another resource failed while ``fail.logical_id`` was in progress."""
         if fail is None or fail.at != "cancel" or (fail.after == 0) != before_tick:
             return False
@@ -384,7 +417,7 @@ class Stack:
                 # after=0: the Create's on_event only runs once the rollback's Delete has.
                 run.held = fail.after == 0
                 self.orphans.append(run)
-                self._failed(run.logical_id, "CREATE_FAILED", ResourceFailed("cancelled"))
+                self._failed(run.logical_id, status, ResourceFailed("cancelled"))
                 return True
         return False
 
@@ -481,11 +514,17 @@ class Stack:
             )
         return self._native_delete(lid, resource)
 
-    def _delete_physical(self, items: list[tuple[str, str, dict[str, Any]]]) -> bool:
-        """Cleanup phase: delete physical IDs that an update left unused."""
+    def _delete_physical(self, items: list[Updated]) -> bool:
+        """Cleanup phase: delete physical IDs an update left unused, dependents first."""
         ok = True
-        for lid, physical_id, props in items:
-            operation = self._custom(lid, "Delete", props, physical_id=physical_id)
+        order = {lid: n for n, lid in enumerate(self.template.resources)}
+        for item in sorted(items, key=lambda u: -order.get(u.logical_id, 0)):
+            lid, physical_id, props = item.logical_id, item.unused_id, item.unused_props
+            if self._is_custom(lid):
+                operation = self._custom(lid, "Delete", props, physical_id=physical_id)
+            else:
+                gone = Resource(lid, physical_id, properties=props)
+                operation = self._native_delete(lid, gone)
             error = self._run_one(lid, operation, records=False)
             if error is not None:
                 self.failures.append(f"{lid} DELETE_FAILED ({physical_id}): {error}")
@@ -494,66 +533,124 @@ class Stack:
 
     # -- update ------------------------------------------------------------------------
 
-    def _update_all(self, fail: Failure | None):
-        replaced: list[tuple[str, str, dict[str, Any]]] = []
-        updated: list[tuple[str, str, dict[str, Any]]] = []
+    def _update_all(self, fail: Failure | None) -> tuple[bool, list[Updated], list[Updated]]:
+        """Update along the dependency graph, in parallel, as CloudFormation does.
+
+        A resource starts once everything it depends on is done (updated, unchanged or
+        added), so it sees its dependencies' new IDs and attributes. When one fails, no
+        new work starts; custom resources still in progress are cancelled (CloudFormation
+        never learns what they answer, and their pollers run on as orphans); native ones
+        finish. Returns (ok, replaced, updated).
+        """
+        updated: list[Updated] = []
         done: set[str] = set()
         todo = list(self.template.resources)
-        while todo:
-            lid = next(lid for lid in todo if self.template.deps[lid] <= done)
-            todo.remove(lid)
-            done.add(lid)
-            if lid not in self.resources:
-                self.resources[lid] = Resource(lid)
-                self.added.append(lid)
-                error = self._run_one(lid, self._create_op(lid, fail))
-                if error is not None:
-                    self._failed(lid, "CREATE_FAILED", error)
-                    return False, replaced, updated
-                self.resources[lid].status = "CREATE_COMPLETE"
-                continue
-            resource = self.resources[lid]
-            new_props = self.resolve(self.template.resources[lid].get("Properties", {}))
-            if new_props == resource.properties:
-                continue
-            if not self._is_custom(lid):
-                raise NotImplementedError(f"the harness updates custom resources only: {lid}")
-            old_props, old_id = resource.properties, resource.physical_id
-            injected = fail.at if fail and fail.logical_id == lid else None
-            operation = self._custom(
-                lid,
-                "Update",
-                new_props,
-                old_props=old_props,
-                physical_id=old_id,
-                injected=injected,
+        running: list[_Running] = []
+        failed = False
+        while todo or running:
+            if not failed:
+                for lid in [lid for lid in todo if self.template.deps[lid] <= done]:
+                    todo.remove(lid)
+                    operation = self._update_op(lid, fail, updated)
+                    if operation is None:
+                        done.add(lid)
+                    else:
+                        running.append(self._start(lid, operation))
+                if not running and todo:
+                    continue
+            if failed and not running:
+                break
+            failed = self._cancel(running, fail, before_tick=True, status="UPDATE_FAILED") or failed
+            finished = self._tick(running)
+            failed = (
+                self._cancel(running, fail, before_tick=False, status="UPDATE_FAILED") or failed
             )
-            updated.append((lid, old_id, old_props))
-            error = self._run_one(lid, operation)
-            if error is not None:
-                self._failed(lid, "UPDATE_FAILED", error)
-                resource.physical_id = old_id
-                return False, replaced, updated
-            resource.properties = new_props
-            resource.status = "UPDATE_COMPLETE"
-            if resource.physical_id != old_id:
-                replaced.append((lid, old_id, old_props))
-        return True, replaced, updated
+            for lid, error in finished:
+                added = lid in self.added
+                if error is None:
+                    self.resources[lid].status = "CREATE_COMPLETE" if added else "UPDATE_COMPLETE"
+                    self.created_ever.add(lid)
+                    done.add(lid)
+                    continue
+                self._failed(lid, "CREATE_FAILED" if added else "UPDATE_FAILED", error)
+                failed = True
+            if failed:
+                for run in [r for r in running if self._is_custom(r.logical_id)]:
+                    running.remove(run)
+                    self.orphans.append(run)
+                    status = "CREATE_FAILED" if run.logical_id in self.added else "UPDATE_FAILED"
+                    self._failed(run.logical_id, status, ResourceFailed("update cancelled"))
+        for item in updated:
+            resource = self.resources[item.logical_id]
+            item.new_id = resource.physical_id
+        replaced = [
+            u.replaced() for u in updated if u.new_id != u.old_id and u.logical_id not in self.added
+        ]
+        return not failed, replaced, updated
 
-    def _roll_back_updates(self, updated) -> list[tuple[str, str, dict[str, Any]]]:
-        unused = []
-        for lid, _old_id, old_props in reversed(updated):
-            resource = self.resources[lid]
-            newest_id, newest_props = resource.physical_id, resource.properties
+    def _update_op(
+        self, lid: str, fail: Failure | None, updated: list[Updated]
+    ) -> Operation | None:
+        """The operation that brings ``lid`` to the new template; None when unchanged."""
+        if lid not in self.resources:
+            self.resources[lid] = Resource(lid)
+            self.added.append(lid)
+            return self._create_op(lid, fail)
+        resource = self.resources[lid]
+        new_props = self.resolve(self.template.resources[lid].get("Properties", {}))
+        if new_props == resource.properties:
+            return None
+        old_props, old_id = resource.properties, resource.physical_id
+        updated.append(
+            Updated(lid, old_id, old_props, new_props, old_attributes=resource.attributes)
+        )
+        resource.status = "UPDATE_IN_PROGRESS"
+        injected = fail.at if fail and fail.logical_id == lid else None
+        if self._is_custom(lid):
             operation = self._custom(
-                lid, "Update", old_props, old_props=newest_props, physical_id=newest_id
+                lid, "Update", new_props, old_props=old_props, physical_id=old_id, injected=injected
             )
+        elif injected:
+            operation = self._raise(ResourceFailed(f"injected failure updating {lid}", old_id))
+        else:
+            operation = self._native_update(lid, resource, new_props)
+        return self._recording(lid, operation, new_props)
+
+    def _recording(self, lid: str, operation: Operation, props: dict[str, Any]) -> Operation:
+        """Record the properties a finished update went to (not for a cancelled one)."""
+        result = yield from operation
+        run = next((r for r in self.orphans if r.logical_id == lid), None)
+        if run is None:
+            self.resources[lid].properties = props
+        return result
+
+    def _roll_back_updates(self, updated: list[Updated]) -> list[Updated]:
+        """Update back to the old properties, dependents first; what is left unused."""
+        unused = []
+        for item in reversed(updated):
+            lid = item.logical_id
+            resource = self.resources[lid]
+            newest_id, newest_props = resource.physical_id, item.new_props
+            if not self._is_custom(lid) and newest_id != item.old_id:
+                # A replaced native resource: the old one is still there; point back to it.
+                resource.physical_id, resource.attributes = item.old_id, item.old_attributes
+                resource.properties = item.old_props
+                unused.append(Updated(lid, item.old_id, item.old_props, newest_props, newest_id))
+                continue
+            if self._is_custom(lid):
+                operation = self._custom(
+                    lid, "Update", item.old_props, old_props=newest_props, physical_id=newest_id
+                )
+            else:
+                operation = self._native_update(lid, resource, item.old_props)
             error = self._run_one(lid, operation)
             if error is not None:
                 self._failed(lid, "UPDATE_FAILED", error)
-            resource.properties = old_props
+            resource.properties = item.old_props
             if resource.physical_id != newest_id:
-                unused.append((lid, newest_id, newest_props))
+                unused.append(
+                    Updated(lid, resource.physical_id, item.old_props, newest_props, newest_id)
+                )
         return unused
 
     # -- running operations ------------------------------------------------------------
@@ -603,6 +700,9 @@ class Stack:
             return (run.logical_id, None)
         except ResourceFailed as error:
             return (run.logical_id, error)
+        except ClientError as error:  # a native resource's API call: CloudFormation reports it
+            resource = self.resources.get(run.logical_id)
+            return (run.logical_id, ResourceFailed(str(error), resource and resource.physical_id))
         return None
 
     @staticmethod
@@ -692,18 +792,46 @@ class Stack:
         create = _NATIVE.get(kind, (_generic_create, None))[0]
         physical_id, attributes = create(self, lid, props)
         self.resources[lid].physical_id = physical_id
+        yield from self._settle(kind, physical_id, props)
         for _ in range(NATIVE_CREATE_TICKS.get(kind, 0)):
             yield
         return physical_id, attributes
 
+    def _native_update(self, lid: str, resource: Resource, props: dict[str, Any]) -> Operation:
+        """A create-only property changed: a new resource beside the old one (cleanup deletes
+        the old); otherwise an update in place, as the type's schema says."""
+        from tests.infra.update_safety import _at, create_only
+
+        kind = self.template.type(lid)
+        if any(_at(resource.properties, p) != _at(props, p) for p in create_only(kind)):
+            create = _NATIVE.get(kind, (_generic_create, None))[0]
+            physical_id, attributes = create(self, lid, props)
+            yield from self._settle(kind, physical_id, props)
+            return physical_id, attributes
+        update = _NATIVE_UPDATES.get(kind)
+        attributes = resource.attributes
+        if update is not None:
+            attributes = update(self, resource, props)
+            yield from self._settle(kind, resource.physical_id, props)
+        return resource.physical_id, attributes
+
+    def _settle(self, kind: str, physical_id: str, props: dict[str, Any]) -> Generator[None]:
+        """Wait, tick by tick, until the type's describe call says the work is done."""
+        settled = _SETTLED.get(kind)
+        while settled is not None and not settled(self, physical_id, props):
+            yield
+
     def _native_delete(self, lid: str, resource: Resource) -> Operation:
-        delete = _NATIVE.get(self.template.type(lid), (None, None))[1]
+        kind = self.template.type(lid)
+        delete = _NATIVE.get(kind, (None, _generic_delete))[1]
         if delete is not None:
             error = delete(self, resource)
             if error:
                 raise ResourceFailed(error, resource.physical_id)
+        gone = _GONE.get(kind)
+        while gone is not None and not gone(self, resource):
+            yield
         return resource.physical_id, {}
-        yield  # pragma: no cover
 
     # -- intrinsics --------------------------------------------------------------------
 
@@ -787,7 +915,13 @@ def _generic_create(stack: Stack, lid: str, props: dict[str, Any]):
         arn = f"arn:aws:iam::{ACCOUNT}:role/{physical_id}"
     else:
         arn = f"arn:aws:{service}:{REGION}:{ACCOUNT}:{lid.lower()}/{physical_id}"
+    # The account check finds any the stack created and did not delete.
+    stack.account.natives[physical_id] = kind
     return physical_id, _AnyAttribute(Arn=arn)
+
+
+def _generic_delete(stack: Stack, resource: Resource) -> None:
+    stack.account.natives.pop(resource.physical_id, None)
 
 
 class _AnyAttribute(dict):
@@ -798,6 +932,167 @@ class _AnyAttribute(dict):
 
     def __missing__(self, key: str) -> str:
         return f"{self['Arn']}/{key}"
+
+
+def _generated_name(stack: Stack, lid: str, limit: int = 63) -> str:
+    """A name as CloudFormation generates one: stack, logical ID and a random suffix."""
+    return f"{stack.name}-{lid}"[: limit - 13] + f"-{next(stack._ids):012X}"
+
+
+def _api(props: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The properties the API call takes under the same names."""
+    return {key: props[key] for key in keys if key in props}
+
+
+def _endpoint_config(stack, lid, props):
+    name = _generated_name(stack, lid)
+    request = _api(props, "ProductionVariants", "DataCaptureConfig", "KmsKeyId", "Tags")
+    arn = stack.account.client("sagemaker").create_endpoint_config(
+        EndpointConfigName=name, **request
+    )["EndpointConfigArn"]
+    return arn, {"EndpointConfigName": name}
+
+
+def _delete_endpoint_config(stack, resource):
+    from botocore.exceptions import ClientError
+
+    name = resource.physical_id.rsplit("/", 1)[1]
+    try:
+        stack.account.client("sagemaker").delete_endpoint_config(EndpointConfigName=name)
+    except ClientError as error:
+        if "Could not find" not in str(error):
+            return str(error)
+    return None
+
+
+def _endpoint(stack, lid, props):
+    request = _api(props, "EndpointName", "EndpointConfigName", "DeploymentConfig", "Tags")
+    arn = stack.account.client("sagemaker").create_endpoint(**request)["EndpointArn"]
+    return arn, {"EndpointName": props["EndpointName"]}
+
+
+def _update_endpoint(stack, resource, props):
+    keys = (
+        "EndpointName",
+        "EndpointConfigName",
+        "DeploymentConfig",
+        "RetainAllVariantProperties",
+        "ExcludeRetainedVariantProperties",
+        "RetainDeploymentConfig",
+    )
+    stack.account.client("sagemaker").update_endpoint(**_api(props, *keys))
+    return {"EndpointName": props["EndpointName"]}
+
+
+def _endpoint_settled(stack, physical_id, props) -> bool:
+    """InService on the requested config; a rolled-back or failed deployment fails."""
+    described = stack.account.client("sagemaker").describe_endpoint(
+        EndpointName=props["EndpointName"]
+    )
+    status = described["EndpointStatus"]
+    if status == "Failed":
+        raise ResourceFailed(f"endpoint failed: {described.get('FailureReason')}", physical_id)
+    if status != "InService":
+        return False
+    if described["EndpointConfigName"] != props["EndpointConfigName"]:
+        raise ResourceFailed(
+            f"the endpoint update was rolled back: {described.get('FailureReason')}", physical_id
+        )
+    return True
+
+
+def _delete_endpoint(stack, resource):
+    from botocore.exceptions import ClientError
+
+    try:
+        stack.account.client("sagemaker").delete_endpoint(
+            EndpointName=resource.attributes.get("EndpointName")
+            or resource.physical_id.rsplit("/", 1)[1]
+        )
+    except ClientError as error:
+        if "Could not find" not in str(error):
+            return str(error)
+    return None
+
+
+def _endpoint_gone(stack, resource) -> bool:
+    name = resource.attributes.get("EndpointName") or resource.physical_id.rsplit("/", 1)[1]
+    return name not in stack.account._sm.endpoints
+
+
+def _alarm(stack, lid, props):
+    name = props.get("AlarmName") or _generated_name(stack, lid, 255)
+    keys = (
+        "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions", "MetricName",
+        "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit",
+        "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator",
+        "TreatMissingData", "Metrics",
+    )  # fmt: skip
+    request = _api(props, *keys)
+    for metric in request.get("Metrics", []):  # CloudFormation's ReturnData defaults differ
+        metric.setdefault("ReturnData", "Expression" in metric)
+    stack.account.client("cloudwatch").put_metric_alarm(AlarmName=name, **request)
+    return name, {"Arn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"}
+
+
+def _update_alarm(stack, resource, props):
+    stack.account.client("cloudwatch").delete_alarms(AlarmNames=[resource.physical_id])
+    props = {**props, "AlarmName": resource.physical_id}
+    return _alarm(stack, resource.logical_id, props)[1]
+
+
+def _delete_alarm(stack, resource):
+    stack.account.client("cloudwatch").delete_alarms(AlarmNames=[resource.physical_id])
+    return None
+
+
+def _scalable_target(stack, lid, props):
+    keys = ("ServiceNamespace", "ResourceId", "ScalableDimension", "MinCapacity", "MaxCapacity")
+    stack.account.client("application-autoscaling").register_scalable_target(**_api(props, *keys))
+    physical_id = f"{props['ResourceId']}|{props['ScalableDimension']}|{props['ServiceNamespace']}"
+    return physical_id, {}
+
+
+def _update_scalable_target(stack, resource, props):
+    return _scalable_target(stack, resource.logical_id, props)[1]
+
+
+def _delete_scalable_target(stack, resource):
+    resource_id, dimension, namespace = resource.physical_id.split("|")
+    client = stack.account.client("application-autoscaling")
+    with contextlib.suppress(client.exceptions.ObjectNotFoundException):
+        client.deregister_scalable_target(
+            ServiceNamespace=namespace, ResourceId=resource_id, ScalableDimension=dimension
+        )
+    return None
+
+
+def _scaling_policy(stack, lid, props):
+    resource_id, dimension, namespace = props["ScalingTargetId"].split("|")
+    request = _api(
+        props,
+        "PolicyName",
+        "PolicyType",
+        "TargetTrackingScalingPolicyConfiguration",
+        "StepScalingPolicyConfiguration",
+    )
+    arn = stack.account.client("application-autoscaling").put_scaling_policy(
+        ServiceNamespace=namespace, ResourceId=resource_id, ScalableDimension=dimension, **request
+    )["PolicyARN"]
+    return arn, {"Arn": arn}
+
+
+def _delete_scaling_policy(stack, resource):
+    client = stack.account.client("application-autoscaling")
+    for policy in client.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]:
+        if policy["PolicyARN"] == resource.physical_id:
+            client.delete_scaling_policy(
+                PolicyName=policy["PolicyName"],
+                ServiceNamespace=policy["ServiceNamespace"],
+                ResourceId=policy["ResourceId"],
+                ScalableDimension=policy["ScalableDimension"],
+            )
+    return None
 
 
 def _wait_handle(stack, lid, props):
@@ -925,6 +1220,7 @@ def _state_machine(stack, lid, props):
 
 def _function(stack, lid, props):
     name = props.get("FunctionName") or f"{stack.name}-{lid}-{next(stack._ids):012X}"[:64]
+    stack.account.natives[name] = "AWS::Lambda::Function"
     return name, {"Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"}
 
 
@@ -1000,44 +1296,6 @@ def _delete_user_profile(stack, resource):
     return None
 
 
-def _data_quality_job_definition(stack, lid, props):
-    created = stack.account.client("sagemaker").create_data_quality_job_definition(**props)
-    name = props["JobDefinitionName"]
-    return created["JobDefinitionArn"], {
-        "JobDefinitionArn": created["JobDefinitionArn"],
-        "JobDefinitionName": name,
-        "CreationTime": "2026-01-01T00:00:00Z",
-    }
-
-
-def _delete_data_quality_job_definition(stack, resource):
-    name = resource.physical_id.rsplit("/", 1)[1]
-    stack.account.client("sagemaker").delete_data_quality_job_definition(JobDefinitionName=name)
-    return None
-
-
-def _monitoring_schedule(stack, lid, props):
-    # EndpointName is a CloudFormation-only property; the API reads it from the definition.
-    request = {k: v for k, v in props.items() if k != "EndpointName"}
-    created = stack.account.client("sagemaker").create_monitoring_schedule(**request)
-    arn = created["MonitoringScheduleArn"]
-    return arn, {"MonitoringScheduleArn": arn, "CreationTime": "2026-01-01T00:00:00Z"}
-
-
-def _delete_monitoring_schedule(stack, resource):
-    from botocore.exceptions import ClientError
-
-    try:
-        stack.account.client("sagemaker").delete_monitoring_schedule(
-            MonitoringScheduleName=resource.physical_id.rsplit("/", 1)[1]
-        )
-    except ClientError as error:
-        if "does not exist" in str(error):
-            return None
-        return str(error)
-    return None
-
-
 _NATIVE = {
     "AWS::CloudFormation::WaitConditionHandle": (_wait_handle, None),
     "AWS::EC2::VPC": (_vpc, _delete_vpc),
@@ -1045,13 +1303,23 @@ _NATIVE = {
     "AWS::EC2::SecurityGroup": (_security_group, _delete_security_group),
     "AWS::S3::Bucket": (_bucket, _delete_bucket),
     "AWS::StepFunctions::StateMachine": (_state_machine, None),
-    "AWS::Lambda::Function": (_function, None),
+    "AWS::Lambda::Function": (_function, _generic_delete),
+    "AWS::SageMaker::EndpointConfig": (_endpoint_config, _delete_endpoint_config),
+    "AWS::SageMaker::Endpoint": (_endpoint, _delete_endpoint),
+    "AWS::CloudWatch::Alarm": (_alarm, _delete_alarm),
+    "AWS::ApplicationAutoScaling::ScalableTarget": (_scalable_target, _delete_scalable_target),
+    "AWS::ApplicationAutoScaling::ScalingPolicy": (_scaling_policy, _delete_scaling_policy),
     "AWS::KMS::Key": (_key, _delete_key),
     "AWS::SageMaker::Domain": (_domain, _delete_domain),
     "AWS::SageMaker::UserProfile": (_user_profile, _delete_user_profile),
-    "AWS::SageMaker::DataQualityJobDefinition": (
-        _data_quality_job_definition,
-        _delete_data_quality_job_definition,
-    ),
-    "AWS::SageMaker::MonitoringSchedule": (_monitoring_schedule, _delete_monitoring_schedule),
 }
+# In-place updates of native types whose update the lifecycle inspects; any other type
+# just takes its new properties.
+_NATIVE_UPDATES = {
+    "AWS::SageMaker::Endpoint": _update_endpoint,
+    "AWS::CloudWatch::Alarm": _update_alarm,
+    "AWS::ApplicationAutoScaling::ScalableTarget": _update_scalable_target,
+}
+# A create or update is complete once this says so (CloudFormation waits for these).
+_SETTLED = {"AWS::SageMaker::Endpoint": _endpoint_settled}
+_GONE = {"AWS::SageMaker::Endpoint": _endpoint_gone}

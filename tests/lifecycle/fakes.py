@@ -4,15 +4,15 @@ moto (``mock_aws``) holds EC2, EFS, S3, IAM and KMS, and SageMaker's domains, Au
 models, endpoint configs and endpoints. ``Account`` adds, on the same clients:
 
 - the SageMaker calls moto does not implement (user profiles, apps, spaces,
-  UpdateEndpoint, processing jobs, monitoring schedules, the Service Catalog portfolio
-  status) and Service Catalog's shares
+  UpdateEndpoint with deployment guardrails and rollback alarms, monitoring schedules,
+  the Service Catalog portfolio status) and Service Catalog's shares
   and principal associations, answered from small in-memory tables;
 - the states moto skips: AutoML jobs train for a while, then complete with a best
   candidate, and stop through ``Stopping``; endpoints go ``Creating``/``Updating``/
   ``Deleting`` before they settle; DeleteDomain refuses while profiles, apps or spaces
   remain, and DeleteEndpoint while a monitoring schedule is on the endpoint, as SageMaker
-  does; a schedule is ``Pending`` (undeletable) for a while after it is created; a
-  baseline processing job reads its input from S3 and writes statistics and constraints;
+  does; a schedule is ``Pending`` (undeletable) for a while after it is created;
+  UpdateEndpoint refuses to change a scaled variant's instance type;
 - a domain's side effects: CreateDomain creates the home EFS with a mount target per
   subnet and the ``security-group-for-{inbound,outbound}-nfs-<domainId>`` groups, all
   tagged ``ManagedByAmazonSageMakerResource = <domain ARN>``; DeleteDomain keeps them
@@ -122,9 +122,11 @@ class Account:
     faults: dict[tuple[str, str], str] = field(default_factory=dict)
     failing_key_suffix: str | None = None  # every S3 write of such a key fails
     next_job_fails: bool = False
-    next_baseline_fails: bool = False
-    processing_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (endpoint, config, ticks) of every blue/green deployment UpdateEndpoint started, and
+    # what happens to traffic once the new fleet takes some (a test trips an alarm there).
+    deployments: list[tuple[str, str, int]] = field(default_factory=list)
+    on_deployment: Callable[[], None] | None = None
     job_training_ticks: int = AUTOML_TRAINING_TICKS
     executions: dict[str, str] = field(default_factory=dict)  # ARN -> status
     wait_signals: dict[str, dict[str, str]] = field(default_factory=dict)  # handle URL -> body
@@ -134,6 +136,8 @@ class Account:
     # IAM: who is calling (a handler's role), what was evaluated and denied.
     iam: Ledger = field(default_factory=Ledger)
     principal: tuple[str, RolePolicies] | None = None
+    # Physical ID -> type of the native resources the harness keeps no other state of.
+    natives: dict[str, str] = field(default_factory=dict)
     # State machine ARN -> (its role, the role's policies, its key ARN or "", the ARN of
     # the function its Lambda task invokes).
     state_machines: dict[str, tuple[str, RolePolicies, str, str]] = field(default_factory=dict)
@@ -415,16 +419,16 @@ class Account:
                 self.incidents.append(
                     f"bucket {bucket} emptied while AutoML job {name} was {job.auto_ml_job_status}"
                 )
-        for name in self._baseline_writes_to(bucket):
-            self.incidents.append(f"bucket {bucket} emptied while baseline job {name} ran")
-
-    def _baseline_writes_to(self, bucket: str) -> list[str]:
-        return [
-            name
-            for name, job in self.processing_jobs.items()
-            if job["ProcessingJobStatus"] in ("InProgress", "Stopping")
-            and f"//{bucket}/" in job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
-        ]
+        for name, endpoint in self._sm.endpoints.items():
+            config = self._sm.endpoint_configs.get(endpoint.endpoint_config_name)
+            capture = (getattr(config, "data_capture_config", None) or {}).get(
+                "DestinationS3Uri", ""
+            )
+            if f"//{bucket}/" in f"{capture}/":
+                self.incidents.append(
+                    f"bucket {bucket} emptied while endpoint {name} "
+                    f"({endpoint.endpoint_status}) still captured into it"
+                )
 
     def _sagemaker_StopAutoMLJob(self, AutoMLJobName):
         job = self._sm.auto_ml_jobs.get(AutoMLJobName)
@@ -439,6 +443,23 @@ class Account:
             job.auto_ml_job_secondary_status = "Stopped"
 
         self.later(STOPPING_TICKS, stopped)
+
+    def _sagemaker_CreateModel(self, ModelName, **params):
+        if ModelName in self._sm._models:
+            raise _Reply(
+                "ValidationException", f'Cannot create already existing model "{ModelName}".'
+            )
+        return self.moto("sagemaker").create_model(ModelName=ModelName, **params)
+
+    def _sagemaker_CreateEndpointConfig(self, EndpointConfigName, **params):
+        if EndpointConfigName in self._sm.endpoint_configs:
+            raise _Reply(
+                "ValidationException",
+                f'Cannot create already existing endpoint configuration "{EndpointConfigName}".',
+            )
+        return self.moto("sagemaker").create_endpoint_config(
+            EndpointConfigName=EndpointConfigName, **params
+        )
 
     def _sagemaker_CreateEndpoint(self, **params):
         created = self.moto("sagemaker").create_endpoint(**params)
@@ -455,16 +476,82 @@ class Account:
 
         self.later(ENDPOINT_CREATING_TICKS, in_service)
 
-    def _sagemaker_UpdateEndpoint(self, EndpointName, EndpointConfigName, **_):
+    def _sagemaker_UpdateEndpoint(self, EndpointName, EndpointConfigName, **params):
+        """Blue/green under the DeploymentConfig: provision, shift traffic step by step,
+        bake; a rollback alarm in ALARM during shifting or baking returns all traffic to
+        the old config (AWS docs, "Deployment guardrails")."""
         endpoint = self._sm.endpoints.get(EndpointName)
         if endpoint is None:
             raise _Reply("ValidationException", f"Could not find endpoint {EndpointName}")
         if endpoint.endpoint_status != "InService":
             raise _Reply("ValidationException", f"endpoint {EndpointName} is not InService")
-        self.moto("sagemaker").describe_endpoint_config(EndpointConfigName=EndpointConfigName)
-        endpoint.endpoint_config_name = EndpointConfigName
-        self._settle_endpoint(EndpointName, "Updating")
+        new = self.moto("sagemaker").describe_endpoint_config(EndpointConfigName=EndpointConfigName)
+        old = self.moto("sagemaker").describe_endpoint_config(
+            EndpointConfigName=endpoint.endpoint_config_name
+        )
+        self._refuse_scaled_instance_type_change(EndpointName, old, new)
+        deployment = params.get("DeploymentConfig") or {}
+        endpoint.endpoint_status = "Updating"
+        old_config = endpoint.endpoint_config_name
+        steps = _deployment_ticks(deployment)
+        alarms = [
+            a["AlarmName"]
+            for a in deployment.get("AutoRollbackConfiguration", {}).get("Alarms", [])
+        ]
+        self.deployments.append((EndpointName, EndpointConfigName, steps))
+
+        def step(remaining: int) -> None:
+            if self._sm.endpoints.get(EndpointName) is not endpoint:
+                return
+            shifting = remaining <= steps - ENDPOINT_CREATING_TICKS
+            if shifting and remaining == steps - ENDPOINT_CREATING_TICKS and self.on_deployment:
+                self.on_deployment()  # the new fleet takes its first traffic
+            if shifting and self._in_alarm(alarms):
+                endpoint.endpoint_config_name = old_config
+                endpoint.endpoint_status = "InService"
+                endpoint.failure_reason = (
+                    f"Rolled back to {old_config}: alarm {self._in_alarm(alarms)} went into ALARM"
+                )
+                return
+            if remaining == 0:
+                endpoint.endpoint_config_name = EndpointConfigName
+                endpoint.endpoint_status = "InService"
+                return
+            self.later(1, lambda: step(remaining - 1))
+
+        self.later(1, lambda: step(steps))
         return {"EndpointArn": endpoint.arn}
+
+    def _sagemaker_DescribeEndpoint(self, EndpointName):
+        described = self.moto("sagemaker").describe_endpoint(EndpointName=EndpointName)
+        reason = getattr(self._sm.endpoints[EndpointName], "failure_reason", None)
+        if reason:
+            described["FailureReason"] = reason
+        described.pop("ResponseMetadata", None)
+        return described
+
+    def _in_alarm(self, names: list[str]) -> str | None:
+        if not names:
+            return None
+        alarms = self.moto("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
+        return next((a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM"), None)
+
+    def _refuse_scaled_instance_type_change(self, endpoint: str, old, new) -> None:
+        """Application Auto Scaling refuses an update that changes a scaled variant's type
+        (AWS docs, "Update endpoints that use auto scaling")."""
+        old_types = {v["VariantName"]: v["InstanceType"] for v in old["ProductionVariants"]}
+        targets = self.moto("application-autoscaling").describe_scalable_targets(
+            ServiceNamespace="sagemaker"
+        )["ScalableTargets"]
+        for variant in new["ProductionVariants"]:
+            resource = f"endpoint/{endpoint}/variant/{variant['VariantName']}"
+            registered = any(t["ResourceId"] == resource for t in targets)
+            if registered and old_types.get(variant["VariantName"]) != variant["InstanceType"]:
+                raise _Reply(
+                    "ValidationException",
+                    f"The variant {variant['VariantName']} of {endpoint} is a scalable target; "
+                    "deregister it before changing its instance type",
+                )
 
     def _sagemaker_DeleteEndpoint(self, EndpointName):
         endpoint = self._sm.endpoints.get(EndpointName)
@@ -481,74 +568,7 @@ class Account:
         endpoint.endpoint_status = "Deleting"
         self.later(SETTLE_TICKS, lambda: self._sm.endpoints.pop(EndpointName, None))
 
-    # -- processing jobs (the monitor's baseline) and monitoring schedules --------------
-
-    def _sagemaker_CreateProcessingJob(self, ProcessingJobName, **params):
-        if ProcessingJobName in self.processing_jobs:
-            raise _Reply(
-                "ValidationException",
-                "Job name must be unique within an AWS account and region, and a job with "
-                "this name already exists",
-            )
-        job = {"ProcessingJobName": ProcessingJobName, **params}
-        job["ProcessingJobStatus"] = "InProgress"
-        job["ProcessingJobArn"] = (
-            f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:processing-job/{ProcessingJobName}"
-        )
-        self.processing_jobs[ProcessingJobName] = job
-        fails, self.next_baseline_fails = self.next_baseline_fails, False
-        self.later(BASELINE_TICKS, lambda: self._finish_processing(job, fails))
-        return {"ProcessingJobArn": job["ProcessingJobArn"]}
-
-    def _finish_processing(self, job: dict[str, Any], fails: bool) -> None:
-        if job["ProcessingJobStatus"] != "InProgress":
-            return
-        source = job["ProcessingInputs"][0]["S3Input"]["S3Uri"]
-        bucket, _, key = source.removeprefix("s3://").partition("/")
-        s3 = self.moto("s3")
-        try:
-            s3.head_object(Bucket=bucket, Key=key)
-        except Exception:  # any miss fails the job, as a ClientError would
-            fails = True
-        if fails:
-            job["ProcessingJobStatus"] = "Failed"
-            job["FailureReason"] = (
-                f"AlgorithmError: Error: Baseline dataset {source} could not be parsed as CSV "
-                "with a header row"
-            )
-            job["ExitMessage"] = "Error: could not read the baseline dataset"
-            return
-        output = job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
-        out_bucket, _, prefix = output.removeprefix("s3://").partition("/")
-        for name in ("statistics.json", "constraints.json"):
-            s3.put_object(Bucket=out_bucket, Key=f"{prefix}/{name}", Body=b"{}")
-        job["ProcessingJobStatus"] = "Completed"
-        job["ExitMessage"] = "Completed: Job completed successfully with no violations."
-        status = self.stack_status("") or ""
-        if "ROLLBACK" in status or status.startswith("DELETE"):
-            self.incidents.append(
-                f"baseline job {job['ProcessingJobName']} ran to the end after its stack "
-                f"was {status}"
-            )
-
-    def _processing_job(self, name: str) -> dict[str, Any]:
-        job = self.processing_jobs.get(name)
-        if job is None:
-            raise _Reply("ValidationException", f"Could not find requested job with name {name}")
-        return job
-
-    def _sagemaker_DescribeProcessingJob(self, ProcessingJobName):
-        job = dict(self._processing_job(ProcessingJobName))
-        job.pop("Tags", None)
-        job["CreationTime"] = "2026-01-01T00:00:00Z"
-        return job
-
-    def _sagemaker_StopProcessingJob(self, ProcessingJobName):
-        job = self._processing_job(ProcessingJobName)
-        if job["ProcessingJobStatus"] != "InProgress":
-            raise _Reply("ValidationException", f"job {ProcessingJobName} is not InProgress")
-        job["ProcessingJobStatus"] = "Stopping"
-        self.later(SETTLE_TICKS, lambda: job.__setitem__("ProcessingJobStatus", "Stopped"))
+    # -- monitoring schedules (Model Monitor customers may add them by hand) ------------
 
     def _sagemaker_CreateMonitoringSchedule(self, MonitoringScheduleName, **params):
         if MonitoringScheduleName in self.schedules:
@@ -787,12 +807,19 @@ class _HttpResponse(io.BytesIO):
 
 
 def leaks(
-    account: Account, *, retains_data: bool, bucket: str, roles_before: set[str], kept: set[str]
+    account: Account,
+    *,
+    retains_data: bool,
+    bucket: str,
+    roles_before: set[str],
+    kept: set[str],
+    kept_ids: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The account check after a scenario: everything left behind, one line each.
 
-    Nothing runs or serves; no endpoint, config, model, monitoring schedule, job
-    definition or running processing job; no app,
+    Nothing runs or serves; no endpoint, config, model, monitoring schedule, scalable
+    target, scaling policy, alarm, function, topic or rule (``kept_ids``: retained ones);
+    no app,
     space or profile; no EFS or NFS group; no VPC with dependents; the bucket gone or
     empty (in prod: kept, with the staged data, and its key kept); the Service Catalog
     roles as they were before the deploy.
@@ -810,11 +837,19 @@ def leaks(
     found += [f"endpoint config {name}" for name in sm.endpoint_configs]
     found += [f"model {name}" for name in sm._models]
     found += [f"monitoring schedule {name}" for name in account.schedules]
-    found += [f"data quality job definition {name}" for name in sm.data_quality_job_definitions]
+    found += [f"{kind} {name}" for name, kind in account.natives.items() if name not in kept_ids]
+    scaling = account.moto("application-autoscaling")
     found += [
-        f"processing job {name} ({job['ProcessingJobStatus']})"
-        for name, job in account.processing_jobs.items()
-        if job["ProcessingJobStatus"] in ("InProgress", "Stopping")
+        f"scalable target {t['ResourceId']}"
+        for t in scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    ]
+    found += [
+        f"scaling policy {p['PolicyName']}"
+        for p in scaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    ]
+    found += [
+        f"alarm {a['AlarmName']}"
+        for a in account.moto("cloudwatch").describe_alarms()["MetricAlarms"]
     ]
     found += [f"user profile {p} in {d}" for (d, p) in account.profiles]
     found += [f"space {s} in {d} ({st})" for (d, s), st in account.spaces.items()]
@@ -861,3 +896,15 @@ def staged_objects(account: Account, bucket: str) -> list[str]:
     except account.moto("s3").exceptions.NoSuchBucket:
         return []
     return [item["Key"] for item in contents]
+
+
+def _deployment_ticks(deployment: dict[str, Any]) -> int:
+    """Ticks a blue/green update takes: provisioning, the traffic steps, the baking."""
+    policy = deployment.get("BlueGreenUpdatePolicy", {})
+    routing = policy.get("TrafficRoutingConfiguration", {"Type": "ALL_AT_ONCE"})
+    waits = {"ALL_AT_ONCE": 0, "CANARY": 1}.get(routing["Type"])
+    if waits is None:  # LINEAR: one wait per step after the first
+        waits = -(-100 // int(routing["LinearStepSize"]["Value"])) - 1
+    wait = int(routing.get("WaitIntervalInSeconds", 0)) * waits
+    baking = int(policy.get("TerminationWaitInSeconds", 0))
+    return ENDPOINT_CREATING_TICKS + -(-(wait + baking) // 30)

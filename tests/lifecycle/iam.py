@@ -98,12 +98,16 @@ class RolePolicies:
         resources = self.stack.template.resources
         role = resources[self.role].get("Properties", {})
         documents = [p["PolicyDocument"] for p in role.get("Policies", [])]
-        for resource in resources.values():
+        for lid, resource in resources.items():
             kind = resource["Type"]
             props = resource.get("Properties", {})
-            if kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") and {
-                "Ref": self.role
-            } in props.get("Roles", []):
+            # Only policies the stack has created count, as in the account.
+            exists = lid in self.stack.resources and self.stack.resources[lid].physical_id
+            if (
+                exists
+                and kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+                and {"Ref": self.role} in props.get("Roles", [])
+            ):
                 documents.append(props["PolicyDocument"])
         for arn in role.get("ManagedPolicyArns", []):
             documents.append(_managed_policy(self.stack.resolve(arn)))

@@ -14,7 +14,7 @@ import pytest
 
 from config import environment_names
 from tests.lifecycle.engine import TICK_SECONDS, Failure, Stack
-from tests.lifecycle.fakes import ACCOUNT, SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
+from tests.lifecycle.fakes import SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
 
 ENVIRONMENTS = environment_names()
 
@@ -38,12 +38,14 @@ FAILURE_POINTS = [
     ("Custom::AutoMLJob", "is_complete", None),
     ("AWS::CloudFormation::WaitCondition", "create", None),
     ("Custom::AutoMLJobResult", "on_event", None),
-    ("Custom::ModelEndpoint", "on_event", None),
-    ("Custom::ModelEndpoint", "is_complete", None),
-    ("Custom::ModelMonitorBaseline", "on_event", None),
-    ("Custom::ModelMonitorBaseline", "is_complete", None),
-    ("AWS::SageMaker::DataQualityJobDefinition", "create", None),
-    ("AWS::SageMaker::MonitoringSchedule", "create", None),
+    ("AWS::CloudWatch::Alarm", "create", "Serving"),
+    ("AWS::SageMaker::EndpointConfig", "create", None),
+    ("AWS::SageMaker::Endpoint", "create", None),
+    ("AWS::ApplicationAutoScaling::ScalableTarget", "create", None),
+    ("AWS::ApplicationAutoScaling::ScalingPolicy", "create", None),
+    ("AWS::Lambda::Function", "create", "MonitorFunction"),
+    ("AWS::Events::Rule", "create", None),
+    ("AWS::CloudWatch::Alarm", "create", "MonitorErrors"),
 ]
 
 
@@ -108,6 +110,56 @@ class Scenario:
     def attribute(self, resource_type: str, name: str) -> str:
         return self.stack.resources[self.logical_id(resource_type)].attributes[name]
 
+    def changed_variant(self, **variant: Any) -> dict[str, Any]:
+        """The template with new values on the endpoint config's production variant."""
+        template = copy.deepcopy(self.template)
+        config = template["Resources"][self.logical_id("AWS::SageMaker::EndpointConfig")]
+        config["Properties"]["ProductionVariants"][0].update(variant)
+        return template
+
+    @property
+    def sagemaker(self):
+        return self.account.client("sagemaker")
+
+    @property
+    def endpoint_name(self) -> str:
+        endpoint = self.template["Resources"][self.logical_id("AWS::SageMaker::Endpoint")]
+        return endpoint["Properties"]["EndpointName"]
+
+    def serving(self) -> tuple[str, str]:
+        """The endpoint's status and the model its config serves."""
+        endpoint = self.sagemaker.describe_endpoint(EndpointName=self.endpoint_name)
+        config = self.sagemaker.describe_endpoint_config(
+            EndpointConfigName=endpoint["EndpointConfigName"]
+        )
+        return endpoint["EndpointStatus"], config["ProductionVariants"][0]["ModelName"]
+
+    def models(self) -> list[str]:
+        return sorted(m["ModelName"] for m in self.sagemaker.list_models()["Models"])
+
+    def configs(self) -> list[str]:
+        configs = self.sagemaker.list_endpoint_configs()["EndpointConfigs"]
+        return sorted(c["EndpointConfigName"] for c in configs)
+
+    def alarm_name(self, metric: str) -> str:
+        for lid, resource in self.template["Resources"].items():
+            props = resource.get("Properties", {})
+            if resource["Type"] == "AWS::CloudWatch::Alarm" and props.get("MetricName") == metric:
+                return self.stack.resources[lid].physical_id
+        raise KeyError(metric)
+
+    def trip_alarm(self, metric: str) -> None:
+        self.account.moto("cloudwatch").set_alarm_state(
+            AlarmName=self.alarm_name(metric), StateValue="ALARM", StateReason="canary errors"
+        )
+
+    def monitor_alarms(self) -> list[str]:
+        return [
+            lid
+            for lid, r in self.template["Resources"].items()
+            if r["Type"] == "AWS::CloudWatch::Alarm" and lid.startswith("Monitor")
+        ]
+
     @property
     def bucket(self) -> str:
         return self.stack.resolve(
@@ -134,13 +186,14 @@ class Scenario:
             bucket=self.bucket,
             roles_before=self.roles_before,
             kept=kept,
+            kept_ids=frozenset(r.physical_id for r in self.stack.retained.values()),
         )
         assert found == [], f"left behind: {found}; stack failures: {self.stack.failures}"
 
 
 def test_deploy_then_destroy(scenario):
     assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
-    endpoint = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    endpoint = scenario.endpoint_name
     status = scenario.account.client("sagemaker").describe_endpoint(EndpointName=endpoint)
     assert status["EndpointStatus"] == "InService"
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
@@ -162,27 +215,84 @@ def test_update_of_automl_inputs_waits_on_a_new_wait_condition_and_serves_the_ne
     assert old_handle not in scenario.stack.resources
     waits = [lid for lid in scenario.stack.resources if lid.startswith("AutoMLWaitCondition")]
     assert len(waits) == 1 and waits[0] != old_wait
-    endpoint = scenario.stack.resources[scenario.logical_id("Custom::ModelEndpoint")]
-    assert endpoint.properties["AutoMLJobName"] == new_job
+    result = scenario.stack.resources[scenario.logical_id("Custom::AutoMLJobResult")]
+    assert result.properties["JobName"] == new_job
+    assert scenario.serving() == ("InService", result.physical_id)
+    # The old model and config were deleted once the update succeeded.
+    assert scenario.models() == [result.physical_id]
+    assert len(scenario.configs()) == 1
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
 
 
 def test_update_of_endpoint_settings_switches_config_blue_green(scenario):
+    """A new config (generated name) beside the old; UpdateEndpoint; the old one goes."""
+    if scenario.settings.endpoint.autoscaling.enabled:
+        pytest.skip("test_instance_type_change_of_a_scaled_endpoint_rolls_back covers it")
     scenario.stack.deploy()
-    old_config = scenario.attribute("Custom::ModelEndpoint", "EndpointConfigName")
-    template = scenario.changed(
-        "Custom::ModelEndpoint", InstanceType="ml.m5.xlarge", CaptureSamplingPercentage="20"
-    )
+    old_config = scenario.configs()
+    template = scenario.changed_variant(InstanceType="ml.m5.xlarge")
     assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
-    sagemaker = scenario.account.client("sagemaker")
-    endpoint = sagemaker.describe_endpoint(
-        EndpointName=scenario.attribute("Custom::ModelEndpoint", "EndpointName")
+    (config,) = scenario.configs()
+    assert config not in old_config
+    assert scenario.serving() == ("InService", scenario.models()[0])
+    described = scenario.sagemaker.describe_endpoint_config(EndpointConfigName=config)
+    assert described["ProductionVariants"][0]["InstanceType"] == "ml.m5.xlarge"
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_canary_that_trips_a_rollback_alarm_returns_to_the_old_model(scenario):
+    """A new model whose canary raises 5XX errors: SageMaker rolls the endpoint back, the
+    stack update fails and rolls back, and the new model and config are deleted."""
+    strategy = scenario.settings.endpoint.deployment.strategy
+    scenario.stack.deploy()
+    old_model, old_configs = scenario.models(), scenario.configs()
+    scenario.account.on_deployment = lambda: scenario.trip_alarm("Invocation5XXErrors")
+    template = scenario.changed(
+        "Custom::AutoMLJobResult",
+        InferenceResponseKeys=["predicted_label", "probability", "labels"],
     )
-    assert endpoint["EndpointConfigName"] != old_config
-    assert [
-        c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
-    ] == [endpoint["EndpointConfigName"]]
+    status = scenario.stack.update(template)
+    if strategy == "all-at-once" and not scenario.settings.endpoint.deployment.baking_seconds:
+        assert status == "UPDATE_COMPLETE", scenario.stack.failures
+    else:
+        assert status == "UPDATE_ROLLBACK_COMPLETE", scenario.stack.failures
+        assert any("rolled back" in f for f in scenario.stack.failures), scenario.stack.failures
+        assert scenario.models() == old_model
+        assert scenario.configs() == old_configs
+        assert scenario.serving() == ("InService", old_model[0])
+    scenario.account.on_deployment = None
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_instance_type_change_of_a_scaled_endpoint_rolls_back(scenario):
+    """Application Auto Scaling refuses it: the update fails with the reason, and rolls back
+    to the serving config (README: turn autoscaling off first)."""
+    if not scenario.settings.endpoint.autoscaling.enabled:
+        pytest.skip(f"{scenario.settings.name} has no autoscaling")
+    scenario.stack.deploy()
+    old_configs = scenario.configs()
+    template = scenario.changed_variant(InstanceType="ml.m5.xlarge")
+    assert scenario.stack.update(template) == "UPDATE_ROLLBACK_COMPLETE"
+    assert any("deregister it" in f for f in scenario.stack.failures), scenario.stack.failures
+    assert scenario.configs() == old_configs
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_a_scaled_out_endpoint_deletes_cleanly(scenario):
+    if not scenario.settings.endpoint.autoscaling.enabled:
+        pytest.skip(f"{scenario.settings.name} has no autoscaling")
+    scenario.stack.deploy()
+    scaling = scenario.account.client("application-autoscaling")
+    (target,) = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 4)
+    scenario.sagemaker.update_endpoint_weights_and_capacities(
+        EndpointName=scenario.endpoint_name,
+        DesiredWeightsAndCapacities=[{"VariantName": "AllTraffic", "DesiredInstanceCount": 4}],
+    )
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
 
@@ -202,10 +312,7 @@ def test_failed_first_deploy_rolls_back_without_leaks(scenario, resource_type, a
 CANCEL_POINTS = [
     ("Custom::AutoMLJob", 0),
     ("AWS::CloudFormation::WaitCondition", 3),
-    ("Custom::ModelEndpoint", 0),
-    ("Custom::ModelEndpoint", 3),
-    ("Custom::ModelMonitorBaseline", 0),
-    ("Custom::ModelMonitorBaseline", 1),
+    ("Custom::AutoMLJobResult", 0),
 ]
 
 
@@ -230,17 +337,16 @@ def test_cancelled_create_leaves_nothing(scenario, resource_type, polls):
 def test_failed_update_rolls_back_to_the_serving_model(scenario, new_job_inputs, env_name):
     scenario.stack.deploy()
     old_job = scenario.attribute("Custom::AutoMLJob", "JobName")
-    endpoint_name = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
-    old_config = scenario.attribute("Custom::ModelEndpoint", "EndpointConfigName")
+    old_model, old_configs = scenario.models(), scenario.configs()
     template = new_job_inputs(env_name)
-    fail = Failure(scenario.logical_id("Custom::ModelEndpoint"), "on_event")
+    fail = Failure(scenario.logical_id("AWS::SageMaker::Endpoint"), "create")
     assert scenario.stack.update(template, fail=fail) == "UPDATE_ROLLBACK_COMPLETE"
     assert sorted(lid for lid in scenario.stack.resources if lid.startswith("AutoMLWait")) == (
         sorted(lid for lid in scenario.template["Resources"] if lid.startswith("AutoMLWait"))
     )
     assert scenario.attribute("Custom::AutoMLJob", "JobName") == old_job
-    endpoint = scenario.account.client("sagemaker").describe_endpoint(EndpointName=endpoint_name)
-    assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", old_config)
+    assert scenario.serving() == ("InService", old_model[0])
+    assert (scenario.models(), scenario.configs()) == (old_model, old_configs)
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
 
@@ -266,7 +372,7 @@ def test_automl_and_endpoint_wait_for_the_execution_role_policy(scenario):
     """prod's KMS grants live in the role's policy: a job started before it cannot read."""
     graph = scenario.stack.template
     policy = scenario.logical_id("AWS::IAM::Policy", "ExecutionRoleDefaultPolicy")
-    for resource_type in ("Custom::AutoMLJob", "Custom::ModelEndpoint"):
+    for resource_type in ("Custom::AutoMLJob", "Custom::AutoMLJobResult"):
         assert graph.depends_on(scenario.logical_id(resource_type), policy), resource_type
 
 
@@ -283,19 +389,14 @@ def test_providers_give_up_before_cloudformation_does(scenario):
         assert total_timeout <= service_timeout - 2 * interval, (lid, total_timeout)
 
 
-def test_tag_only_update_reaches_the_model_config_and_endpoint(scenario):
+def test_tag_only_update_reaches_the_model(scenario):
     scenario.stack.deploy()
     tags = [{"Key": "cost-center", "Value": "ml-42"}]
-    template = scenario.changed("Custom::ModelEndpoint", Tags=tags)
+    template = scenario.changed("Custom::AutoMLJobResult", Tags=tags)
     assert scenario.stack.update(template) == "UPDATE_COMPLETE", scenario.stack.failures
-    sagemaker = scenario.account.client("sagemaker")
-    endpoint = sagemaker.describe_endpoint(
-        EndpointName=scenario.attribute("Custom::ModelEndpoint", "EndpointName")
-    )
-    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
-    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
-    for arn in (endpoint["EndpointArn"], config["EndpointConfigArn"], model["ModelArn"]):
-        assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == tags, arn
+    (model,) = scenario.models()
+    arn = scenario.sagemaker.describe_model(ModelName=model)["ModelArn"]
+    assert scenario.sagemaker.list_tags(ResourceArn=arn)["Tags"] == tags
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
 
@@ -331,100 +432,25 @@ def test_two_environments_in_one_account_share_the_projects_roles(account, synth
     assert dev.stack.destroy() == "DELETE_COMPLETE", dev.stack.failures
     assert len(stage._catalog_roles()) == 11
     assert account.portfolio_enabled
-    endpoint = stage.attribute("Custom::ModelEndpoint", "EndpointName")
-    status = account.client("sagemaker").describe_endpoint(EndpointName=endpoint)
+    status = account.client("sagemaker").describe_endpoint(EndpointName=stage.endpoint_name)
     assert status["EndpointStatus"] == "InService"
 
     assert stage.stack.destroy() == "DELETE_COMPLETE", stage.stack.failures
     stage.assert_nothing_left()
 
 
-def _monitored(scenario) -> None:
-    if not scenario.settings.monitor.enabled:
-        pytest.skip(f"{scenario.settings.name} has monitoring off")
-
-
-def test_deploy_with_monitoring_baselines_schedules_and_destroys(scenario):
-    _monitored(scenario)
+def test_deploy_with_monitoring_then_destroy_leaves_no_function_alarm_or_topic(scenario):
+    monitored = scenario.settings.monitor.enabled
     assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
-    sagemaker = scenario.account.client("sagemaker")
-    endpoint = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
-    (schedule,) = sagemaker.list_monitoring_schedules(EndpointName=endpoint)[
-        "MonitoringScheduleSummaries"
-    ]
-    assert schedule["MonitoringScheduleStatus"] == "Scheduled"
-    definition = sagemaker.describe_data_quality_job_definition(
-        JobDefinitionName=schedule["MonitoringJobDefinitionName"]
-    )
-    statistics = scenario.attribute("Custom::ModelMonitorBaseline", "StatisticsS3Uri")
-    assert definition["DataQualityBaselineConfig"]["StatisticsResource"]["S3Uri"] == statistics
-    assert statistics.startswith(f"s3://{scenario.bucket}/monitoring/baseline/")
-    job = scenario.attribute("Custom::ModelMonitorBaseline", "JobName")
-    assert scenario.account.processing_jobs[job]["ProcessingJobStatus"] == "Completed"
+    kinds = set(scenario.account.natives.values())
+    expected = {"AWS::Lambda::Function", "AWS::Events::Rule", "AWS::SNS::Topic"}
+    assert expected <= kinds if monitored else "AWS::Events::Rule" not in kinds
+    alarms = {
+        a["AlarmName"]
+        for a in scenario.account.moto("cloudwatch").describe_alarms()["MetricAlarms"]
+    }
+    assert len(alarms) == 3 + (len(scenario.monitor_alarms()) if monitored else 0)
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
-    scenario.assert_nothing_left()
-
-
-def test_baseline_runs_beside_automl_not_after_it(scenario):
-    _monitored(scenario)
-    graph = scenario.stack.template
-    baseline = scenario.logical_id("Custom::ModelMonitorBaseline")
-    assert graph.depends_on(baseline, scenario.logical_id("Custom::TrainingDataset"))
-    assert not graph.depends_on(baseline, scenario.logical_id("Custom::AutoMLJob"))
-
-
-def test_destroy_removes_a_schedule_added_by_hand(scenario):
-    """A hand-added schedule blocks DeleteEndpoint; the endpoint's Delete removes it."""
-    scenario.stack.deploy()
-    sagemaker = scenario.account.client("sagemaker")
-    endpoint = scenario.attribute("Custom::ModelEndpoint", "EndpointName")
-    sagemaker.create_monitoring_schedule(
-        MonitoringScheduleName="added-by-hand",
-        MonitoringScheduleConfig={
-            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
-            "MonitoringJobDefinition": {
-                "MonitoringInputs": [
-                    {
-                        "EndpointInput": {
-                            "EndpointName": endpoint,
-                            "LocalPath": "/opt/ml/processing/input/endpoint",
-                        }
-                    }
-                ],
-                "MonitoringOutputConfig": {
-                    "MonitoringOutputs": [
-                        {
-                            "S3Output": {
-                                "S3Uri": f"s3://{scenario.bucket}/by-hand",
-                                "LocalPath": "/opt/ml/processing/output",
-                            }
-                        }
-                    ]
-                },
-                "MonitoringResources": {
-                    "ClusterConfig": {
-                        "InstanceCount": 1,
-                        "InstanceType": "ml.m5.large",
-                        "VolumeSizeInGB": 10,
-                    }
-                },
-                "MonitoringAppSpecification": {"ImageUri": "image"},
-                "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/r",
-            },
-        },
-    )
-    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
-    scenario.assert_nothing_left()
-
-
-def test_failed_baseline_reports_its_reason_and_rolls_back(scenario):
-    _monitored(scenario)
-    scenario.account.next_baseline_fails = True
-    assert scenario.stack.deploy() == "ROLLBACK_COMPLETE", scenario.stack.failures
-    baseline = scenario.logical_id("Custom::ModelMonitorBaseline")
-    (failure,) = [f for f in scenario.stack.failures if f.startswith(baseline)]
-    assert "could not be parsed as CSV with a header row" in failure
-    assert "monitor.instance_type" in failure
     scenario.assert_nothing_left()
 
 

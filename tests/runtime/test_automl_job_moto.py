@@ -69,13 +69,21 @@ def test_create_poll_complete_and_delete(sagemaker):
     job.auto_ml_job_secondary_status = "MaxCandidatesReached"
     job.best_candidate = ensembling_candidate(name)
 
+    role = PROPS["RoleArn"]
     result_event = {
         **event("Create"),
         "ResourceType": "Custom::AutoMLJobResult",
-        "ResourceProperties": {"JobName": name, "JobNamePrefix": PROPS["JobNamePrefix"]},
+        "ResourceProperties": {
+            "JobName": name,
+            "JobNamePrefix": PROPS["JobNamePrefix"],
+            "RoleArn": role,
+            "InferenceResponseKeys": ["predicted_label", "probability"],
+        },
     }
-    assert handler.on_event(result_event, None) == {
-        "PhysicalResourceId": name,
+    result = handler.on_event(result_event, None)
+    model = result["PhysicalResourceId"]
+    assert result == {
+        "PhysicalResourceId": model,
         "Data": {
             "JobName": name,
             "JobArn": created["AutoMLJobArn"],
@@ -84,8 +92,15 @@ def test_create_poll_complete_and_delete(sagemaker):
             "ObjectiveMetricValue": "0.6364",
             "InferenceContainerCount": "1",
             "ProblemType": "BinaryClassification",
+            "ModelName": model,
         },
     }
+    served = sagemaker.describe_model(ModelName=model)
+    assert served["ExecutionRoleArn"] == role
+    (container,) = served["Containers"]
+    assert container["Environment"]["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label,probability"
+    assert handler.on_event({**result_event, "RequestType": "Delete", "PhysicalResourceId": model})
+    assert sagemaker.list_models()["Models"] == []
 
     assert handler.on_event(event("Delete", name), None) == {"PhysicalResourceId": name}
     assert backend_job(name).auto_ml_job_status == "Completed"

@@ -57,8 +57,34 @@ def result_event(request_type: str = "Create", name: str = NAME) -> dict:
             "JobName": name,
             "JobNamePrefix": "apstudio-dev",
             "WaitCondition": "arn:aws:cloudformation:us-east-1:123456789012:stack/x/wc",
+            "RoleArn": ROLE,
+            "InferenceResponseKeys": ["predicted_label", "probability"],
+            "Tags": [{"Key": "project", "Value": "autopilot-studio"}],
         },
     }
+
+
+ROLE = "arn:aws:iam::123456789012:role/apstudio-dev-execution"
+
+
+def expect_model(sagemaker, best: dict, keys=("predicted_label", "probability")) -> str:
+    """The CreateModel request for the best candidate, with the keys wired; its name."""
+    from automl_job import containers, model
+
+    name = model.model_name(
+        "apstudio-dev", job=NAME, candidate=best["CandidateName"], keys=list(keys), role=ROLE
+    )
+    sagemaker.add_response(
+        "create_model",
+        {"ModelArn": f"arn:aws:sagemaker:us-east-1:123456789012:model/{name}"},
+        {
+            "ModelName": name,
+            "Containers": containers.wire_response_keys(best["InferenceContainers"], keys),
+            "ExecutionRoleArn": ROLE,
+            "Tags": [{"Key": "project", "Value": "autopilot-studio"}],
+        },
+    )
+    return name
 
 
 HINT = "SageMaker never reuses a job name, so change an input or JobNamePrefix to run a new job"
@@ -260,14 +286,16 @@ def test_create_and_update_complete_at_once_the_wait_condition_waits(stub, reque
     assert handler.is_complete(event(request_type, NAME), None) == {"IsComplete": True}
 
 
-def test_completed_ensembling_job_returns_its_results(stub):
+def test_completed_ensembling_job_returns_its_results_and_serves_them_as_a_model(stub):
     sagemaker = stub("sagemaker")
-    expect_describe(
-        sagemaker, described(NAME, "Completed", "Completed", best=ensembling_candidate(NAME))
-    )
+    best = ensembling_candidate(NAME)
+    expect_describe(sagemaker, described(NAME, "Completed", "Completed", best=best))
+    model = expect_model(sagemaker, best)
+    assert model.startswith("apstudio-dev-m-") and len(model) == len("apstudio-dev-m-") + 10
     assert handler.on_event(result_event(), None) == {
-        "PhysicalResourceId": NAME,
+        "PhysicalResourceId": model,
         "Data": {
+            "ModelName": model,
             "JobName": NAME,
             "JobArn": job_arn(NAME),
             "BestCandidateName": "WeightedEnsemble-L3-FULL-t1",
@@ -288,7 +316,8 @@ def test_completed_hpo_job_with_inferred_problem_type(stub):
         "TabularResolvedAttributes": {"ProblemType": "MulticlassClassification"}
     }
     expect_describe(sagemaker, response)
-    data = handler.on_event(result_event("Update"), None)["Data"]
+    expect_model(sagemaker, hpo_candidate(NAME))
+    data = handler.on_event(result_event(), None)["Data"]
     assert data["InferenceContainerCount"] == "3"
     assert data["ProblemType"] == "MulticlassClassification"
     assert data["ObjectiveMetricValue"] == "0.612"
@@ -504,3 +533,64 @@ def test_stop_refused_because_the_job_is_finishing_does_not_fail_the_delete(stub
     expect_describe(sagemaker, described(NAME))
     expect_stop_error(sagemaker, "ValidationException", "Job is not in progress")
     assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}
+
+
+def test_an_update_that_reuses_the_model_syncs_its_tags(stub):
+    sagemaker = stub("sagemaker")
+    best = ensembling_candidate(NAME)
+    expect_describe(sagemaker, described(NAME, "Completed", "Completed", best=best))
+    from automl_job import model
+
+    name = model.model_name(
+        "apstudio-dev", job=NAME, candidate=best["CandidateName"],
+        keys=["predicted_label", "probability"], role=ROLE,
+    )  # fmt: skip
+    sagemaker.add_client_error(
+        "create_model",
+        service_error_code="ValidationException",
+        service_message=f'Cannot create already existing model "arn:...:model/{name}".',
+        http_status_code=400,
+    )
+    arn = f"arn:aws:sagemaker:us-east-1:123456789012:model/{name}"
+    sagemaker.add_response(
+        "describe_model",
+        {"ModelName": name, "ModelArn": arn, "CreationTime": "2026-01-01T00:00:00Z"},
+        {"ModelName": name},
+    )
+    sagemaker.add_response("delete_tags", {}, {"ResourceArn": arn, "TagKeys": ["old"]})
+    sagemaker.add_response(
+        "add_tags",
+        {},
+        {"ResourceArn": arn, "Tags": [{"Key": "project", "Value": "autopilot-studio"}]},
+    )
+    update = {
+        **result_event("Update"),
+        "PhysicalResourceId": name,
+        "OldResourceProperties": {
+            **result_event()["ResourceProperties"],
+            "Tags": [{"Key": "old", "Value": "x"}],
+        },
+    }
+    assert handler.on_event(update, None)["PhysicalResourceId"] == name
+
+
+@pytest.mark.parametrize("physical", ["apstudio-dev-m-0123456789", NAME])
+def test_delete_removes_its_model_and_never_a_job_name(stub, physical):
+    sagemaker = stub("sagemaker")
+    if physical != NAME:
+        sagemaker.add_response("delete_model", {}, {"ModelName": physical})
+    delete = {**result_event("Delete"), "PhysicalResourceId": physical}
+    assert handler.on_event(delete, None) == {"PhysicalResourceId": physical}
+
+
+def test_delete_of_a_model_removed_by_hand_is_done(stub):
+    sagemaker = stub("sagemaker")
+    sagemaker.add_client_error(
+        "delete_model",
+        service_error_code="ValidationException",
+        service_message="Could not find model",
+        http_status_code=400,
+        expected_params={"ModelName": "apstudio-dev-m-0123456789"},
+    )
+    delete = {**result_event("Delete"), "PhysicalResourceId": "apstudio-dev-m-0123456789"}
+    assert handler.on_event(delete, None)["PhysicalResourceId"] == "apstudio-dev-m-0123456789"

@@ -30,7 +30,6 @@ from automl_job_responses import (
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from csv_factory import bank_rows, comma_csv
-from model_endpoint_props import endpoint_props
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import sagemaker_backends
 
@@ -40,9 +39,6 @@ from automl_job.spec import JobSpec
 from automl_wait.handler import signal_body
 from cr_support import aws
 from dataset_staging import handler as dataset
-from model_endpoint import handler as endpoint
-from model_endpoint import naming
-from model_endpoint.handler import EndpointFailed
 from projects_enablement import handler as projects
 from projects_enablement.role_specs import ROLE_SPECS
 from studio_cleanup import handler as studio
@@ -51,9 +47,6 @@ REGION = "us-east-1"
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 JOB_PROPS = {**CR_PROPS, **WAIT_PROPS}
 JOB = JobSpec.from_properties(JOB_PROPS).job_name(STACK_ID, "AutoMLJob")
-ENDPOINT_PROPS = endpoint_props(DEFAULT_ACCOUNT_ID)
-ENDPOINT = ENDPOINT_PROPS["EndpointName"]
-PREFIX = ENDPOINT_PROPS["ResourceNamePrefix"]
 DOMAIN = "d-abc123xyz789"
 VPC = "vpc-0123456789abcdef0"
 OWNER = {"OwnerTagKey": "autopilot-studio:owner-stack", "OwnerTagValue": STACK_ID}
@@ -68,6 +61,8 @@ LOGGER = "autopilot_studio"
 APPS_ID = f"studio-apps-cleanup-{DOMAIN}"
 HOME_ID = f"studio-home-cleanup-{VPC}"
 JOB_ID = {"AutoMLJobName": JOB}
+# Any SageMaker read serves the retry tests.
+ENDPOINT = "apstudio-dev-endpoint"
 
 
 def cfn_event(request: str, logical_id: str, props: dict, physical_id: str | None = None):
@@ -240,50 +235,6 @@ def test_job_stopped_from_outside_fails_the_deploy_and_rollback_is_a_no_op(sagem
     logs.assert_all_name(name)
 
 
-# 3. The endpoint ends Failed
-
-
-def test_failed_endpoint_fails_the_deploy_and_rollback_removes_all_it_created(sagemaker, logs):
-    props = endpoint_props(DEFAULT_ACCOUNT_ID, AutoMLJobName=completed_job())
-    logs.clear()
-    reason = (
-        "The primary container for production variant AllTraffic did not pass the ping "
-        "health check. Please check CloudWatch logs for this endpoint."
-    )
-
-    name = endpoint.on_event(cfn_event("Create", "Endpoint", props))["PhysicalResourceId"]
-    assert name == ENDPOINT
-    assert len(sagemaker.client.list_models()["Models"]) == 1
-    assert len(sagemaker.client.list_endpoint_configs()["EndpointConfigs"]) == 1
-    created = moto_backend().endpoints[name]
-    created.endpoint_status = "Creating"
-    poll = cfn_event("Create", "Endpoint", props, name)
-    assert endpoint.is_complete(poll) == {"IsComplete": False}
-    created.endpoint_status, created.failure_reason = "Failed", reason
-    with pytest.raises(EndpointFailed) as raised:
-        endpoint.is_complete(poll)
-    assert str(raised.value) == f"endpoint {name} failed: {reason}"
-
-    sagemaker.calls.clear()
-    delete = cfn_event("Delete", "Endpoint", props, name)
-    assert endpoint.on_event(delete) == {"PhysicalResourceId": name}
-    assert poll_until_complete(endpoint.is_complete, delete) == [{"IsComplete": True}]
-
-    # Endpoint first, then its configs, then its models.
-    assert sagemaker.calls == [
-        "DeleteEndpoint",
-        "DescribeEndpoint",
-        "ListEndpointConfigs",
-        "DeleteEndpointConfig",
-        "ListModels",
-        "DeleteModel",
-    ]
-    assert sagemaker.client.list_endpoints()["Endpoints"] == []
-    assert sagemaker.client.list_endpoint_configs()["EndpointConfigs"] == []
-    assert sagemaker.client.list_models()["Models"] == []
-    logs.assert_all_name(name)
-
-
 # 4. The stack is deleted while the job trains
 
 
@@ -396,49 +347,15 @@ TAGGED_GROUPS = {
         {"Name": "vpc-id", "Values": [VPC]},
     ]
 }
-ENDPOINT_ID = {"EndpointName": ENDPOINT}
 DOMAIN_ID = {"DomainId": DOMAIN}
 IN_DOMAIN = {"DomainIdEquals": DOMAIN}
 IMPORTED = {"PortfolioShareType": "IMPORTED"}
-CONFIGS = {"NameContains": naming.name_filter(PREFIX, naming.CONFIG, ENDPOINT)}
-MODELS = {"NameContains": naming.name_filter(PREFIX, naming.MODEL, ENDPOINT)}
-ON_ENDPOINT = {"EndpointName": ENDPOINT}
-NO_SCHEDULES = ("sagemaker", "list_monitoring_schedules", ON_ENDPOINT,
-                {"MonitoringScheduleSummaries": []})  # fmt: skip
-ENDPOINT_GONE = Fault("ValidationException", f'Could not find endpoint "{ENDPOINT}".')
 PORTFOLIO_STATUS = "get_sagemaker_servicecatalog_portfolio_status"
 
 # (id, is_complete, event, resource logged, calls of one poll: the last is throttled)
 THROTTLED_POLLS = [
     ("automl-delete", automl.is_complete, job_event("Delete", JOB), JOB,
      [("sagemaker", "describe_auto_ml_job_v2", JOB_ID, THROTTLED["sagemaker"])]),
-    ("endpoint-create", endpoint.is_complete,
-     cfn_event("Create", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [("sagemaker", "describe_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
-    ("endpoint-delete-schedules", endpoint.is_complete,
-     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [("sagemaker", "list_monitoring_schedules", ON_ENDPOINT, THROTTLED["sagemaker"])]),
-    ("endpoint-delete-describe", endpoint.is_complete,
-     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [NO_SCHEDULES,
-      ("sagemaker", "describe_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
-    ("endpoint-delete-redelete", endpoint.is_complete,
-     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [NO_SCHEDULES,
-      ("sagemaker", "describe_endpoint", ENDPOINT_ID,
-       endpoint_description("Failed", FailureReason="Image pull failed")),
-      ("sagemaker", "delete_endpoint", ENDPOINT_ID, THROTTLED["sagemaker"])]),
-    ("endpoint-delete-list-configs", endpoint.is_complete,
-     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [NO_SCHEDULES,
-      ("sagemaker", "describe_endpoint", ENDPOINT_ID, ENDPOINT_GONE),
-      ("sagemaker", "list_endpoint_configs", CONFIGS, THROTTLED["sagemaker"])]),
-    ("endpoint-delete-list-models", endpoint.is_complete,
-     cfn_event("Delete", "Endpoint", ENDPOINT_PROPS, ENDPOINT), ENDPOINT,
-     [NO_SCHEDULES,
-      ("sagemaker", "describe_endpoint", ENDPOINT_ID, ENDPOINT_GONE),
-      ("sagemaker", "list_endpoint_configs", CONFIGS, {"EndpointConfigs": []}),
-      ("sagemaker", "list_models", MODELS, THROTTLED["sagemaker"])]),
     ("apps-delete-domain", studio.apps_is_complete,
      cfn_event("Delete", "StudioAppsCleanup", APPS_PROPS, APPS_ID), DOMAIN,
      [("sagemaker", "describe_domain", DOMAIN_ID, THROTTLED["sagemaker"])]),
@@ -579,34 +496,6 @@ def test_delete_of_a_job_that_is_not_there_is_done(sagemaker, logs):
     assert poll_until_complete(automl.is_complete, delete) == [{"IsComplete": True}]
     assert sagemaker.calls == ["DescribeAutoMLJobV2", "DescribeAutoMLJobV2"]
     logs.assert_all_name(JOB)
-
-
-@pytest.mark.parametrize(
-    "removed", [("endpoint",), ("endpoint", "config", "model")], ids=["endpoint", "all"]
-)
-def test_delete_after_parts_of_the_endpoint_were_removed_by_hand(sagemaker, logs, removed):
-    client = sagemaker.client
-    props = endpoint_props(DEFAULT_ACCOUNT_ID, AutoMLJobName=completed_job())
-    data = endpoint.on_event(cfn_event("Create", "Endpoint", props))["Data"]
-    logs.clear()
-    by_hand = {
-        "endpoint": lambda: client.delete_endpoint(EndpointName=ENDPOINT),
-        "config": lambda: client.delete_endpoint_config(
-            EndpointConfigName=data["EndpointConfigName"]
-        ),
-        "model": lambda: client.delete_model(ModelName=data["ModelName"]),
-    }
-    for part in removed:
-        by_hand[part]()
-
-    delete = cfn_event("Delete", "Endpoint", props, ENDPOINT)
-    assert endpoint.on_event(delete) == {"PhysicalResourceId": ENDPOINT}
-    assert poll_until_complete(endpoint.is_complete, delete) == [{"IsComplete": True}]
-
-    assert client.list_endpoints()["Endpoints"] == []
-    assert client.list_endpoint_configs()["EndpointConfigs"] == []
-    assert client.list_models()["Models"] == []
-    logs.assert_all_name(ENDPOINT)
 
 
 @pytest.mark.parametrize("removed", ["objects", "bucket"])

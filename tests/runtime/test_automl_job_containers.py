@@ -1,19 +1,33 @@
-"""Response-key wiring, generated names and property parsing (no AWS calls)."""
+"""Response-key wiring of the best candidate's containers for its model (no AWS calls)."""
 
 from __future__ import annotations
 
 import copy
-import re
 
 import pytest
-from model_endpoint_props import autogluon_container, endpoint_props
 
-from cr_support.properties import PropertyError
-from model_endpoint import containers, naming, spec
+from automl_job import containers
 
 # Environments as Autopilot returns them. HPO: the AWS SageMaker Developer Guide's
 # "Deploy Autopilot models for real-time inference" create-model example.
-ENSEMBLING = [autogluon_container()]
+AUTOGLUON = {
+    "Image": (
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/autogluon-inference:0.4.3-cpu-py38-ubuntu20.04"
+    ),
+    "ModelDataUrl": (
+        "s3://bucket/automl/job/sagemaker-automl-candidates/model/"
+        "WeightedEnsemble-L3-FULL-t1/model.tar.gz"
+    ),
+    "Environment": {
+        "MODEL_NAME": "WeightedEnsemble_L3_FULL",
+        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+        "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+        "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,probabilities,labels",
+        "SAGEMAKER_PROGRAM": "tabular_serve.py",
+        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+    },
+}
+ENSEMBLING = [AUTOGLUON]
 FEATURE_TRANSFORM = {
     "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3",
     "ModelDataUrl": "s3://bucket/automl/job/data-processor-models/job-dpp0-1-e569ff7/output/model.tar.gz",
@@ -49,8 +63,6 @@ INVERSE_LABEL = {
     },
 }
 HPO = [FEATURE_TRANSFORM, ALGORITHM, INVERSE_LABEL]
-
-PROPS = endpoint_props("111111111111")
 
 
 def env(container):
@@ -219,108 +231,3 @@ def test_other_layouts_name_the_known_ones():
 
 
 # Names
-
-
-def test_generated_names_have_the_documented_shape_and_fit():
-    endpoint = spec.parse(PROPS)
-    pattern = r"apstudio-dev-{}-[0-9a-f]{{6}}-[0-9a-f]{{10}}"
-    assert re.fullmatch(pattern.format("m"), endpoint.model_name)
-    assert re.fullmatch(pattern.format("c"), endpoint.config_name)
-    long_prefix = "p" * naming.MAX_PREFIX_LENGTH
-    longest = spec.parse(dict(PROPS, ResourceNamePrefix=long_prefix))
-    assert len(longest.config_name) == 63
-    assert naming.is_valid_name(longest.config_name)
-
-
-def test_names_are_stable_across_releases():
-    # Changing these strands deployed models and configs; change only on purpose.
-    endpoint = spec.parse(PROPS)
-    assert endpoint.model_name == "apstudio-dev-m-" + naming.scope("apstudio-dev-endpoint") + (
-        "-" + naming._hash("m", PROPS["AutoMLJobName"], PROPS["BestCandidateName"],
-                           ["predicted_label", "probability"], PROPS["RoleArn"])[:10]
-    )  # fmt: skip
-    assert naming.scope("apstudio-dev-endpoint") == naming.scope("APSTUDIO-dev-endpoint")
-
-
-@pytest.mark.parametrize(
-    ("change", "model_changes"),
-    [
-        ({"AutoMLJobName": "other-job"}, True),
-        ({"BestCandidateName": "other-candidate"}, True),
-        ({"InferenceResponseKeys": ["predicted_label"]}, True),
-        ({"RoleArn": "arn:aws:iam::111111111111:role/other"}, True),
-        ({"EndpointName": "other-endpoint"}, True),
-        ({"InstanceType": "ml.m5.xlarge"}, False),
-        ({"InitialInstanceCount": "2"}, False),
-        ({"CaptureDestinationS3Uri": "s3://other/capture"}, False),
-        ({"CaptureSamplingPercentage": "50"}, False),
-        ({"KmsKeyId": "arn:aws:kms:us-east-1:111111111111:key/abc"}, False),
-    ],
-)
-def test_each_input_changes_the_right_names(change, model_changes):
-    before = spec.parse(PROPS)
-    after = spec.parse(dict(PROPS, **change))
-    assert (after.model_name != before.model_name) is model_changes
-    assert after.config_name != before.config_name
-
-
-def test_tags_and_key_spelling_do_not_change_names():
-    before = spec.parse(PROPS)
-    after = spec.parse(
-        dict(
-            PROPS,
-            Tags=[{"Key": "team", "Value": "ml"}],
-            InferenceResponseKeys="predicted_label, probability",
-        )
-    )
-    assert (after.model_name, after.config_name) == (before.model_name, before.config_name)
-
-
-def test_is_generated_rejects_look_alikes():
-    endpoint = spec.parse(PROPS)
-    assert naming.is_generated(endpoint.model_name, "apstudio-dev", "m", "apstudio-dev-endpoint")
-    assert not naming.is_generated(endpoint.model_name, "apstudio-dev", "m", "another-endpoint")
-    scope = ("apstudio-dev", "m", "apstudio-dev-endpoint")
-    assert not naming.is_generated(endpoint.model_name + "0", *scope)
-    assert not naming.is_generated("x" + endpoint.model_name, *scope)
-    assert not naming.is_generated(endpoint.config_name, *scope)
-
-
-# Properties
-
-
-def test_parse_reads_string_properties():
-    endpoint = spec.parse(
-        dict(PROPS, Tags=[{"Key": "env", "Value": "dev"}], KmsKeyId="alias/capture")
-    )
-    assert endpoint.instance_count == 1
-    assert endpoint.sampling_percentage == 100
-    assert endpoint.response_keys == ("predicted_label", "probability")
-    assert endpoint.tag_list() == [{"Key": "env", "Value": "dev"}]
-    assert endpoint.kms_key_id == "alias/capture"
-    assert endpoint.data("arn:x") == {
-        "EndpointName": "apstudio-dev-endpoint",
-        "EndpointArn": "arn:x",
-        "ModelName": endpoint.model_name,
-        "EndpointConfigName": endpoint.config_name,
-        "DataCaptureS3Uri": "s3://apstudio-dev-sagemaker-111111111111/datacapture/dev",
-    }
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"EndpointName": "bad_name"}, "EndpointName"),
-        ({"ResourceNamePrefix": "p" * (naming.MAX_PREFIX_LENGTH + 1)}, "at most"),
-        ({"RoleArn": "my-role"}, "RoleArn"),
-        ({"InstanceType": "m5.large"}, "InstanceType"),
-        ({"InitialInstanceCount": "0"}, "InitialInstanceCount"),
-        ({"CaptureSamplingPercentage": "101"}, "CaptureSamplingPercentage"),
-        ({"CaptureDestinationS3Uri": "bucket/prefix"}, "CaptureDestinationS3Uri"),
-        ({"Tags": [{"Key": "only-key"}]}, "Tags"),
-        ({"AutoMLJobName": None}, "AutoMLJobName"),
-    ],
-)
-def test_parse_rejects_bad_properties(change, message):
-    with pytest.raises(PropertyError, match=message):
-        spec.parse(dict(PROPS, **change))

@@ -1,1 +1,0 @@
-"""Custom resource: a real-time endpoint with data capture for an Autopilot best candidate."""

@@ -1,1 +1,0 @@
-"""Custom resource: the Model Monitor baseline (statistics and constraints) of the training data."""
