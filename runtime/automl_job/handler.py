@@ -30,6 +30,8 @@ RESULT_TYPE = "Custom::AutoMLJobResult"
 STOP_PENDING = "StopPending"
 # Set by a Delete with an invented physical ID: when it arrived.
 DELETE_ARRIVED = "DeleteArrivedAt"
+# Data of an Update that started a new job (is_complete checks it is still wanted).
+CREATED_BY_UPDATE = "CreatedByUpdate"
 # A cancelled Create's on_event may still be running when its Delete arrives; it ends
 # within its Lambda timeout (2 minutes), so such a Delete keeps looking for this long.
 IN_FLIGHT_CREATE_SECONDS = 180
@@ -138,7 +140,7 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         if _wait_handle(props) != _wait_handle(event.get("OldResourceProperties", {})):
             _start_wait(current, props)
         return {"PhysicalResourceId": current, "Data": {"JobName": current}}
-    name = _create_or_adopt(name, spec)
+    name, created = _create_or_adopt(name, spec)
     try:
         _start_wait(name, props)
     except Exception:
@@ -146,7 +148,21 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         # (DESIGN.md, "Rollback semantics of Provider"): stop the job first.
         _request_stop(name)
         raise
-    return {"PhysicalResourceId": name, "Data": {"JobName": name}}
+    data = {"JobName": name, CREATED_BY_UPDATE: str(created and request_type == "Update").lower()}
+    if request_type == "Update" and created and _unwanted(name, event):
+        return {"PhysicalResourceId": current, "Data": {"JobName": current}}
+    return {"PhysicalResourceId": name, "Data": data}
+
+
+def _unwanted(name: str, event: dict[str, Any]) -> bool:
+    """A job an Update started while its stack rolls back: CloudFormation stopped waiting
+    for the Update and will never name the job, so no Delete will stop it; stop it now."""
+    if not stack.rolling_back(event):
+        return False
+    log(name, "the stack rolls back: stopping the job this update started")
+    _stop_wait(name, event.get("ResourceProperties", {}))
+    _request_stop(name)
+    return True
 
 
 def _wait_handle(props: Mapping[str, Any]) -> str:
@@ -195,8 +211,9 @@ def _stop_wait(name: str, props: Mapping[str, Any]) -> None:
     log(name, "stopped the wait execution")
 
 
-def _create_or_adopt(base_name: str, spec: JobSpec) -> str:
-    """Create the job, or adopt a live one with the same inputs; return its name.
+def _create_or_adopt(base_name: str, spec: JobSpec) -> tuple[str, bool]:
+    """Create the job, or adopt a live one with the same inputs; its name, and whether
+    this call created it.
 
     A job of the same name that failed or was stopped can never run again, and its name
     can never be reused: the next attempt name is tried instead.
@@ -204,7 +221,7 @@ def _create_or_adopt(base_name: str, spec: JobSpec) -> str:
     for name in naming.attempt_names(base_name):
         existing = _create_or_describe(name, spec)
         if existing is None:
-            return name
+            return name, True
         conflicts = spec.conflicts_with(existing)
         if conflicts:
             raise RuntimeError(
@@ -215,7 +232,7 @@ def _create_or_adopt(base_name: str, spec: JobSpec) -> str:
         state = existing["AutoMLJobStatus"]
         if state in ("InProgress", "Completed"):
             log(name, "adopted existing AutoML job with the same inputs", status=state)
-            return name
+            return name, False
         log(name, "a job with this name ended without a model; trying the next name", status=state)
     raise RuntimeError(
         f"AutoML jobs {base_name} to {naming.attempt_names(base_name)[-1]} all failed or were "
@@ -301,7 +318,11 @@ def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             log(name, "waiting for a Create that may still be in flight")
             return {"IsComplete": False}
         return {"IsComplete": done}
-    # Create and Update: the wait condition waits for the job, not this resource.
+    # Create and Update: the wait condition waits for the job, not this resource. An
+    # Update whose stack has begun to roll back by now was given up on: the job it
+    # started is stopped, as its answer will never reach CloudFormation.
+    if (event.get("Data") or {}).get(CREATED_BY_UPDATE) == "true":
+        _unwanted(name, event)
     return {"IsComplete": True}
 
 

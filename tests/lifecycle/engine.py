@@ -72,6 +72,7 @@ from tests.lifecycle.fakes import ACCOUNT, REGION, Account
 from tests.lifecycle.iam import RolePolicies
 
 TICK_SECONDS = 30
+WAIT_CONDITION = "AWS::CloudFormation::WaitCondition"
 CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
 PROVIDER_ON_EVENT = "USER_ON_EVENT_FUNCTION_ARN"
 PROVIDER_IS_COMPLETE = "USER_IS_COMPLETE_FUNCTION_ARN"
@@ -268,7 +269,7 @@ class _Running:
     started: int
     service_timeout_ticks: int | None
     records: bool = True  # a Create or Update: CloudFormation records its ID and Data
-    held: bool = False  # a Create whose Lambda invocation is still on its way
+    held: bool = False  # a Create or Update whose Lambda invocation is still on its way
 
 
 class Stack:
@@ -575,7 +576,8 @@ class Stack:
                 self._failed(lid, "CREATE_FAILED" if added else "UPDATE_FAILED", error)
                 failed = True
             if failed:
-                for run in [r for r in running if self._is_custom(r.logical_id)]:
+                # Custom resources and wait conditions in progress are cancelled.
+                for run in [r for r in running if self._cancellable(r.logical_id)]:
                     running.remove(run)
                     self.orphans.append(run)
                     status = "CREATE_FAILED" if run.logical_id in self.added else "UPDATE_FAILED"
@@ -631,6 +633,9 @@ class Stack:
             lid = item.logical_id
             resource = self.resources[lid]
             newest_id, newest_props = resource.physical_id, item.new_props
+            # An update cancelled before its Lambda ran: it runs only after this rollback.
+            for orphan in self.orphans:
+                orphan.held = orphan.held and orphan.logical_id != lid
             if not self._is_custom(lid) and newest_id != item.old_id:
                 # A replaced native resource: the old one is still there; point back to it.
                 resource.physical_id, resource.attributes = item.old_id, item.old_attributes
@@ -709,6 +714,9 @@ class Stack:
     def _raise(error: Exception) -> Operation:
         raise error
         yield  # pragma: no cover - makes this a generator
+
+    def _cancellable(self, lid: str) -> bool:
+        return self._is_custom(lid) or self.template.type(lid) == WAIT_CONDITION
 
     def _is_custom(self, lid: str) -> bool:
         return self.template.type(lid).startswith("Custom::")

@@ -481,3 +481,59 @@ def test_the_wait_condition_waits_the_budget_and_the_margin(scenario):
     ]
     budget = scenario.settings.automl.max_job_runtime_seconds
     assert int(wait["Properties"]["Timeout"]) == budget + 1800
+
+
+# Per custom resource kind: the template with changed inputs for it. The AutoML job's come
+# from a synthesized edit (new_job_inputs); the others change one property (for the
+# Projects enablement, whose inputs never change, one a newer release might add).
+UPDATED_INPUTS = {
+    "Custom::TrainingDataset": {"Seed": "43"},
+    "Custom::AutoMLJobResult": {
+        "InferenceResponseKeys": ["predicted_label", "probability", "labels"]
+    },
+    "Custom::StudioAppsCleanup": {"UserProfileName": "another-user"},
+    "Custom::StudioHomeCleanup": {"RetainHomeFileSystem": "true"},
+    "Custom::SageMakerProjectsEnablement": {"Release": "2"},
+}
+# (what CloudFormation gives up on, ticks in, whose inputs change). Custom resources update
+# within a tick, so only a cancel before their Lambda ran catches them in progress; the
+# AutoML update is then waited for by a new WaitCondition, cancelled mid-wait.
+CANCELLED_UPDATES = [
+    ("Custom::AutoMLJob", 0, "Custom::AutoMLJob"),
+    ("AWS::CloudFormation::WaitCondition", 3, "Custom::AutoMLJob"),
+    *((kind, 0, kind) for kind in UPDATED_INPUTS),
+]
+
+
+@pytest.mark.parametrize(
+    ("cancelled", "polls", "resource_type"),
+    CANCELLED_UPDATES,
+    ids=[
+        f"{kind.split('::')[-1]}-{'before-its-lambda-ran' if polls == 0 else 'mid-wait'}"
+        for kind, polls, _ in CANCELLED_UPDATES
+    ],
+)
+def test_cancelled_update_leaves_nothing_running(
+    scenario, new_job_inputs, env_name, cancelled, polls, resource_type
+):
+    """Another resource fails while this one updates: CloudFormation cancels the update,
+    never learns what it made, and rolls back; nothing it started keeps running."""
+    if scenario.logical_id(resource_type) is None:
+        pytest.skip(f"{scenario.settings.name} has no {resource_type}")
+    assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
+    if resource_type == "Custom::AutoMLJob":
+        template = new_job_inputs(env_name)
+    else:
+        template = scenario.changed(resource_type, **UPDATED_INPUTS[resource_type])
+    lid = next(
+        lid
+        for lid, r in template["Resources"].items()
+        if r["Type"] == cancelled
+        # a WaitCondition the update adds; the custom resource itself
+        and (lid not in scenario.template["Resources"] or cancelled.startswith("Custom::"))
+    )
+    status = scenario.stack.update(template, fail=Failure(lid, "cancel", after=polls))
+    assert status == "UPDATE_ROLLBACK_COMPLETE", scenario.stack.failures
+    scenario.stack.drain()
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()

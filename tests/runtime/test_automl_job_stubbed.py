@@ -14,6 +14,7 @@ from automl_job_responses import (
     ROLE_ARN,
     STACK_ID,
     TRAIN_URI,
+    WAIT_PROPS,
     described,
     ensembling_candidate,
     hpo_candidate,
@@ -167,7 +168,7 @@ def test_create_sends_the_exact_request(stub):
     expect_start(stub)
     assert handler.on_event(event("Create", **WAIT), None) == {
         "PhysicalResourceId": NAME,
-        "Data": {"JobName": NAME},
+        "Data": {"JobName": NAME, "CreatedByUpdate": "false"},
     }
 
 
@@ -594,3 +595,38 @@ def test_delete_of_a_model_removed_by_hand_is_done(stub):
     )
     delete = {**result_event("Delete"), "PhysicalResourceId": "apstudio-dev-m-0123456789"}
     assert handler.on_event(delete, None)["PhysicalResourceId"] == "apstudio-dev-m-0123456789"
+
+
+def test_an_update_that_starts_a_job_while_its_stack_rolls_back_stops_it(stub, monkeypatch):
+    """CloudFormation gave up on this Update (another resource failed while its Lambda
+    ran): the new job would never be named by a Delete, so the handler stops it."""
+    from cr_support import stack
+
+    monkeypatch.setattr(stack, "rolling_back", lambda event: True)
+    sagemaker, stepfunctions = stub("sagemaker"), stub("stepfunctions")
+    spec = JobSpec.from_properties({**PROPS, **WAIT_PROPS})
+    name = spec.job_name(STACK_ID, "AutoMLJob")
+    sagemaker.add_response(
+        "create_auto_ml_job_v2", {"AutoMLJobArn": job_arn(name)}, spec.create_request(name)
+    )
+    machine = WAIT_PROPS["StateMachineArn"]
+    execution = naming.execution_name(name, WAIT_PROPS["WaitHandleUrl"])
+    stepfunctions.add_response(
+        "start_execution",
+        {"executionArn": f"{machine.replace(':stateMachine:', ':execution:')}:{execution}",
+         "startDate": "2026-01-01T00:00:00Z"},
+        {"stateMachineArn": machine, "name": execution,
+         "input": json.dumps({"JobName": name, "WaitHandleUrl": WAIT_PROPS["WaitHandleUrl"]})},
+    )  # fmt: skip
+    stepfunctions.add_response(
+        "stop_execution",
+        {"stopDate": "2026-01-01T00:00:00Z"},
+        {"executionArn": f"{machine.replace(':stateMachine:', ':execution:')}:{execution}",
+         "cause": "the AutoML custom resource was deleted"},
+    )  # fmt: skip
+    sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": name})
+    update = event("Update", "apstudio-dev-0ld0ld0ld0ld0ld0ld0", old={}, **WAIT_PROPS)
+    assert handler.on_event(update, None) == {
+        "PhysicalResourceId": "apstudio-dev-0ld0ld0ld0ld0ld0ld0",
+        "Data": {"JobName": "apstudio-dev-0ld0ld0ld0ld0ld0ld0"},
+    }
