@@ -19,6 +19,7 @@ from projects_fakes import (
     USE,
     attached,
     aws_managed_policies,
+    iam_role_summary,
     make_role,
     principal,
     role_names,
@@ -397,16 +398,6 @@ class TestDelete:
         }
 
 
-def iam_role(name: str) -> dict:
-    return {
-        "Path": "/service-role/",
-        "RoleName": name,
-        "RoleId": "AROA00000000000000000",
-        "Arn": f"arn:aws:iam::111111111111:role/service-role/{name}",
-        "CreateDate": "2024-01-01T00:00:00Z",
-    }
-
-
 class TestStubbedIam:
     """Every IAM request validated against the API model, in the order the handler makes it."""
 
@@ -416,7 +407,7 @@ class TestStubbedIam:
         )
         iam.add_response(
             "create_role",
-            {"Role": iam_role(spec.name)},
+            {"Role": iam_role_summary(spec.name)},
             {
                 "RoleName": spec.name,
                 "Path": "/service-role/",
@@ -429,9 +420,12 @@ class TestStubbedIam:
             iam.add_response("attach_role_policy", {}, {"RoleName": spec.name, "PolicyArn": arn})
 
     def expect_deleted(self, iam, name: str, policies: list[str], inline: list[str]) -> None:
-        iam.add_response(
-            "list_role_tags", {"Tags": [{"Key": KEY, "Value": STACK}]}, {"RoleName": name}
-        )
+        owned = [{"Key": KEY, "Value": STACK}]
+        iam.add_response("list_role_tags", {"Tags": owned}, {"RoleName": name})
+        # The owner announces the release, then decides on what a second read shows.
+        releasing = {"Key": roles.releasing_key(KEY, STACK), "Value": STACK}
+        iam.add_response("tag_role", {}, {"RoleName": name, "Tags": [releasing]})
+        iam.add_response("list_role_tags", {"Tags": [*owned, releasing]}, {"RoleName": name})
         iam.add_response(
             "list_attached_role_policies",
             {"AttachedPolicies": [{"PolicyName": "p", "PolicyArn": a} for a in policies]},
@@ -483,12 +477,15 @@ class TestStubbedIam:
         iam.add_client_error("create_role", "EntityAlreadyExists", "exists", 409)
         iam.add_response(
             "get_role",
-            {"Role": {**iam_role(LAUNCH), "Tags": [{"Key": KEY, "Value": OTHER_STACK}]}},
+            {"Role": {**iam_role_summary(LAUNCH), "Tags": [{"Key": KEY, "Value": OTHER_STACK}]}},
             {"RoleName": LAUNCH},
         )
         iam.add_response(
             "tag_role", {}, {"RoleName": LAUNCH, "Tags": [{"Key": CLAIM, "Value": STACK}]}
         )
+        # Read again after the write: the owner is not releasing it.
+        tags = [{"Key": KEY, "Value": OTHER_STACK}, {"Key": CLAIM, "Value": STACK}]
+        iam.add_response("list_role_tags", {"Tags": tags}, {"RoleName": LAUNCH})
         done = roles.Ensured()
 
         roles._ensure_role(launch, KEY, STACK, "aws", done)
