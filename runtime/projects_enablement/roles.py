@@ -140,6 +140,7 @@ def _create(spec: RoleSpec, key: str, value: str) -> bool:
 def _ensure_role(spec: RoleSpec, key: str, value: str, partition: str, done: Ensured) -> None:
     iam = aws.client("iam")
     claim = claim_key(key, value)
+    owner = None
     for attempt in range(backoff.ATTEMPTS):
         try:
             tags = _tags(iam.get_role(RoleName=spec.name)["Role"].get("Tags", []))
@@ -182,8 +183,8 @@ def _ensure_role(spec: RoleSpec, key: str, value: str, partition: str, done: Ens
         log(spec.name, "owner is releasing the role, waiting", owner=releasing)
         backoff.pause(attempt)
     raise RoleBusy(
-        f"{spec.name}: stack {owner} is still releasing this role after "
-        f"{backoff.ATTEMPTS} tries; retry once that stack's delete has finished"
+        f"{spec.name}: another stack ({owner or 'unknown'}) kept creating or releasing this "
+        f"role through {backoff.ATTEMPTS} tries; retry once that stack's deploy or delete is done"
     )
 
 

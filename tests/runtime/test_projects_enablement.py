@@ -29,7 +29,7 @@ from projects_fakes import (
 from projects_fakes import stubs as stubs  # the fixture
 
 from cr_support import properties
-from projects_enablement import handler, role_specs, roles
+from projects_enablement import backoff, handler, role_specs, roles
 
 STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/dev/1234"
 OTHER_STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/stage/5678"
@@ -311,6 +311,44 @@ def delete_poll(stubs, physical_id: str, *, principals: tuple[str, ...] = ()) ->
     if physical_id == ENABLED_BY_STACK:
         stubs.principals(*principals)
     return handler.is_complete(event("Delete", physical_id))
+
+
+class TestReleaseAnnouncements:
+    """An owner's ``releasing`` tag makes claimants wait, within bounds (moto IAM)."""
+
+    @pytest.mark.parametrize("action", ["claim", "release a claim"])
+    def test_a_release_that_never_finishes_stops_the_wait_after_the_last_try(
+        self, stubs, monkeypatch, action
+    ):
+        pauses: list[float] = []
+        monkeypatch.setattr(backoff, "sleep", pauses.append)
+        # The owner's delete stopped after its announcement (its Lambda timed out).
+        tags = {KEY: OTHER_STACK, roles.releasing_key(KEY, OTHER_STACK): OTHER_STACK}
+        if action == "release a claim":
+            tags[CLAIM] = STACK
+        make_role(stubs.iam, CODEBUILD, tags)
+        spec = next(s for s in role_specs.ROLE_SPECS if s.name == CODEBUILD)
+
+        if action == "claim":
+            act = lambda: roles._ensure_role(spec, KEY, STACK, "aws", roles.Ensured())  # noqa: E731
+        else:
+            act = lambda: roles.release_role(CODEBUILD, KEY, STACK)  # noqa: E731
+        with pytest.raises(roles.RoleBusy, match=f"^{CODEBUILD}: ") as raised:
+            act()
+
+        assert "\n" not in str(raised.value)
+        assert pauses == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
+        # The claim stays while it waits, and is gone once it released.
+        assert (CLAIM in role_tags(stubs.iam, CODEBUILD)) == (action == "claim")
+
+    def test_an_owner_left_announced_by_an_interrupted_delete_clears_it_on_update(self, stubs):
+        make_role(stubs.iam, CODEBUILD, {KEY: STACK, roles.releasing_key(KEY, STACK): STACK})
+        spec = next(s for s in role_specs.ROLE_SPECS if s.name == CODEBUILD)
+
+        roles._ensure_role(spec, KEY, STACK, "aws", roles.Ensured())
+
+        assert role_tags(stubs.iam, CODEBUILD) == OWNED
+        assert attached(stubs.iam, CODEBUILD) == DOCUMENTED_ROLES[CODEBUILD][1]
 
 
 class TestDelete:
