@@ -22,6 +22,7 @@ from tools.restore.plan import (
     check_supported,
     fixed_name,
     references,
+    required,
     retained_resources,
 )
 
@@ -242,6 +243,37 @@ def test_a_missing_flow_log_group_is_left_to_the_deploy(prod, account, target):
         f"{account.group_id}: no log group {target.stack_name}-{account.group_id}-* left behind "
         f"by {target.stack_name}; the deploy creates a new one"
     ]
+
+
+def test_a_named_bucket_and_what_it_refers_to_are_required_the_rest_optional(target):
+    retain = {"DeletionPolicy": "Retain"}
+    template = {
+        "Resources": {
+            "Key": {"Type": "AWS::KMS::Key", **retain},
+            "Logs": {"Type": "AWS::S3::Bucket", **retain},
+            "Data": {
+                "Type": "AWS::S3::Bucket",
+                **retain,
+                "Properties": {
+                    "BucketName": {"Fn::Join": ["-", ["data", {"Ref": "AWS::AccountId"}]]},
+                    "LoggingConfiguration": {"DestinationBucketName": {"Ref": "Logs"}},
+                    "BucketEncryption": {"KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}},
+                },
+            },
+            # A fixed name that is gone blocks nothing: the deploy creates it.
+            "Named": {"Type": "AWS::Logs::LogGroup", **retain, "Properties": {"LogGroupName": "n"}},
+            "Flow": {
+                "Type": "AWS::Logs::LogGroup",
+                **retain,
+                "Properties": {"KmsKeyId": {"Fn::Sub": "${Key.Arn}"}},
+            },
+            "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}}},
+        }
+    }
+    resources = retained_resources(template)
+    assert [r.logical_id for r in resources] == ["Key", "Logs", "Data", "Named", "Flow"]
+    assert required(resources, target.pseudo) == {"Data", "Logs", "Key"}
+    assert references(template["Resources"]["Flow"]["Properties"]) == {"Key"}
 
 
 def test_a_mapping_without_what_an_import_refers_to_is_refused(prod):

@@ -109,18 +109,24 @@ class Finder:
         """Find every retained resource; the required ones must exist."""
         needed = required(resources, self.target.pseudo)
         plan = Plan()
+        gone: dict[str, str] = {}
         for resource in sorted(resources, key=self._lookup_order):
             finder = _FINDERS[resource.resource_type]
             found = finder(self, resource)
             if isinstance(found, str):
                 if resource.logical_id in needed:
                     raise RestoreError(found)
-                plan.skipped.append(f"{resource.logical_id}: {found}; the deploy creates a new one")
+                gone[resource.logical_id] = found
                 continue
             identifier, detail = found
             self._found[resource.logical_id] = (resource, identifier, detail)
             plan.mapping[resource.logical_id] = {resource.identifier_property: identifier}
             plan.described[resource.logical_id] = f"{resource.resource_type} {identifier}"
+        # What an imported resource refers to must be imported with it.
+        for resource, _, _ in self._found.values():
+            for logical_id in sorted(references(resource.properties) & set(gone)):
+                raise RestoreError(gone[logical_id])
+        plan.skipped = [f"{lid}: {why}; the deploy creates a new one" for lid, why in gone.items()]
         check_self_contained(template, plan.mapping)
         return plan
 

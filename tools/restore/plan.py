@@ -114,15 +114,19 @@ def fixed_name(resource: Retained, pseudo: dict[str, str]) -> str | None:
 
 
 def required(resources: list[Retained], pseudo: dict[str, str]) -> set[str]:
-    """What a restore must import: resources with fixed names, and all they refer to.
+    """What must exist for a restore: the buckets with fixed names, and all they refer to.
 
-    A fixed name makes the next deploy fail while the resource exists outside any stack;
-    what they refer to must come along (the import cannot leave a reference dangling).
-    A retained resource outside this set (a log group with a generated name) is imported
-    when it is found; when it is not, the deploy simply creates a new one.
+    A fixed-name bucket holds the environment's data (and makes the next deploy fail while
+    it exists outside any stack); what it refers to must come along, since an import cannot
+    leave a reference dangling. Any other retained resource is imported when it is found,
+    with what it refers to; when it is gone, the deploy creates a new one.
     """
     by_id = {r.logical_id: r for r in resources}
-    needed = [r.logical_id for r in resources if fixed_name(r, pseudo)]
+    needed = [
+        r.logical_id
+        for r in resources
+        if r.resource_type == "AWS::S3::Bucket" and fixed_name(r, pseudo)
+    ]
     closure: set[str] = set()
     while needed:
         logical_id = needed.pop()
