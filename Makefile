@@ -28,7 +28,7 @@ $(error python3 is "$(shell python3 --version 2>&1 | head -1)"; this project nee
 endif
 endif
 
-.PHONY: help install install-runtime preflight bootstrap deploy destroy synth diff test \
+.PHONY: help install install-runtime preflight bootstrap deploy destroy restore synth diff test \
 	update-snapshots lint format bench evaluate progress invoke studio leaderboard monitor \
 	batch-predict audit integ integ-clean cost clean clean-reports
 
@@ -37,6 +37,7 @@ help:
 	@echo "make test                          install everything, then lint and run the offline tests"
 	@echo "make bootstrap [ENV=...]           cdk bootstrap the environment's account and region (once)"
 	@echo "make destroy|synth|diff [ENV=...]  the matching cdk command (synth needs no credentials)"
+	@echo "make restore ENV=prod              bring a destroyed environment back with the data it kept"
 	@echo "make studio ENV=dev                open Studio as the default user (presigned URL)"
 	@echo "make invoke ENV=dev                send one held-out row to the endpoint, show the CLI call"
 	@echo "make leaderboard ENV=dev           AutoML candidates by objective, and where the reports are"
@@ -91,6 +92,12 @@ deploy: preflight install-runtime
 
 destroy: preflight install-runtime
 	$(CDK) destroy -c env=$(ENV)
+
+# A destroyed environment with removal_policy = "retain": import its retained bucket, log
+# bucket and key into a new stack (cdk import), then deploy the rest.
+restore: preflight install-runtime
+	@$(UV) run --frozen --quiet --no-default-groups --group aws python -m tools.restore \
+		--env $(ENV) --cdk $(CDK) --approval $(APPROVAL)
 
 synth: install-runtime
 	$(CDK) synth -c env=$(ENV) --quiet

@@ -2,13 +2,15 @@
 
     python tools/preflight.py [--env dev] [--profile NAME] [--region REGION]
 
-One line either way: who and where on success, what to do on failure (exit 1). Only
-boto3 is needed, so `make deploy` can run it before installing the CDK.
+Who and where in one line on success. Otherwise every problem at once, one line each
+(unknown profile, missing or expired credentials, no region, the wrong account), and
+exit 1. Only boto3 is needed, so `make deploy` can run it before installing the CDK.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -20,6 +22,17 @@ from evaluation import aws_config  # noqa: E402
 from evaluation.errors import EvaluationError  # noqa: E402
 
 ENVIRONMENTS_FILE = ROOT / "config" / "environments.toml"
+# Without a region STS is still asked, at its us-east-1 endpoint (which answers for every
+# commercial account), so that a missing region does not hide a credentials problem.
+FALLBACK_STS_REGION = "us-east-1"
+
+
+class PreflightError(EvaluationError):
+    """Every problem found, in the order they are printed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 def pinned(env: str | None, path: Path = ENVIRONMENTS_FILE) -> tuple[str | None, str | None]:
@@ -32,6 +45,24 @@ def pinned(env: str | None, path: Path = ENVIRONMENTS_FILE) -> tuple[str | None,
     return table.get("account"), table.get("region")
 
 
+def _identity(session: Any, region: str | None, profile: str | None, sts: Any) -> tuple:
+    """(caller identity, problem): the identity when the credentials work, else what to do."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        credentials = session.get_credentials()
+        if credentials is None:
+            return None, aws_config.NO_CREDENTIALS
+        # An SSO profile's token is read here, offline: an expired or missing login
+        # surfaces before any request is made.
+        credentials.get_frozen_credentials()
+        client = sts or session.client("sts", region_name=region or FALLBACK_STS_REGION)
+        return client.get_caller_identity(), None
+    except (BotoCoreError, ClientError) as error:
+        problem = aws_config.credentials_problem(error, profile)
+        return None, problem or f"cannot check your AWS credentials: {error}"
+
+
 def check(
     env: str | None,
     profile: str | None,
@@ -40,27 +71,35 @@ def check(
     environments: Path = ENVIRONMENTS_FILE,
     sts: Any = None,
 ) -> str:
-    """Who the credentials are and where the deploy goes; EvaluationError says what to do."""
-    import os
-
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    """Who the credentials are and where the deploy goes; PreflightError lists what to do."""
     account, env_region = pinned(env, environments)
-    session = aws_config.session(profile, region or env_region)
-    where = aws_config.region_of(session)
-    profile = profile or os.environ.get("AWS_PROFILE")
-    if session.get_credentials() is None:
-        raise EvaluationError(aws_config.NO_CREDENTIALS)
+    region = region or env_region
+    problems: list[str] = []
     try:
-        identity = (sts or session.client("sts", region_name=where)).get_caller_identity()
-    except (BotoCoreError, ClientError) as error:
-        problem = aws_config.credentials_problem(error, profile)
-        raise EvaluationError(problem or f"cannot check your AWS credentials: {error}") from None
-    if account and identity["Account"] != str(account):
-        raise EvaluationError(
+        session = aws_config.session(profile, region)
+    except EvaluationError as error:
+        # An unknown profile has no credentials or region to look at; the region can
+        # still come from --region, the environment variables or the TOML file.
+        problems.append(str(error))
+        session = None
+        where = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    else:
+        where = session.region_name
+    profile = profile or os.environ.get("AWS_PROFILE")
+
+    identity = None
+    if session is not None:
+        identity, problem = _identity(session, where, profile, sts)
+        problems += [problem] if problem else []
+    if not where:
+        problems.append(aws_config.NO_REGION)
+    if identity and account and identity["Account"] != str(account):
+        problems.append(
             f"your credentials are for account {identity['Account']}, but {env}.account = "
             f"'{account}' in config/environments.toml: switch profile (AWS_PROFILE) or fix the key"
         )
+    if problems:
+        raise PreflightError(problems)
     via = f" (profile {profile})" if profile else ""
     return f"AWS account {identity['Account']}, region {where}, as {identity['Arn']}{via}"
 
@@ -73,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         print(check(args.env, args.profile, args.region), file=sys.stderr)
-    except EvaluationError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except PreflightError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
         return 1
     return 0
 

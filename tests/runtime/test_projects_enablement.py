@@ -19,6 +19,7 @@ from projects_fakes import (
     USE,
     attached,
     aws_managed_policies,
+    iam_role_summary,
     make_role,
     principal,
     role_names,
@@ -28,7 +29,7 @@ from projects_fakes import (
 from projects_fakes import stubs as stubs  # the fixture
 
 from cr_support import properties
-from projects_enablement import handler, role_specs, roles
+from projects_enablement import backoff, handler, role_specs, roles
 
 STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/dev/1234"
 OTHER_STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/stage/5678"
@@ -312,6 +313,44 @@ def delete_poll(stubs, physical_id: str, *, principals: tuple[str, ...] = ()) ->
     return handler.is_complete(event("Delete", physical_id))
 
 
+class TestReleaseAnnouncements:
+    """An owner's ``releasing`` tag makes claimants wait, within bounds (moto IAM)."""
+
+    @pytest.mark.parametrize("action", ["claim", "release a claim"])
+    def test_a_release_that_never_finishes_stops_the_wait_after_the_last_try(
+        self, stubs, monkeypatch, action
+    ):
+        pauses: list[float] = []
+        monkeypatch.setattr(backoff, "sleep", pauses.append)
+        # The owner's delete stopped after its announcement (its Lambda timed out).
+        tags = {KEY: OTHER_STACK, roles.releasing_key(KEY, OTHER_STACK): OTHER_STACK}
+        if action == "release a claim":
+            tags[CLAIM] = STACK
+        make_role(stubs.iam, CODEBUILD, tags)
+        spec = next(s for s in role_specs.ROLE_SPECS if s.name == CODEBUILD)
+
+        if action == "claim":
+            act = lambda: roles._ensure_role(spec, KEY, STACK, "aws", roles.Ensured())  # noqa: E731
+        else:
+            act = lambda: roles.release_role(CODEBUILD, KEY, STACK)  # noqa: E731
+        with pytest.raises(roles.RoleBusy, match=f"^{CODEBUILD}: ") as raised:
+            act()
+
+        assert "\n" not in str(raised.value)
+        assert pauses == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
+        # The claim stays while it waits, and is gone once it released.
+        assert (CLAIM in role_tags(stubs.iam, CODEBUILD)) == (action == "claim")
+
+    def test_an_owner_left_announced_by_an_interrupted_delete_clears_it_on_update(self, stubs):
+        make_role(stubs.iam, CODEBUILD, {KEY: STACK, roles.releasing_key(KEY, STACK): STACK})
+        spec = next(s for s in role_specs.ROLE_SPECS if s.name == CODEBUILD)
+
+        roles._ensure_role(spec, KEY, STACK, "aws", roles.Ensured())
+
+        assert role_tags(stubs.iam, CODEBUILD) == OWNED
+        assert attached(stubs.iam, CODEBUILD) == DOCUMENTED_ROLES[CODEBUILD][1]
+
+
 class TestDelete:
     def test_lifecycle_deletes_only_what_the_stack_created_and_is_idempotent(self, stubs):
         iam = stubs.iam
@@ -397,16 +436,6 @@ class TestDelete:
         }
 
 
-def iam_role(name: str) -> dict:
-    return {
-        "Path": "/service-role/",
-        "RoleName": name,
-        "RoleId": "AROA00000000000000000",
-        "Arn": f"arn:aws:iam::111111111111:role/service-role/{name}",
-        "CreateDate": "2024-01-01T00:00:00Z",
-    }
-
-
 class TestStubbedIam:
     """Every IAM request validated against the API model, in the order the handler makes it."""
 
@@ -416,7 +445,7 @@ class TestStubbedIam:
         )
         iam.add_response(
             "create_role",
-            {"Role": iam_role(spec.name)},
+            {"Role": iam_role_summary(spec.name)},
             {
                 "RoleName": spec.name,
                 "Path": "/service-role/",
@@ -429,9 +458,12 @@ class TestStubbedIam:
             iam.add_response("attach_role_policy", {}, {"RoleName": spec.name, "PolicyArn": arn})
 
     def expect_deleted(self, iam, name: str, policies: list[str], inline: list[str]) -> None:
-        iam.add_response(
-            "list_role_tags", {"Tags": [{"Key": KEY, "Value": STACK}]}, {"RoleName": name}
-        )
+        owned = [{"Key": KEY, "Value": STACK}]
+        iam.add_response("list_role_tags", {"Tags": owned}, {"RoleName": name})
+        # The owner announces the release, then decides on what a second read shows.
+        releasing = {"Key": roles.releasing_key(KEY, STACK), "Value": STACK}
+        iam.add_response("tag_role", {}, {"RoleName": name, "Tags": [releasing]})
+        iam.add_response("list_role_tags", {"Tags": [*owned, releasing]}, {"RoleName": name})
         iam.add_response(
             "list_attached_role_policies",
             {"AttachedPolicies": [{"PolicyName": "p", "PolicyArn": a} for a in policies]},
@@ -483,12 +515,15 @@ class TestStubbedIam:
         iam.add_client_error("create_role", "EntityAlreadyExists", "exists", 409)
         iam.add_response(
             "get_role",
-            {"Role": {**iam_role(LAUNCH), "Tags": [{"Key": KEY, "Value": OTHER_STACK}]}},
+            {"Role": {**iam_role_summary(LAUNCH), "Tags": [{"Key": KEY, "Value": OTHER_STACK}]}},
             {"RoleName": LAUNCH},
         )
         iam.add_response(
             "tag_role", {}, {"RoleName": LAUNCH, "Tags": [{"Key": CLAIM, "Value": STACK}]}
         )
+        # Read again after the write: the owner is not releasing it.
+        tags = [{"Key": KEY, "Value": OTHER_STACK}, {"Key": CLAIM, "Value": STACK}]
+        iam.add_response("list_role_tags", {"Tags": tags}, {"RoleName": LAUNCH})
         done = roles.Ensured()
 
         roles._ensure_role(launch, KEY, STACK, "aws", done)

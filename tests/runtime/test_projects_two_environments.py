@@ -7,10 +7,23 @@ stage; destroying stage afterwards removes the roles.
 
 from __future__ import annotations
 
-from projects_fakes import DOCUMENTED_ROLES, KEY, ROLE_NAMES, attached, role_names, role_tags
+import os
+
+import pytest
+from projects_fakes import (
+    DOCUMENTED_ROLES,
+    KEY,
+    ROLE_NAMES,
+    Scheduler,
+    SteppedIam,
+    attached,
+    role_names,
+    role_tags,
+)
 from projects_fakes import stubs as stubs  # the fixture
 
-from projects_enablement import handler, roles
+from cr_support import aws
+from projects_enablement import backoff, handler, role_specs, roles
 
 ACCOUNT = "111111111111"
 ENVIRONMENTS = {
@@ -109,3 +122,147 @@ def test_an_update_of_the_second_environment_does_not_touch_the_first_ones_roles
     assert result["Data"]["ClaimedRoles"] == ""  # already claimed
     assert {name: attached(iam, name) for name in ROLE_NAMES} == before
     assert all(role_tags(iam, name)[KEY] == dev for name in ROLE_NAMES)
+
+
+# --- stacks that claim and release at the same moment ------------------------------------
+#
+# Every interleaving of the stacks' IAM steps (projects_fakes.Scheduler), each from the
+# same starting tags, each ending with the invariant: the role exists exactly while a
+# stack still uses it, its owner tag names one of those stacks, every other one of them
+# has its claim, no stack that is gone keeps a claim, nothing is left announced, and the
+# role keeps its policies.
+
+STACKS = {name: f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/apstudio-{name}/1" for name in (
+    "owner", "a", "b", "c", "new")}  # fmt: skip
+ROLE = role_specs.LAUNCH_ROLE
+POLICIES = set(ROLE.policy_arns("aws"))
+
+
+def act(stack: str, action: str):
+    """What one stack does: release its share, or ensure the role (create or claim it)."""
+    if action == "release":
+        return lambda: roles.release_role(ROLE.name, KEY, STACKS[stack])
+    return lambda: roles._ensure_role(ROLE, KEY, STACKS[stack], "aws", roles.Ensured())
+
+
+def initial_tags(owner: str | None, claimants: tuple[str, ...]) -> dict[str, str] | None:
+    if owner is None:
+        return None
+    tags = {KEY: STACKS[owner]}
+    tags.update({roles.claim_key(KEY, STACKS[c]): STACKS[c] for c in claimants})
+    return tags
+
+
+def run_schedule(monkeypatch, choices, *, owner, claimants, actors):
+    """One schedule from the given tags; returns the account's IAM and the scheduler."""
+    scheduler = Scheduler(choices)
+    callers = dict(enumerate(STACKS[stack] for stack, _ in actors))
+    iam = SteppedIam(scheduler, callers)
+    tags = initial_tags(owner, claimants)
+    if tags is not None:
+        iam.add_role(ROLE.name, tags, POLICIES)
+    monkeypatch.setattr(aws, "client", lambda name: iam.client())
+    monkeypatch.setattr(backoff, "sleep", lambda seconds: scheduler.point("pause"))
+    scheduler.run([act(stack, action) for stack, action in actors])
+    return iam, scheduler
+
+
+def explore(monkeypatch, check, *, preemptions: int | None = None, **scenario) -> int:
+    """Run every schedule, depth first, replaying each prefix; returns how many ran.
+
+    ``preemptions`` bounds how often a schedule switches away from a stack that could have
+    gone on (as CHESS does); None enumerates every schedule.
+    """
+    pending: list[tuple[list[int], int]] = [([], 0)]
+    count = 0
+    while pending:
+        prefix, switches = pending.pop()
+        iam, scheduler = run_schedule(monkeypatch, prefix, **scenario)
+        count += 1
+        trace = scheduler.trace
+        check(iam, scheduler, [chosen for chosen, _, _ in trace])
+        # Past the prefix each step is the default, which never preempts.
+        for step in range(len(prefix), len(trace)):
+            chosen, runnable, can_go_on = trace[step]
+            taken = [c for c, _, _ in trace[:step]]
+            for other in runnable:
+                if other == chosen:
+                    continue
+                more = switches + (can_go_on and other != taken[-1])
+                if preemptions is None or more <= preemptions:
+                    pending.append(([*taken, other], more))
+    return count
+
+
+def invariant(live: set[str]):
+    live_ids = {STACKS[s] for s in live}
+
+    def check(iam, scheduler, schedule):
+        assert scheduler.errors == {}, schedule
+        role = iam.roles.get(ROLE.name)
+        if not live:
+            assert role is None, (schedule, role)
+            return
+        assert role is not None, schedule
+        tags = role["tags"]
+        owner = tags.get(KEY)
+        claims = {k: v for k, v in tags.items() if k != KEY}
+        assert owner in live_ids, (schedule, tags)
+        assert claims == {roles.claim_key(KEY, s): s for s in live_ids - {owner}}, (schedule, tags)
+        assert role["attached"] == POLICIES and role["inline"] == {}, schedule
+
+    return check
+
+
+# Three stacks have too many schedules to run them all; every schedule with up to this many
+# preemptions runs (most concurrency bugs need one or two: Musuvathi and Qadeer, "Iterative
+# context bounding for systematic testing of multithreaded programs", PLDI 2007).
+# ROLES_PREEMPTIONS=3 runs more (about 23 s for the three releases alone).
+THREE_STACKS_PREEMPTIONS = 2
+R, E = "release", "ensure"
+# name: (owner, claimants, what each acting stack does, the stacks using the role after)
+SCENARIOS = {
+    "owner and claimant release": ("owner", ("a",), [("owner", R), ("a", R)], set()),
+    "two claimants release": ("owner", ("a", "b"), [("a", R), ("b", R)], {"owner"}),
+    "owner and claimant release, one claimant stays": (
+        "owner", ("a", "b"), [("owner", R), ("a", R)], {"b"}),
+    "owner and claimant hand over at once": (
+        "owner", ("a", "b", "c"), [("owner", R), ("a", R)], {"b", "c"}),
+    "a claim races the owner's delete": ("owner", (), [("owner", R), ("new", E)], {"new"}),
+    "a claim races a handover": ("owner", ("a",), [("owner", R), ("new", E)], {"a", "new"}),
+    "a claim races a claimant's release": (
+        "owner", ("a",), [("a", R), ("new", E)], {"owner", "new"}),
+    "two stacks create the role at once": (None, (), [("a", E), ("new", E)], {"a", "new"}),
+    "three stacks release at once": (
+        "owner", ("a", "b"), [("owner", R), ("a", R), ("b", R)], set()),
+    "a claim races the owner's and a claimant's release": (
+        "owner", ("a",), [("owner", R), ("a", R), ("new", E)], {"new"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_interleaving_keeps_the_role_exactly_while_a_stack_uses_it(monkeypatch, name):
+    owner, claimants, actors, live = SCENARIOS[name]
+    count = explore(
+        monkeypatch,
+        invariant(live),
+        preemptions=None
+        if len(actors) == 2
+        else int(os.environ.get("ROLES_PREEMPTIONS", THREE_STACKS_PREEMPTIONS)),
+        owner=owner,
+        claimants=claimants,
+        actors=actors,
+    )
+    print(f"{name}: {count} schedules")
+    # Each stack takes several steps, so there are many orders to try.
+    assert count > len(actors), count
+
+
+@pytest.mark.parametrize("name", ["owner and claimant release", "a claim races the owner's delete"])
+def test_the_exploration_finds_the_race_when_stacks_do_not_wait_for_the_owner(monkeypatch, name):
+    # Without waiting on the owner's announcement, a claimant that releases can miss a
+    # handover (the role outlives it), and a new claim can miss a delete (the role is gone).
+    monkeypatch.setattr(roles, "_release_pending", lambda tags, key: None)
+    owner, claimants, actors, live = SCENARIOS[name]
+    with pytest.raises(AssertionError):
+        explore(monkeypatch, invariant(live), owner=owner, claimants=claimants, actors=actors)

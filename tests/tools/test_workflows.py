@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -71,7 +74,7 @@ def test_tests_run_the_readme_command():
 
 def test_pull_request_diff_needs_the_role_and_comments():
     job = load("pull-request.yml")["jobs"]["diff-stage"]
-    assert job["env"]["ROLE"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert job["env"]["ROLE"] == "${{ vars.AWS_DIFF_ROLE_ARN }}"
     assert job["permissions"] == {
         "contents": "read",
         "id-token": "write",
@@ -100,3 +103,69 @@ def test_prod_is_manual_and_behind_its_environment():
     deploy = workflow["jobs"]["deploy"]
     assert deploy["environment"] == "prod"
     assert deploy["if"] == "github.ref == 'refs/heads/main'"
+
+
+# --- which AWS role each job may assume -------------------------------------------------
+
+ROLE_VARIABLE = re.compile(r"vars\.(AWS_[A-Z_]*ROLE_ARN)")
+# (workflow, job) -> the role variables the job reads. Pull requests run the branch's code:
+# they get the read-only diff role; the deploy role only in the stage and prod environments.
+EXPECTED_ROLES = {
+    ("deploy-prod.yml", "deploy"): {"AWS_DEPLOY_ROLE_ARN"},
+    ("deploy-stage.yml", "deploy"): {"AWS_DEPLOY_ROLE_ARN"},
+    ("deploy-stage.yml", "offline-tests"): set(),
+    ("pull-request.yml", "diff-stage"): {"AWS_DIFF_ROLE_ARN"},
+    ("pull-request.yml", "offline-tests"): set(),
+}
+
+
+def role_variables(job: dict) -> set[str]:
+    return set(ROLE_VARIABLE.findall(json.dumps(job)))
+
+
+def test_each_job_uses_the_role_variable_it_should():
+    found = {
+        (path.name, name): role_variables(job)
+        for path in WORKFLOWS
+        for name, job in load(path.name)["jobs"].items()
+    }
+    assert found == EXPECTED_ROLES
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_the_deploy_role_only_in_protected_environment_jobs(path):
+    workflow = load(path.name)
+    for name, job in workflow["jobs"].items():
+        if "AWS_DEPLOY_ROLE_ARN" in role_variables(job):
+            assert job["environment"] in {"stage", "prod"}, name
+            assert "pull_request" not in workflow["on"], name
+        # Only a job that assumes a role may ask for an OIDC token.
+        wants_token = job.get("permissions", {}).get("id-token") == "write"
+        assert wants_token == bool(role_variables(job)), name
+    if "pull_request" in workflow["on"]:
+        assert "AWS_DEPLOY_ROLE_ARN" not in path.read_text()
+
+
+def test_the_pull_request_diff_compares_templates_only():
+    steps = load("pull-request.yml")["jobs"]["diff-stage"]["steps"]
+    (diff,) = [step for step in steps if "make diff ENV=stage" in step.get("run", "")]
+    assert diff["env"]["CDK_METHOD"] == "template"
+
+
+def test_the_pinned_cli_reads_the_diff_method_from_cdk_method(tmp_path):
+    # yargs maps CDK_<OPTION> onto the option (parse-command-line-arguments.js, .env('CDK')):
+    # an invalid value is refused by `cdk diff`'s own --method choices.
+    cdk = ROOT / "node_modules" / ".bin" / "cdk"
+    if not cdk.exists():
+        pytest.fail("the pinned CDK CLI is missing: run `make install`")
+    done = subprocess.run(
+        [str(cdk), "diff", "--app", str(tmp_path / "no-app")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "CDK_METHOD": "no-such-method"},
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert 'Argument: method, Given: "no-such-method"' in done.stderr

@@ -1,0 +1,1 @@
+"""make restore: bring an environment's retained resources back under a new stack."""
