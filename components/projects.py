@@ -72,7 +72,6 @@ class ProjectsAndJumpStart(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        name_prefix: str,
         execution_role: iam.IRole,
         owner_tag_value: str,
         encryption_key: kms.IKey | None = None,
@@ -82,13 +81,12 @@ class ProjectsAndJumpStart(Construct):
             self,
             "Provider",
             on_event_handler="projects_enablement.handler.on_event",
-            is_complete_handler="projects_enablement.handler.is_complete",
+            is_complete_handler=None,
             description="Enable SageMaker Projects and JumpStart",
-            query_interval=Duration.seconds(30),
-            total_timeout=Duration.minutes(15),
-            timeout=Duration.minutes(2),
+            # Waits up to 5 minutes for the portfolio share, and for another stack's
+            # release of the shared roles.
+            timeout=Duration.minutes(8),
             encryption_key=encryption_key,
-            waiter_log_name=f"{name_prefix}-projects-provider",
         )
         role_arns = _role_arns(SERVICE_CATALOG_ROLE_NAMES)
         owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
@@ -99,6 +97,8 @@ class ProjectsAndJumpStart(Construct):
                     "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
                     "sagemaker:EnableSagemakerServicecatalogPortfolio",
                     "sagemaker:DisableSagemakerServicecatalogPortfolio",
+                    # Delete keeps the roles and portfolio while projects exist.
+                    "sagemaker:ListProjects",
                     "servicecatalog:ListAcceptedPortfolioShares",
                 ],
                 resources=["*"],
@@ -172,8 +172,9 @@ class ProjectsAndJumpStart(Construct):
             self.provider.role,
             {
                 nag.wildcard_resource("*"): (
-                    "The SageMaker portfolio status calls and servicecatalog:"
-                    "ListAcceptedPortfolioShares support no resource-level scoping"
+                    "The SageMaker portfolio status calls, sagemaker:ListProjects and "
+                    "servicecatalog:ListAcceptedPortfolioShares support no resource-level "
+                    "scoping"
                 ),
                 nag.wildcard_resource("arn:<AWS::Partition>:catalog:<AWS::Region>:*:portfolio/*"): (
                     "The SageMaker portfolio is shared into the account by AWS; its ID is "

@@ -79,7 +79,6 @@ class StudioPart:
             projects = ProjectsAndJumpStart(
                 stack,
                 "ProjectsAndJumpStart",
-                name_prefix=settings.resource_prefix,
                 execution_role=foundations.execution_role,
                 owner_tag_value=Aws.STACK_ID,
                 encryption_key=encryption_key,

@@ -7,3 +7,7 @@ import time
 
 def now() -> float:
     return time.time()
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)

@@ -1,10 +1,16 @@
-"""Entry points for the Projects/JumpStart enablement custom resource (CDK Provider framework).
+"""Entry point for the Projects/JumpStart enablement custom resource (CDK Provider framework).
 
-on_event enables the SageMaker Service Catalog portfolio if needed and makes sure the 11
-service roles exist (roles.py). is_complete waits for the portfolio to be shared into the
-account and associates the Studio execution role with it; on Delete it undoes only what
-this stack did: it disables the portfolio only if this stack enabled it and no other
-principal (another environment's execution role) is still associated with it.
+Everything happens in ``on_event``, well inside its timeout, so the resource needs no
+poller (and none of the framework's waiter functions):
+
+- Create and Update enable the SageMaker Service Catalog portfolio if needed, make sure
+  the 11 service roles exist (roles.py), wait the seconds it takes for the portfolio to
+  be shared into the account, and associate the Studio execution role with it.
+- Delete undoes only what this stack did: it disables the portfolio only if this stack
+  enabled it and no other principal (another environment's execution role) is still
+  associated with it, and releases the roles. While SageMaker projects exist in the
+  region, both the portfolio and the roles stay: the projects' own stacks are updated and
+  deleted as the Launch and Use roles, and would be stuck without them.
 
 The physical ID records whether this stack enabled the portfolio, and stays the same on
 Update, so that a replacement never triggers a Delete that would disable it.
@@ -14,15 +20,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from cr_support import aws, properties
+from cr_support import properties
 from cr_support.logs import log
-from projects_enablement import portfolio, roles
+from projects_enablement import backoff, portfolio, roles
 
 PHYSICAL_ID_PREFIX = "sagemaker-projects/"
 ENABLED_BY_STACK = "enabled-by-stack"
 PRE_ENABLED = "pre-enabled"
+# The share shows up seconds after enabling; wait up to five minutes for it.
+VISIBLE_ATTEMPTS = 30
+VISIBLE_PAUSE_SECONDS = 10
+# Another stack releasing the same roles: try the whole release this often.
+RELEASE_ATTEMPTS = 3
 
 
 def _physical_id(enabled_by_stack: bool) -> str:
@@ -48,30 +57,45 @@ def _flag(value: bool) -> str:
 
 def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     request = event["RequestType"]
-    props = event["ResourceProperties"]
-    role_arn = properties.string(props, "ExecutionRoleArn")
+    role_arn = properties.string(event["ResourceProperties"], "ExecutionRoleArn")
     log(role_arn, f"{request} SageMaker Projects enablement")
     if request == "Delete":
-        # is_complete undoes what this stack did, tolerating throttled polls.
-        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+        return _delete(event)
+    if request not in ("Create", "Update"):
+        raise ValueError(f"unsupported RequestType {request!r}")
+    return _enable(event)
 
+
+def _enable(event: dict[str, Any]) -> dict[str, Any]:
+    request, props = event["RequestType"], event["ResourceProperties"]
+    role_arn = properties.string(props, "ExecutionRoleArn")
     key = properties.string(props, "OwnerTagKey")
     value = properties.string(props, "OwnerTagValue")
     ensured = roles.ensure_roles(key, value, _partition(role_arn))
-
-    enabled_now = False
     try:
+        enabled_now = False
         if not portfolio.is_enabled():
             portfolio.enable()
             enabled_now = True
             log(role_arn, "enabled the SageMaker Service Catalog portfolio")
+        portfolio_id = portfolio.wait_until_visible(VISIBLE_ATTEMPTS, VISIBLE_PAUSE_SECONDS)
+        if portfolio_id is None:
+            raise RuntimeError(
+                "the SageMaker portfolio was enabled but did not appear among the account's "
+                f"accepted portfolio shares within {VISIBLE_ATTEMPTS * VISIBLE_PAUSE_SECONDS} s; "
+                "check Studio's Projects settings in the console, then deploy again"
+            )
+        portfolio.associate(portfolio_id, role_arn)
     except Exception:
-        if request == "Create":
+        if request == "Create":  # no Delete follows a failed Create
             roles.roll_back(ensured, key, value)
         raise
 
     if request == "Update":
         physical_id = event["PhysicalResourceId"]
+        old_role_arn = (event.get("OldResourceProperties") or {}).get("ExecutionRoleArn")
+        if old_role_arn and old_role_arn != role_arn:
+            portfolio.disassociate(portfolio_id, old_role_arn)
         if enabled_now and not _enabled_by_stack(physical_id):
             log(role_arn, "re-enabled a portfolio this stack did not first enable; Delete keeps it")
     else:
@@ -82,72 +106,53 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             "CreatedRoles": ",".join(ensured.created),
             "ClaimedRoles": ",".join(ensured.claimed),
             "PortfolioEnabledByStack": _flag(_enabled_by_stack(physical_id)),
+            "PortfolioId": portfolio_id,
         },
     }
 
 
-def _complete_create_or_update(event: dict[str, Any]) -> dict[str, Any]:
+def _delete(event: dict[str, Any]) -> dict[str, Any]:
+    physical_id = event.get("PhysicalResourceId", "")
     props = event["ResourceProperties"]
     role_arn = properties.string(props, "ExecutionRoleArn")
-    portfolio_id = portfolio.find_portfolio_id()
-    if portfolio_id is None:
-        log(role_arn, "SageMaker portfolio not visible yet")
-        return {"IsComplete": False}
-    portfolio.associate(portfolio_id, role_arn)
-
-    old_role_arn = (event.get("OldResourceProperties") or {}).get("ExecutionRoleArn")
-    if event["RequestType"] == "Update" and old_role_arn and old_role_arn != role_arn:
-        portfolio.disassociate(portfolio_id, old_role_arn)
-
-    data = dict(event.get("Data") or {})
-    data.setdefault("CreatedRoles", "")
-    data.setdefault("ClaimedRoles", "")
-    data["PortfolioEnabledByStack"] = _flag(_enabled_by_stack(event.get("PhysicalResourceId")))
-    data["PortfolioId"] = portfolio_id
-    return {"IsComplete": True, "Data": data}
-
-
-def _complete_delete(event: dict[str, Any]) -> dict[str, Any]:
-    props = event["ResourceProperties"]
-    role_arn = properties.string(props, "ExecutionRoleArn")
+    projects = portfolio.live_projects()
+    if projects:
+        # Stack events show no text for a successful delete; the log and README say it.
+        log(
+            role_arn,
+            "SageMaker projects still use the Service Catalog roles and portfolio; keeping "
+            "both (delete the projects, then the roles, to remove them)",
+            projects=projects[:20],
+            count=len(projects),
+        )
     portfolio_id = portfolio.find_portfolio_id()
     others: list[str] = []
     if portfolio_id is None:
         log(role_arn, "SageMaker portfolio not found, nothing to disassociate")
     else:
         portfolio.disassociate(portfolio_id, role_arn)
-        if _enabled_by_stack(event.get("PhysicalResourceId")):
+        if _enabled_by_stack(physical_id):
             others = portfolio.other_principals(portfolio_id, role_arn)
 
-    if not _enabled_by_stack(event.get("PhysicalResourceId")):
+    if not _enabled_by_stack(physical_id):
         log(role_arn, "portfolio was enabled before this stack, leaving it enabled")
-    elif others:
-        # Another environment (or a console user) still uses Projects in this account.
-        log(role_arn, "portfolio still has other principals, leaving it enabled", others=others)
+    elif others or projects:
+        log(role_arn, "portfolio still in use, leaving it enabled", others=others)
     elif portfolio.is_enabled():
         portfolio.disable()
         log(role_arn, "disabled the SageMaker Service Catalog portfolio this stack enabled")
     else:
         log(role_arn, "portfolio already disabled")
 
-    deleted = roles.release_roles(
-        properties.string(props, "OwnerTagKey"), properties.string(props, "OwnerTagValue")
-    )
-    log(role_arn, "Projects enablement removed", deleted_roles=deleted)
-    return {"IsComplete": True}
-
-
-def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    try:
-        if event["RequestType"] == "Delete":
-            return _complete_delete(event)
-        return _complete_create_or_update(event)
-    except ClientError as error:
-        if aws.is_throttling(error):
-            log(
-                str(event.get("ResourceProperties", {}).get("ExecutionRoleArn", "")),
-                "throttled, retrying next poll",
-                error=aws.error_code(error),
-            )
-            return {"IsComplete": False}
-        raise
+    key = properties.string(props, "OwnerTagKey")
+    value = properties.string(props, "OwnerTagValue")
+    for attempt in range(RELEASE_ATTEMPTS):
+        try:
+            released = roles.release_roles(key, value, keep=bool(projects))
+            break
+        except roles.RoleBusy:
+            if attempt + 1 == RELEASE_ATTEMPTS:
+                raise
+            backoff.pause(backoff.ATTEMPTS)  # another stack's delete is under way
+    log(role_arn, "Projects enablement removed", roles=released)
+    return {"PhysicalResourceId": physical_id}

@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cr_support import aws
+from cr_support import aws, clock
 from cr_support.logs import log
 
 # EnableSagemakerServicecatalogPortfolio shares this portfolio into the account.
@@ -75,3 +75,37 @@ def disassociate(portfolio_id: str, role_arn: str) -> None:
             return
         raise
     log(role_arn, "disassociated from the SageMaker portfolio", portfolio_id=portfolio_id)
+
+
+# A project in these states no longer needs the Service Catalog roles
+# (ProjectStatus in the ListProjects API reference).
+GONE_PROJECT_STATUSES = frozenset({"DeleteCompleted"})
+
+
+def live_projects() -> list[str]:
+    """SageMaker projects in this region: each is a provisioned product of a project
+    template, whose stack updates and deletes run as the Launch and Use roles."""
+    client = aws.client("sagemaker")
+    request: dict[str, Any] = {"MaxResults": 100}
+    names: list[str] = []
+    while True:
+        page = client.list_projects(**request)
+        names += [
+            p["ProjectName"]
+            for p in page.get("ProjectSummaryList", [])
+            if p.get("ProjectStatus") not in GONE_PROJECT_STATUSES
+        ]
+        if not page.get("NextToken"):
+            return names
+        request["NextToken"] = page["NextToken"]
+
+
+def wait_until_visible(attempts: int, pause: float) -> str | None:
+    """The portfolio's ID once the share shows up (seconds after enabling), or None."""
+    for attempt in range(attempts):
+        portfolio_id = find_portfolio_id()
+        if portfolio_id is not None:
+            return portfolio_id
+        if attempt + 1 < attempts:
+            clock.sleep(pause)
+    return None

@@ -238,8 +238,12 @@ def _delete_role(name: str) -> None:
     iam.delete_role(RoleName=name)
 
 
-def release_role(name: str, key: str, value: str) -> str:
-    """Drop this stack's share of the role; returns what happened, for the log."""
+def release_role(name: str, key: str, value: str, *, keep: bool = False) -> str:
+    """Drop this stack's share of the role; returns what happened, for the log.
+
+    With ``keep`` (SageMaker projects still use the roles), an owner without claimants
+    leaves the role in place and drops the project's tags, so no later stack deletes it.
+    """
     iam = aws.client("iam")
     mine = claim_key(key, value)
     outcome = "kept"
@@ -252,7 +256,7 @@ def release_role(name: str, key: str, value: str) -> str:
         for attempt in range(backoff.ATTEMPTS):
             owner = tags.get(key)
             if owner == value:
-                return _release_owned(name, key, value)
+                return _release_owned(name, key, value, keep=keep)
             if outcome == "unclaimed" and _release_pending(tags, key):
                 # The owner may be handing the role to this stack: wait for its decision.
                 log(name, "owner is releasing the role, waiting", owner=owner)
@@ -275,8 +279,9 @@ def release_role(name: str, key: str, value: str) -> str:
     )
 
 
-def _release_owned(name: str, key: str, value: str) -> str:
-    """As the owner: announce, read again, then hand over to a claimant or delete."""
+def _release_owned(name: str, key: str, value: str, *, keep: bool = False) -> str:
+    """As the owner: announce, read again, then hand over to a claimant or delete (with
+    ``keep``, disown)."""
     iam = aws.client("iam")
     releasing = releasing_key(key, value)
     iam.tag_role(RoleName=name, Tags=[{"Key": releasing, "Value": value}])
@@ -290,6 +295,10 @@ def _release_owned(name: str, key: str, value: str) -> str:
         iam.untag_role(RoleName=name, TagKeys=[heir_key, releasing])
         log(name, "role is still used by another stack; handed it over", heir=heir)
         return "handed-over"
+    if keep:
+        iam.untag_role(RoleName=name, TagKeys=[key, releasing])
+        log(name, "SageMaker projects still use the role: kept it, without this project's tags")
+        return "kept-for-projects"
     try:
         _delete_role(name)
     except ClientError as error:
@@ -301,6 +310,6 @@ def _release_owned(name: str, key: str, value: str) -> str:
     return "deleted"
 
 
-def release_roles(key: str, value: str) -> list[str]:
-    """Release every role; return the names this stack deleted."""
-    return [spec.name for spec in ROLE_SPECS if release_role(spec.name, key, value) == "deleted"]
+def release_roles(key: str, value: str, *, keep: bool = False) -> dict[str, str]:
+    """Release every role (``keep``: delete none); what happened to each."""
+    return {spec.name: release_role(spec.name, key, value, keep=keep) for spec in ROLE_SPECS}

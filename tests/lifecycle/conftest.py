@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from cr_support import aws, clock
+from projects_enablement import backoff
 from tests.lifecycle.engine import TICK_SECONDS
 from tests.lifecycle.fakes import ACCOUNT, Account, FakeInternet
 
@@ -36,4 +37,8 @@ def account(monkeypatch):
         world = Account()
         monkeypatch.setattr(aws, "client", world.client)
         monkeypatch.setattr(clock, "now", lambda: world.now * TICK_SECONDS)
+        # Handlers that wait in place (the portfolio share, another stack's role release)
+        # wait no real time here.
+        monkeypatch.setattr(clock, "sleep", lambda seconds: None)
+        monkeypatch.setattr(backoff, "sleep", lambda seconds: None)
         yield world

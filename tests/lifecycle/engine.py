@@ -765,6 +765,10 @@ class Stack:
             raise ResourceFailed("DELETE: cannot change the physical resource ID", physical_id)
         waiter_event = {**event, **result, "PhysicalResourceId": new_id}
         if handlers.is_complete is None:
+            if injected == "is_complete":
+                raise AssertionError(
+                    f"{lid} has no poller to fail: a failure point that cannot fire"
+                )
             return new_id, dict(result.get("Data") or {})
         for attempt in range(handlers.max_attempts + 1):
             if attempt:

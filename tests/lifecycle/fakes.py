@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import hashlib
 import io
 import json
@@ -80,6 +81,65 @@ def _response(status: int, parsed: dict[str, Any]) -> tuple[AWSResponse, dict[st
     return AWSResponse("https://fake.invalid", status, {}, None), parsed
 
 
+class Baton:
+    """Runs several jobs (stack operations) side by side, deterministically.
+
+    Each job runs in a thread of its own, but only the holder of the baton runs: a job
+    hands it on at every AWS request and every tick, round robin. Two stacks' deletes
+    thereby interleave request by request, as two CloudFormation stacks' handlers do.
+    """
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._order: list[int] = []
+        self._holder: int | None = None
+
+    def run(self, *jobs: Callable[[], Any]) -> list[Any]:
+        results: list[Any] = [None] * len(jobs)
+        threads = [
+            threading.Thread(target=self._job, args=(job, results, n)) for n, job in enumerate(jobs)
+        ]
+        for thread in threads:
+            thread.start()
+        with self._turn:
+            self._order = [t.ident for t in threads]
+            self._holder = self._order[0]
+            self._turn.notify_all()
+        for thread in threads:
+            thread.join()
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+        return results
+
+    def _job(self, job: Callable[[], Any], results: list[Any], n: int) -> None:
+        me = threading.get_ident()
+        with self._turn:
+            self._turn.wait_for(lambda: self._holder == me)
+        try:
+            results[n] = job()
+        except BaseException as error:  # reported by run()
+            results[n] = error
+        finally:
+            with self._turn:
+                position = self._order.index(me)
+                self._order.remove(me)
+                self._hand_on(position)
+
+    def checkpoint(self) -> None:
+        me = threading.get_ident()
+        with self._turn:
+            if me not in self._order:
+                return
+            self._hand_on(self._order.index(me) + 1)
+            self._turn.wait_for(lambda: self._holder == me)
+
+    def _hand_on(self, position: int) -> None:
+        """To the job at ``position`` in the round (wrapping), or to nobody when all ended."""
+        self._holder = self._order[position % len(self._order)] if self._order else None
+        self._turn.notify_all()
+
+
 @dataclass
 class _Timer:
     due: int
@@ -118,6 +178,8 @@ class Account:
     apps: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     spaces: dict[tuple[str, str], str] = field(default_factory=dict)
     portfolio_enabled: bool = False
+    # SageMaker projects users made from the portfolio's templates: name -> ProjectStatus.
+    projects: dict[str, str] = field(default_factory=dict)
     associations: set[str] = field(default_factory=set)
     faults: dict[tuple[str, str], str] = field(default_factory=dict)
     failing_key_suffix: str | None = None  # every S3 write of such a key fails
@@ -135,7 +197,9 @@ class Account:
     incidents: list[str] = field(default_factory=list)
     # IAM: who is calling (a handler's role), what was evaluated and denied.
     iam: Ledger = field(default_factory=Ledger)
-    principal: tuple[str, RolePolicies] | None = None
+    # Set while stacks run side by side (``Baton``): they take turns at each request.
+    baton: Baton | None = None
+    _local: threading.local = field(default_factory=threading.local)
     # Physical ID -> type of the native resources the harness keeps no other state of.
     natives: dict[str, str] = field(default_factory=dict)
     # State machine ARN -> (its role, the role's policies, its key ARN or "", the ARN of
@@ -149,6 +213,15 @@ class Account:
     def __post_init__(self) -> None:
         Account.current = self
         self.requests = Requests(self)
+
+    @property
+    def principal(self) -> tuple[str, RolePolicies] | None:
+        """The role the current handler runs as (per thread: stacks may run side by side)."""
+        return getattr(self._local, "principal", None)
+
+    @principal.setter
+    def principal(self, value: tuple[str, RolePolicies] | None) -> None:
+        self._local.principal = value
 
     @contextlib.contextmanager
     def acting_as(self, label: str, policies: RolePolicies):
@@ -201,6 +274,8 @@ class Account:
         service = model.service_model.service_name
         operation = model.name
         self.calls.append(f"{service}:{operation}")
+        if self.baton is not None:
+            self.baton.checkpoint()
         fault = self.faults.pop((service, operation), None)
         params = context.get("api_params", {})
         try:
@@ -239,6 +314,8 @@ class Account:
         self._timers.append(_Timer(self.now + ticks, action))
 
     def tick(self) -> None:
+        if self.baton is not None:
+            self.baton.checkpoint()
         self.now += 1
         due = [t for t in self._timers if t.due <= self.now]
         self._timers = [t for t in self._timers if t.due > self.now]
@@ -695,7 +772,20 @@ class Account:
     def signal_received(self, url: str, body: bytes) -> None:
         self.wait_signals.setdefault(url, json.loads(body))
 
-    # -- Projects: portfolio status, shares and associations -----------------------------
+    # -- Projects: portfolio status, shares, associations and users' projects ------------
+
+    def _sagemaker_ListProjects(self, **_):
+        summaries = [
+            {
+                "ProjectName": name,
+                "ProjectArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:project/{name}",
+                "ProjectId": f"p-{name}",
+                "CreationTime": "2026-01-01T00:00:00Z",
+                "ProjectStatus": status,
+            }
+            for name, status in self.projects.items()
+        ]
+        return {"ProjectSummaryList": summaries}
 
     def _sagemaker_GetSagemakerServicecatalogPortfolioStatus(self):
         return {"Status": "Enabled" if self.portfolio_enabled else "Disabled"}

@@ -32,7 +32,6 @@ FAILURE_POINTS = [
     ("Custom::StudioAppsCleanup", "on_event", None),
     ("Custom::StudioAppsCleanup", "is_complete", None),
     ("Custom::SageMakerProjectsEnablement", "on_event", None),
-    ("Custom::SageMakerProjectsEnablement", "is_complete", None),
     ("Custom::TrainingDataset", "on_event", None),
     ("Custom::AutoMLJob", "on_event", None),
     ("Custom::AutoMLJob", "is_complete", None),
@@ -537,3 +536,53 @@ def test_cancelled_update_leaves_nothing_running(
     scenario.stack.drain()
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
+
+
+def test_destroy_keeps_the_projects_roles_and_portfolio_while_users_projects_exist(scenario):
+    """A project made from a SageMaker template is a provisioned product whose own stack is
+    updated and deleted as the Launch and Use roles: they outlive this stack, untagged."""
+    if scenario.logical_id("Custom::SageMakerProjectsEnablement") is None:
+        pytest.skip(f"{scenario.settings.name} has Projects off")
+    assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
+    scenario.account.projects["churn-mlops"] = "CreateCompleted"
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    kept = scenario._catalog_roles()
+    assert len(kept) == 11
+    assert scenario.account.portfolio_enabled
+    iam = scenario.account.moto("iam")
+    for name in kept:
+        tags = {t["Key"] for t in iam.list_role_tags(RoleName=name)["Tags"]}
+        assert not any(key.startswith("autopilot-studio:") for key in tags), (name, tags)
+    # Once the project is gone, the roles are the user's to delete: no stack claims them.
+    scenario.roles_before = kept
+    scenario.account.portfolio_enabled = False
+    scenario.assert_nothing_left()
+
+
+def test_interleaved_deletes_keep_the_projects_roles_for_the_last_stack_and_no_longer(
+    account, synthesized
+):
+    """dev and stage are destroyed side by side, request by request, while prod stays:
+    the 11 roles stay for prod, owned or claimed by it alone; prod's destroy removes them."""
+    from tests.lifecycle.fakes import Baton
+
+    stacks = {name: Scenario(account, synthesized[name]) for name in ("dev", "stage", "prod")}
+    for scenario in stacks.values():
+        assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
+    prod = stacks["prod"]
+    account.baton = Baton()
+    try:
+        results = account.baton.run(stacks["dev"].stack.destroy, stacks["stage"].stack.destroy)
+    finally:
+        account.baton = None
+    assert results == ["DELETE_COMPLETE", "DELETE_COMPLETE"]
+    iam = account.moto("iam")
+    roles = prod._catalog_roles()
+    assert len(roles) == 11
+    owner_key = "autopilot-studio:owner-stack"
+    for name in roles:
+        tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]}
+        project_tags = {k: v for k, v in tags.items() if k.startswith(owner_key)}
+        assert set(project_tags.values()) == {prod.stack.stack_id}, (name, project_tags)
+    assert prod.stack.destroy() == "DELETE_COMPLETE", prod.stack.failures
+    prod.assert_nothing_left()
