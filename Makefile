@@ -30,7 +30,7 @@ endif
 
 .PHONY: help install install-runtime preflight bootstrap deploy destroy synth diff test \
 	update-snapshots lint format bench evaluate progress invoke studio leaderboard monitor \
-	monitor-images audit integ integ-clean cost clean clean-reports
+	drift-check monitor-images audit integ integ-clean cost clean clean-reports
 
 help:
 	@echo "make deploy [ENV=...]              check AWS credentials, install what deploy needs, cdk deploy"
@@ -42,8 +42,10 @@ help:
 	@echo "make leaderboard ENV=dev           AutoML candidates by objective, and where the reports are"
 	@echo "make evaluate ENV=dev              score the deployed endpoint on the held-out rows"
 	@echo "make progress ENV=dev              watch AutoML and the endpoint during make deploy"
-	@echo "make monitor ENV=dev               report recent Model Monitor executions and drift"
+	@echo "make monitor ENV=dev               recent monitoring runs, drifted features, model quality"
 	@echo "  ... ARGS=\"--profile NAME --region REGION\" passes AWS options to the six above"
+	@echo "make drift-check BASELINE=train.csv TARGET=y CAPTURE=dir [GROUND_TRUTH=dir]"
+	@echo "                                   the monitor's analysis on local capture files"
 	@echo "make cost                          what each environment costs per day while deployed"
 	@echo "make monitor-images                regenerate the analyzer image table from the SDK"
 	@echo "make update-snapshots              refresh the template snapshots after a reviewed change"
@@ -124,6 +126,14 @@ evaluate: | $(UV)
 
 monitor: | $(UV)
 	@$(EVALUATE) monitor --env $(ENV) $(ARGS)
+
+# The monitoring function's analysis on local files, with the standard library alone.
+POSITIVE_CLASS ?= yes
+RESPONSE_KEYS ?= predicted_label,probability
+drift-check:
+	@python3 tools/drift_check.py --baseline "$(BASELINE)" --target "$(TARGET)" \
+		--capture "$(CAPTURE)" --ground-truth "$(GROUND_TRUTH)" \
+		--positive-class "$(POSITIVE_CLASS)" --response-keys "$(RESPONSE_KEYS)"
 
 # These three need boto3 only.
 invoke studio leaderboard: | $(UV)

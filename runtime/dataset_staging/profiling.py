@@ -15,8 +15,9 @@ import io
 import json
 from collections.abc import Mapping
 
-from dataset_staging.csv_validation import Header
-from dataset_staging.split import Strata, holdout_count
+from dataset_staging import streams
+from dataset_staging.csv_validation import CsvReader, Header, decode_stream
+from dataset_staging.split import Strata, holdout_count, ranker
 from drift_monitor import profile
 
 SAMPLE_METHOD = "highest-seeded-rank"
@@ -85,3 +86,28 @@ def document(
         },
     )
     return json.dumps(built, indent=1).encode("utf-8")
+
+
+def local_profile(path: str, *, target: str, positive_class: str, seed: int = 42) -> dict:
+    """The profile of a local training CSV, every row a training row: what staging would
+    write for it, sampled the same way (the highest seeded ranks), for make drift-check."""
+    counts = Strata(None)
+    rank = ranker(seed)
+    kept = profile.TopRanked(profile.MAX_SAMPLE_ROWS)
+    with streams.open_local_csv(path) as (chunks, label):
+        reader = CsvReader(decode_stream(chunks, label), label, target)
+        for position, (record, value) in enumerate(reader):
+            counts.add(value)
+            kept.offer(rank(position), position, record.encode())
+    records = [record for _, record in kept.items()]
+    return json.loads(
+        document(
+            header=reader.header,
+            target=target,
+            positive_class=positive_class,
+            records=records,
+            training_rows=counts.rows,
+            class_counts=None if counts.overflow else counts.classes,
+            seed=seed,
+        )
+    )

@@ -39,10 +39,10 @@ def holdout_count(class_rows: int, fraction: float) -> int:
 
 def _rank(seed: int, position: int) -> int:
     """The first 8 bytes of sha256(b"<seed>:<position>"), as an unsigned integer."""
-    return _ranker(seed)(position)
+    return ranker(seed)(position)
 
 
-def _ranker(seed: int) -> Callable[[int], int]:
+def ranker(seed: int) -> Callable[[int], int]:
     """_rank for one seed, with the seed's part of the hash computed once."""
     prefix = hashlib.sha256(f"{seed}:".encode())
     copy = prefix.copy
@@ -99,7 +99,7 @@ class Strata:
     def __init__(self, seed: int | None) -> None:
         """With ``seed`` None only the class counts are kept (enough to check them)."""
         self.seed = seed
-        self._rank = _ranker(seed or 0)
+        self._rank = ranker(seed or 0)
         self._log = _RowLog() if seed is not None else None
         self._histograms: list[array] = []
         self._index: dict[str, int] = {}

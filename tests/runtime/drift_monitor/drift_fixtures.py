@@ -134,3 +134,42 @@ def batch_output(rows: list[list[str]], start: datetime, ids: list[str] | None) 
             line += f", {ids[index]},{start:%Y-%m-%dT%H:%M:%SZ}"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def write_drift_check_fixtures(folder) -> None:
+    """The committed make drift-check fixtures (tests/runtime/drift_monitor/fixtures/):
+    a training CSV, two hours of capture with drifted age and job, and their labels."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "training.csv").write_bytes(training_csv(2000, seed=7))
+    rows = drifted(bank_rows(900, seed=21))
+    hours = (datetime(2026, 12, 3, 13, 20, 5), datetime(2026, 12, 3, 14, 40, 1))
+    requests = [rows[0:400], rows[400:800], rows[800:900]]
+    lines = {
+        hours[0]: [
+            capture_line(features(requests[0]), inference_id="evaluate-0", when=hours[0]),
+            capture_line(features(requests[1]), inference_id="evaluate-1", when=hours[0]),
+        ],
+        hours[1]: [
+            capture_line(
+                features(requests[2]), encoding="BASE64", event_id="event-2", when=hours[1]
+            ),
+            '{"captureData": {"endpointInput": {"data": "%%%", "encoding": "BASE64"}}}',
+        ],
+    }
+    for when, records in lines.items():
+        path = folder / "capture" / capture_key("AllTraffic", when, "4d2c")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(records) + "\n")
+    truth = folder / "ground-truth" / "2026/12/03/15/evaluate.jsonl"
+    truth.parent.mkdir(parents=True, exist_ok=True)
+    keyed = [("evaluate-0", "inferenceId"), ("evaluate-1", "inferenceId"), ("event-2", "eventId")]
+    truth.write_text(
+        "\n".join(
+            ground_truth_line(key, [row[-1] for row in request], by=by)
+            for (key, by), request in zip(keyed, requests, strict=True)
+        )
+        + "\n"
+    )
