@@ -52,7 +52,7 @@ def features(rows: list[list[str]]) -> list[list[str]]:
 
 def answer(row: list[str]) -> tuple[str, float]:
     """A fake model: long calls say yes."""
-    p_yes = min(0.97, 0.03 + int(row[10]) / 1600)
+    p_yes = min(0.97, 0.03 + int(row[10]) / 9000)
     return ("yes", p_yes) if p_yes >= 0.5 else ("no", 1 - p_yes)
 
 
@@ -173,3 +173,46 @@ def write_drift_check_fixtures(folder) -> None:
         )
         + "\n"
     )
+
+
+def stage_dataset(s3, bucket: str, rows: int = 3000) -> dict:
+    """Stage a training CSV with the real staging handler; its Data (ProfileKey, ...)."""
+    from dataset_staging import handler as staging
+
+    s3.put_object(Bucket=bucket, Key="uploads/bank.csv", Body=training_csv(rows))
+    return staging.on_event(
+        {
+            "RequestType": "Create",
+            "ResourceProperties": {
+                "Bucket": bucket,
+                "Prefix": "datasets",
+                "SourceUri": f"s3://{bucket}/uploads/bank.csv",
+                "TargetAttribute": "y",
+                "PositiveClass": "yes",
+            },
+        }
+    )["Data"]
+
+
+def environment(*, bucket: str, profile_key: str, endpoint: str, **overrides: str) -> dict:
+    """The monitoring function's environment, as the stack sets it."""
+    return {
+        "BUCKET": bucket,
+        "PROFILE_KEY": profile_key,
+        "CAPTURE_PREFIX": f"datacapture/{endpoint}/AllTraffic",
+        "BATCH_CAPTURE_PREFIX": "datacapture/batch",
+        "GROUND_TRUTH_PREFIX": "ground-truth",
+        "REPORTS_PREFIX": "monitoring/reports",
+        "TARGET": "y",
+        "POSITIVE_CLASS": "yes",
+        "RESPONSE_KEYS": "predicted_label,probability",
+        "MAX_ROWS": "5000",
+        "WINDOW_HOURS": "1",
+        "PSI_THRESHOLD": "0.2",
+        "UNSEEN_THRESHOLD": "0.1",
+        "COMPLETENESS_DROP_THRESHOLD": "0.1",
+        "PREDICTION_DRIFT_THRESHOLD": "0.1",
+        "METRIC_NAMESPACE": "AutopilotStudio/Monitoring",
+        "ENDPOINT_NAME": endpoint,
+        **overrides,
+    }

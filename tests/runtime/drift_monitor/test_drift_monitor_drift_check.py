@@ -48,13 +48,14 @@ def test_flags_the_drifted_features_and_not_the_stable_ones():
     quality = report["model_quality"]
     assert {key: quality[key] for key in ("rows", "tp", "fp", "tn", "fn")} == {
         "rows": 900,
-        "tp": 80,
-        "fp": 678,
-        "tn": 123,
-        "fn": 19,
+        "tp": 13,
+        "fp": 100,
+        "tn": 701,
+        "fn": 86,
     }
-    assert quality["f1"] == pytest.approx(2 * 80 / (2 * 80 + 678 + 19))
-    assert quality["accuracy"] == pytest.approx((80 + 123) / 900)
+    assert quality["f1"] == pytest.approx(2 * 13 / (2 * 13 + 100 + 86))
+    assert quality["accuracy"] == pytest.approx((13 + 701) / 900)
+    assert report["prediction"]["drifted"] is False
 
 
 def test_without_ground_truth_there_is_no_model_quality():

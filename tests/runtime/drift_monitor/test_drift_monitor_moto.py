@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dataset_staging import handler as staging
 from drift_monitor import handler
 from tests.runtime.csv_factory import bank_rows
 from tests.runtime.drift_monitor import drift_fixtures as fx
@@ -23,48 +22,16 @@ HOUR_13 = datetime(2026, 12, 3, 13, 20, 5, tzinfo=UTC)
 HOUR_14 = datetime(2026, 12, 3, 14, 40, 1, tzinfo=UTC)
 
 
-def environment(profile_key: str, **overrides: str) -> dict[str, str]:
-    return {
-        "BUCKET": BUCKET,
-        "PROFILE_KEY": profile_key,
-        "CAPTURE_PREFIX": CAPTURE,
-        "BATCH_CAPTURE_PREFIX": "datacapture/batch",
-        "GROUND_TRUTH_PREFIX": "ground-truth",
-        "REPORTS_PREFIX": "monitoring/reports",
-        "TARGET": "y",
-        "POSITIVE_CLASS": "yes",
-        "RESPONSE_KEYS": "predicted_label,probability",
-        "MAX_ROWS": "5000",
-        "WINDOW_HOURS": "2",
-        "PSI_THRESHOLD": "0.2",
-        "UNSEEN_THRESHOLD": "0.1",
-        "COMPLETENESS_DROP_THRESHOLD": "0.1",
-        "PREDICTION_DRIFT_THRESHOLD": "0.1",
-        "METRIC_NAMESPACE": "AutopilotStudio/Monitoring",
-        "ENDPOINT_NAME": ENDPOINT,
-        **overrides,
-    }
-
-
 @pytest.fixture
 def world(moto_clients, monkeypatch):
     """A staged dataset (the real staging handler) and the function's environment."""
     s3 = moto_clients("s3")
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="uploads/bank.csv", Body=fx.training_csv(3000))
-    data = staging.on_event(
-        {
-            "RequestType": "Create",
-            "ResourceProperties": {
-                "Bucket": BUCKET,
-                "Prefix": "datasets",
-                "SourceUri": f"s3://{BUCKET}/uploads/bank.csv",
-                "TargetAttribute": "y",
-                "PositiveClass": "yes",
-            },
-        }
-    )["Data"]
-    for name, value in environment(data["ProfileKey"]).items():
+    data = fx.stage_dataset(s3, BUCKET)
+    environment = fx.environment(
+        bucket=BUCKET, profile_key=data["ProfileKey"], endpoint=ENDPOINT, WINDOW_HOURS="2"
+    )
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     return s3, moto_clients
 

@@ -20,25 +20,9 @@ from tests.runtime.drift_monitor import drift_fixtures as fx
 BUCKET = "apstudio-dev-sagemaker-111111111111"
 PROFILE_KEY = "datasets/0123456789abcdef/profile.json"
 CAPTURE = "datacapture/apstudio-dev-endpoint/AllTraffic"
-ENV = {
-    "BUCKET": BUCKET,
-    "PROFILE_KEY": PROFILE_KEY,
-    "CAPTURE_PREFIX": CAPTURE,
-    "BATCH_CAPTURE_PREFIX": "datacapture/batch",
-    "GROUND_TRUTH_PREFIX": "ground-truth",
-    "REPORTS_PREFIX": "monitoring/reports",
-    "TARGET": "y",
-    "POSITIVE_CLASS": "yes",
-    "RESPONSE_KEYS": "predicted_label,probability",
-    "MAX_ROWS": "1000",
-    "WINDOW_HOURS": "1",
-    "PSI_THRESHOLD": "0.2",
-    "UNSEEN_THRESHOLD": "0.1",
-    "COMPLETENESS_DROP_THRESHOLD": "0.1",
-    "PREDICTION_DRIFT_THRESHOLD": "0.1",
-    "METRIC_NAMESPACE": "AutopilotStudio/Monitoring",
-    "ENDPOINT_NAME": "apstudio-dev-endpoint",
-}
+ENV = fx.environment(
+    bucket=BUCKET, profile_key=PROFILE_KEY, endpoint="apstudio-dev-endpoint", MAX_ROWS="1000"
+)
 RUN_TIME = datetime(2026, 12, 3, 15, 15, tzinfo=UTC)
 
 
