@@ -40,7 +40,9 @@ Rules, shared by staging, the monitor and the offline check:
   rows and about ``MAX_SAMPLE_BYTES`` of CSV; beyond that, the rows with the highest seeded
   rank (``sample.method``), a uniform sample that never meets the holdout, which takes the
   lowest ranks. ``target_classes`` counts every training row when the class counts are
-  known (at most 100 classes), otherwise the sample.
+  known (at most 100 classes), otherwise the sample. Pre-split datasets are not read
+  whole: their profile is the train file's first rows (``sample.method`` "first-rows") and
+  ``rows`` counts those.
 """
 
 from __future__ import annotations
