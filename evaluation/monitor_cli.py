@@ -111,16 +111,21 @@ def _html(args, clients, values, report, profile, out_dir: Path, err: TextIO) ->
     labelled: list[tuple[str, str]] = []
     if values.get("GroundTruthS3Uri"):
         monitoring.runtime_modules()
+        from drift_monitor.analysis import labelled as join_labels
         from drift_monitor.capture import prediction
 
         keys = tuple(k.strip() for k in values["InferenceResponseKeys"].split(","))
-        predicted = [(row, prediction(row.output, keys)) for row in sampled if row.output]
-        wanted = {row.key for row, answer in predicted if answer and row.key}
-        labels = monitoring.window_labels(clients.s3, values["GroundTruthS3Uri"], report, wanted)
-        for row, answer in predicted:
-            request = labels.get(row.key or "")
-            if answer and request and row.index < len(request):
-                labelled.append((request[row.index], answer.label))
+        predicted = [
+            (row, answer)
+            for row in sampled
+            if row.output and (answer := prediction(row.output, keys))
+        ]
+        labelled, _, _ = join_labels(
+            predicted,
+            lambda _: monitoring.ground_truth_objects(
+                clients.s3, values["GroundTruthS3Uri"], report
+            ),
+        )
     if truncated:
         print("the training file is larger than the sample read; reference is its start", file=err)
     return monitoring.evidently_reports(

@@ -259,52 +259,51 @@ def training_sample(
     return header, reservoir.items, truncated
 
 
+def _window(report: dict[str, Any]):
+    runtime_modules()
+    from drift_monitor.window import Window
+
+    window = report["window"]
+    start = datetime.fromisoformat(window["start"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(window["end"].replace("Z", "+00:00"))
+    return Window(end, start, end)
+
+
+def _hourly_keys(s3: Any, uri: str, hours: list[datetime]) -> Iterator[tuple[str, str]]:
+    """(bucket, key) of every object under ``<uri>/yyyy/mm/dd/hh/`` of the hours."""
+    from drift_monitor.window import hour_prefix
+
+    bucket, prefix = s3uri.split(uri.rstrip("/"))
+    paginator = s3.get_paginator("list_objects_v2")
+    for hour in hours:
+        for page in paginator.paginate(Bucket=bucket, Prefix=hour_prefix(prefix, hour)):
+            for item in page.get("Contents", []):
+                yield bucket, item["Key"]
+
+
 def window_rows(
     s3: Any, capture_uri: str, report: dict[str, Any], width: int, rows: int
 ) -> tuple[list[Any], Any]:
     """The report window's real-time capture, sampled as the function samples it."""
-    runtime_modules()
+    window = _window(report)
     from drift_monitor.analysis import sample_rows
     from drift_monitor.capture import Counts, object_rows
-    from drift_monitor.window import Window, hour_prefix
 
-    window = report["window"]
-    start = datetime.fromisoformat(window["start"].replace("Z", "+00:00"))
-    end = datetime.fromisoformat(window["end"].replace("Z", "+00:00"))
-    bucket, prefix = s3uri.split(capture_uri.rstrip("/"))
     counts = Counts()
-    paginator = s3.get_paginator("list_objects_v2")
 
     def stream():
-        for hour in Window(end, start, end).capture_hours():
-            for page in paginator.paginate(Bucket=bucket, Prefix=hour_prefix(prefix, hour)):
-                for item in page.get("Contents", []):
-                    if item["Key"].endswith(".jsonl"):
-                        yield from object_rows(_lines(s3, bucket, item["Key"]), width, counts)
+        for bucket, key in _hourly_keys(s3, capture_uri, window.capture_hours()):
+            if key.endswith(".jsonl"):
+                yield from object_rows(_lines(s3, bucket, key), width, counts)
 
-    return sample_rows(stream(), rows, seed=window["start"]).items, counts
+    return sample_rows(stream(), rows, seed=report["window"]["start"]).items, counts
 
 
-def window_labels(
-    s3: Any, ground_truth_uri: str, report: dict[str, Any], keys: set[str]
-) -> dict[str, list[str]]:
-    runtime_modules()
-    from drift_monitor import quality
-    from drift_monitor.window import Window, hour_prefix
-
-    window = report["window"]
-    start = datetime.fromisoformat(window["start"].replace("Z", "+00:00"))
-    end = datetime.fromisoformat(window["end"].replace("Z", "+00:00"))
-    bucket, prefix = s3uri.split(ground_truth_uri.rstrip("/"))
-    paginator = s3.get_paginator("list_objects_v2")
-
-    def objects():
-        for hour in Window(end, start, end).ground_truth_hours():
-            for page in paginator.paginate(Bucket=bucket, Prefix=hour_prefix(prefix, hour)):
-                for item in page.get("Contents", []):
-                    yield _lines(s3, bucket, item["Key"])
-
-    return quality.collect(objects(), keys, quality.GroundTruthCounts())
+def ground_truth_objects(s3: Any, ground_truth_uri: str, report: dict[str, Any]):
+    """The ground-truth objects the function read for the report's window, line by line."""
+    window = _window(report)
+    for bucket, key in _hourly_keys(s3, ground_truth_uri, window.ground_truth_hours()):
+        yield _lines(s3, bucket, key)
 
 
 def evidently_reports(

@@ -57,7 +57,7 @@ def analyse(
     thresholds: drift.Thresholds,
     response_keys: tuple[str, ...],
     positive_class: str,
-    ground_truth: Callable[[set[str]], Iterable[Iterable[str | bytes]]] | None = None,
+    ground_truth: Callable[[dict[str, set[int]]], Iterable[Iterable[str | bytes]]] | None = None,
 ) -> dict[str, Any]:
     """The report of one window (without where and when, which the caller adds)."""
     reservoir = sample_rows(rows, max_rows, seed)
@@ -104,12 +104,16 @@ def analyse(
     return report
 
 
-def _model_quality(
+def labelled(
     predicted: list[tuple[Row, Any]],
-    ground_truth: Callable[[set[str]], Iterable[Iterable[str | bytes]]],
-    positive_class: str,
-) -> dict[str, Any]:
-    wanted = {row.key for row, _ in predicted if row.key}
+    ground_truth: Callable[[dict[str, set[int]]], Iterable[Iterable[str | bytes]]],
+) -> tuple[list[tuple[str, str]], quality.GroundTruthCounts, int]:
+    """(actual, predicted) of the predicted rows that ground truth labels, the counts,
+    and how many rows had a record without their label."""
+    wanted: dict[str, set[int]] = {}
+    for row, _ in predicted:
+        if row.key:
+            wanted.setdefault(row.key, set()).add(row.index)
     counts = quality.GroundTruthCounts()
     labels = quality.collect(ground_truth(wanted), wanted, counts) if wanted else {}
     pairs = []
@@ -118,10 +122,19 @@ def _model_quality(
         request = labels.get(row.key) if row.key else None
         if request is None:
             continue
-        if row.index < len(request):
+        if row.index in request:
             pairs.append((request[row.index], answer.label))
         else:
             unlabelled += 1
+    return pairs, counts, unlabelled
+
+
+def _model_quality(
+    predicted: list[tuple[Row, Any]],
+    ground_truth: Callable[[dict[str, set[int]]], Iterable[Iterable[str | bytes]]],
+    positive_class: str,
+) -> dict[str, Any]:
+    pairs, counts, unlabelled = labelled(predicted, ground_truth)
     result: dict[str, Any] = {
         "ground_truth": {**counts.as_dict(), "rows_without_label": unlabelled},
     }

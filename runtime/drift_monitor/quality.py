@@ -9,13 +9,13 @@ ground truth labels and merge them with predictions"), under
 
 ``data`` holds one label per line for every row of the request, in order. A record joins
 the captured request with the same ``inferenceId``, or the same ``eventId`` when it has no
-inference ID. Only labels of sampled requests are kept, so memory follows the sample.
+inference ID. Only the labels of sampled rows are kept, so memory follows the sample.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 from drift_monitor.capture import decode
@@ -33,10 +33,12 @@ class GroundTruthCounts:
 
 
 def collect(
-    objects: Iterable[Iterable[str | bytes]], wanted: set[str], counts: GroundTruthCounts
-) -> dict[str, list[str]]:
-    """Labels per request key, for the keys in ``wanted`` only."""
-    labels: dict[str, list[str]] = {}
+    objects: Iterable[Iterable[str | bytes]],
+    wanted: Mapping[str, Collection[int]],
+    counts: GroundTruthCounts,
+) -> dict[str, dict[int, str]]:
+    """{request key: {row index: label}} for the rows in ``wanted`` only."""
+    labels: dict[str, dict[int, str]] = {}
     for lines in objects:
         counts.objects += 1
         for line in lines:
@@ -54,9 +56,11 @@ def collect(
                 counts.malformed_lines += 1
                 continue
             counts.records += 1
-            if key in wanted:
+            rows = wanted.get(key)
+            if rows:
                 counts.matched_records += 1
-                labels[key] = [label.strip() for label in text.splitlines() if label.strip()]
+                values = [label.strip() for label in text.splitlines() if label.strip()]
+                labels[key] = {index: values[index] for index in rows if index < len(values)}
     return labels
 
 

@@ -159,3 +159,18 @@ def test_a_short_batch_output_is_counted_once():
     read = list(batch.pair_rows(["1,a", "2,b", "3,c"], ["yes,0.9"], width=2, keys=2, counts=counts))
     assert [row.output for row in read] == ["yes,0.9", None, None]
     assert counts.unpaired_requests == 1
+
+
+def test_ground_truth_keeps_only_the_sampled_rows_labels():
+    from drift_monitor import quality
+
+    lines = [
+        fx.ground_truth_line("req-1", ["yes", "no", "no", "yes"]),
+        fx.ground_truth_line("event-9", ["no"] * 500, by="eventId"),
+        fx.ground_truth_line("req-unsampled", ["yes"] * 500),
+        '{"groundTruthData": {"data": "yes"}}',
+    ]
+    counts = quality.GroundTruthCounts()
+    labels = quality.collect([lines], {"req-1": {0, 3, 7}, "event-9": {499}}, counts)
+    assert labels == {"req-1": {0: "yes", 3: "yes"}, "event-9": {499: "no"}}
+    assert (counts.records, counts.matched_records, counts.malformed_lines) == (3, 2, 1)
