@@ -30,7 +30,7 @@ endif
 
 .PHONY: help install install-runtime preflight bootstrap deploy destroy restore synth diff test \
 	update-snapshots lint format bench evaluate progress invoke studio leaderboard monitor \
-	batch-predict audit integ integ-clean cost clean clean-reports
+	batch-predict drift-check audit integ integ-clean cost clean clean-reports
 
 help:
 	@echo "make deploy [ENV=...]              check AWS credentials, install what deploy needs, cdk deploy"
@@ -43,9 +43,11 @@ help:
 	@echo "make leaderboard ENV=dev           AutoML candidates by objective, and where the reports are"
 	@echo "make evaluate ENV=dev              score the deployed endpoint on the held-out rows"
 	@echo "make progress ENV=dev              watch AutoML and the endpoint during make deploy"
-	@echo "make monitor ENV=dev               report recent Model Monitor executions and drift"
+	@echo "make monitor ENV=dev               recent monitoring runs, drifted features, model quality"
 	@echo "  ... ARGS=\"--profile NAME --region REGION\" passes AWS options to the six above"
 	@echo "make batch-predict ENV=dev INPUT=f.csv  batch transform of a local or s3:// CSV (OUTPUT=, ARGS= too)"
+	@echo "make drift-check BASELINE=train.csv TARGET=y CAPTURE=dir [GROUND_TRUTH=dir]"
+	@echo "                                   the monitor's analysis on local capture files"
 	@echo "make cost                          what each environment costs per day while deployed"
 	@echo "make update-snapshots              refresh the template snapshots after a reviewed change"
 	@echo "make integ | integ-clean           real-account integration test / remove its leftovers"
@@ -136,6 +138,14 @@ monitor: | $(UV)
 # reports/<env>/batch-<job name>.csv.
 batch-predict: | $(UV)
 	@$(EVALUATE) batch-predict --env $(ENV) --input "$(INPUT)" $(if $(OUTPUT),--output "$(OUTPUT)" )$(ARGS)
+
+# The monitoring function's analysis on local files, with the standard library alone.
+POSITIVE_CLASS ?= yes
+RESPONSE_KEYS ?= predicted_label,probability
+drift-check:
+	@python3 tools/drift_check.py --baseline "$(BASELINE)" --target "$(TARGET)" \
+		--capture "$(CAPTURE)" --ground-truth "$(GROUND_TRUTH)" \
+		--positive-class "$(POSITIVE_CLASS)" --response-keys "$(RESPONSE_KEYS)"
 
 # These three need boto3 only.
 invoke studio leaderboard: | $(UV)

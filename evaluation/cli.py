@@ -138,7 +138,7 @@ def check_endpoint(sagemaker: Any, name: str) -> None:
 
 
 def run(args: argparse.Namespace, clients: Clients, out: TextIO, err: TextIO) -> dict[str, Any]:
-    from evaluation import capture, holdout, metrics, report, scoring, stack_outputs
+    from evaluation import capture, ground_truth, holdout, metrics, report, scoring, stack_outputs
 
     stack_name = args.stack_name or stack_outputs.stack_name_for(args.env)
     outputs = stack_outputs.read(clients.cloudformation, stack_name, clients.region)
@@ -165,6 +165,10 @@ def run(args: argparse.Namespace, clients: Clients, out: TextIO, err: TextIO) ->
     )
     scored = metrics.evaluate(data.labels, result.predictions, positive, args.probability_semantics)
 
+    if outputs.ground_truth_uri:
+        labels = ground_truth.upload(clients.s3, outputs.ground_truth_uri, result.sent, data.labels)
+    else:
+        labels = {"note": "the stack has no GroundTruthS3Uri output; no ground truth uploaded"}
     check = capture.wait_for_capture(
         clients.s3, outputs.data_capture_uri, outputs.endpoint_name, args.capture_wait, err
     )
@@ -189,12 +193,14 @@ def run(args: argparse.Namespace, clients: Clients, out: TextIO, err: TextIO) ->
         "metrics": scored.values,
         "auc_source": scored.auc_source,
         "data_capture": check,
+        "ground_truth": labels,
     }
     out_dir = args.out or Path("reports") / args.env
     paths = report.write(document, scored.matrix, out_dir)
     print(report.format_table(document), file=out)
     print("", file=out)
     print(report.format_capture(check), file=out)
+    print(report.format_ground_truth(labels), file=out)
     print(f"\nwrote {', '.join(str(p) for p in paths)}", file=out)
     return document
 

@@ -1,264 +1,71 @@
-"""Read Model Monitor's data-quality outputs and explain each violation to a person.
+"""Read the monitoring function's reports and explain them to a person.
 
-The analyzer image writes three JSON files (schemas in the SageMaker Developer Guide,
-"Schema for Statistics", "Schema for Constraints" and "Schema for Violations"):
-
-- the baseline job: ``statistics.json`` and ``constraints.json``;
-- each monitoring execution: ``statistics.json`` of the captured data, and
-  ``constraint_violations.json`` with ``feature_name``, ``constraint_check_type`` and
-  ``description`` per violation.
-
-A violation only says which check failed. This module puts the baseline's value next to
-the observed one, so the report reads "duration: mean 258 -> 612", not just "drift".
+Each scheduled run writes one JSON report to ``<MonitoringReportsS3Uri>/yyyy/mm/dd/hh/
+<run time>.json`` (runtime/drift_monitor/analysis.py and run.py): rows analysed, every
+feature's verdict with baseline and current statistics, the prediction drift and, when
+ground truth joined, the model quality. This module lists recent runs, formats them,
+plots the drifted features' distributions (matplotlib) and, on the user's machine only,
+builds Evidently's HTML reports from a sample of the training data and the window's
+captured rows. The capture reader is the function's own (runtime/drift_monitor).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import csv
+import itertools
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from evaluation import s3uri
 from evaluation.errors import EvaluationError
 
-DRIFT_CHECKS = frozenset({"baseline_drift_check", "categorical_values_check"})
-MAX_LISTED_VALUES = 5
+RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
+MAX_PLOTTED = 8
 MAX_PLOTTED_CATEGORIES = 12
-# "Baseline drift distance: 0.41 exceeds threshold: 0.1" in the analyzer's description.
-_DISTANCE = re.compile(r"distance:?\s*([0-9.eE+-]+)", re.IGNORECASE)
+TRAINING_READ_BYTES = 256 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class FeatureStatistics:
-    name: str
-    inferred_type: str
-    num_present: int
-    num_missing: int
-    mean: float | None = None
-    std_dev: float | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    # Numeric: (lower, upper, count) KLL buckets. String: (value, count) categories.
-    buckets: tuple[tuple[float, float, float], ...] = ()
-    categories: tuple[tuple[str, float], ...] = ()
-
-    @property
-    def completeness(self) -> float | None:
-        total = self.num_present + self.num_missing
-        return self.num_present / total if total else None
-
-    @property
-    def is_numeric(self) -> bool:
-        return bool(self.buckets) or self.mean is not None
+def runtime_modules() -> None:
+    """Make the monitoring function's package importable (it needs the standard library)."""
+    if str(RUNTIME) not in sys.path:
+        sys.path.append(str(RUNTIME))
 
 
-@dataclass(frozen=True)
-class FeatureConstraint:
-    name: str
-    inferred_type: str | None
-    completeness: float | None
-    is_non_negative: bool | None
-    domains: tuple[str, ...] | None
+def read_json(s3: Any, uri: str) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    bucket, key = s3uri.split(uri)
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+            raise EvaluationError(f"{uri} does not exist") from None
+        raise
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise EvaluationError(f"{uri} is not JSON") from None
 
 
-@dataclass(frozen=True)
-class Constraints:
-    features: dict[str, FeatureConstraint]
-    config: dict[str, Any] = field(default_factory=dict)
-
-    def setting(self, *path: str) -> Any:
-        value: Any = self.config
-        for part in path:
-            value = value.get(part) if isinstance(value, dict) else None
-        return value
-
-
-@dataclass(frozen=True)
-class Violation:
-    feature: str
-    check: str
-    description: str
+def recent_report_uris(s3: Any, reports_uri: str, now: datetime, days: int) -> list[str]:
+    """Report URIs of the last ``days`` days, newest first (one listing per day)."""
+    bucket, prefix = s3uri.split(reports_uri.rstrip("/"))
+    paginator = s3.get_paginator("list_objects_v2")
+    found: list[str] = []
+    for back in range(days):
+        day = now - timedelta(days=back)
+        for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/{day:%Y/%m/%d}/"):
+            contents = page.get("Contents", [])
+            found += [item["Key"] for item in contents if item["Key"].endswith(".json")]
+    return [f"s3://{bucket}/{key}" for key in sorted(set(found), reverse=True)]
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One violation with the constraint it broke and baseline against observed values."""
-
-    feature: str
-    check: str
-    constraint: str
-    baseline: str
-    observed: str
-    description: str
-
-
-def _shape_error(what: str, detail: str) -> EvaluationError:
-    return EvaluationError(f"{what} is not a Model Monitor output: {detail}")
-
-
-def parse_statistics(
-    document: Mapping[str, Any], what: str = "statistics.json"
-) -> dict[str, FeatureStatistics]:
-    """``statistics.json`` -> {feature name: FeatureStatistics}, in file order."""
-    features = document.get("features")
-    if not isinstance(features, list):
-        raise _shape_error(what, "no 'features' list")
-    parsed: dict[str, FeatureStatistics] = {}
-    for feature in features:
-        numeric = feature.get("numerical_statistics")
-        strings = feature.get("string_statistics")
-        section = numeric or strings or {}
-        common = section.get("common", {})
-        values: dict[str, Any] = {}
-        if numeric:
-            kll = numeric.get("distribution", {}).get("kll", {})
-            values = {
-                "mean": numeric.get("mean"),
-                "std_dev": numeric.get("std_dev"),
-                "minimum": numeric.get("min"),
-                "maximum": numeric.get("max"),
-                "buckets": tuple(
-                    (b["lower_bound"], b["upper_bound"], b["count"]) for b in kll.get("buckets", [])
-                ),
-            }
-        elif strings:
-            categorical = strings.get("distribution", {}).get("categorical", {})
-            values = {
-                "categories": tuple(
-                    (str(b["value"]), b["count"]) for b in categorical.get("buckets", [])
-                )
-            }
-        parsed[feature["name"]] = FeatureStatistics(
-            name=feature["name"],
-            inferred_type=feature.get("inferred_type", "Unknown"),
-            num_present=int(common.get("num_present", 0)),
-            num_missing=int(common.get("num_missing", 0)),
-            **values,
-        )
-    return parsed
-
-
-def parse_constraints(document: Mapping[str, Any], what: str = "constraints.json") -> Constraints:
-    features = document.get("features")
-    if not isinstance(features, list):
-        raise _shape_error(what, "no 'features' list")
-    parsed = {}
-    for feature in features:
-        domains = feature.get("string_constraints", {}).get("domains")
-        parsed[feature["name"]] = FeatureConstraint(
-            name=feature["name"],
-            inferred_type=feature.get("inferred_type"),
-            completeness=feature.get("completeness"),
-            is_non_negative=feature.get("num_constraints", {}).get("is_non_negative"),
-            domains=tuple(str(d) for d in domains) if domains is not None else None,
-        )
-    return Constraints(features=parsed, config=dict(document.get("monitoring_config", {})))
-
-
-def parse_violations(
-    document: Mapping[str, Any], what: str = "constraint_violations.json"
-) -> list[Violation]:
-    violations = document.get("violations")
-    if not isinstance(violations, list):
-        raise _shape_error(what, "no 'violations' list")
-    return [
-        Violation(
-            feature=str(v.get("feature_name", "")),
-            check=str(v.get("constraint_check_type", "")),
-            description=str(v.get("description", "")),
-        )
-        for v in violations
-    ]
-
-
-def _number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
-def _summary(stats: FeatureStatistics | None) -> str:
-    if stats is None:
-        return "absent"
-    if stats.is_numeric:
-        return (
-            f"mean {_number(stats.mean)}, sd {_number(stats.std_dev)}, "
-            f"range {_number(stats.minimum)}..{_number(stats.maximum)}"
-        )
-    total = sum(count for _, count in stats.categories) or 1
-    top = sorted(stats.categories, key=lambda c: -c[1])[:3]
-    return ", ".join(f"{value} {count / total:.0%}" for value, count in top) or "no values"
-
-
-def _unknown_values(stats: FeatureStatistics | None, domain: Iterable[str]) -> str:
-    if stats is None:
-        return "absent"
-    known = set(domain)
-    total = sum(count for _, count in stats.categories) or 1
-    unknown = [(v, c) for v, c in stats.categories if v not in known]
-    if not unknown:
-        return "no values outside the domain"
-    share = sum(c for _, c in unknown) / total
-    listed = ", ".join(v for v, _ in unknown[:MAX_LISTED_VALUES])
-    more = (
-        f" and {len(unknown) - MAX_LISTED_VALUES} more" if len(unknown) > MAX_LISTED_VALUES else ""
-    )
-    return f"{share:.1%} of values outside it: {listed}{more}"
-
-
-def explain(
-    violation: Violation,
-    constraints: Constraints | None,
-    baseline: Mapping[str, FeatureStatistics] | None,
-    observed: Mapping[str, FeatureStatistics] | None,
-) -> Finding:
-    """Baseline against observed for one violation; 'n/a' where a file is missing."""
-    name, check = violation.feature, violation.check
-    rule = constraints.features.get(name) if constraints else None
-    before = (baseline or {}).get(name)
-    after = (observed or {}).get(name)
-    setting = constraints.setting if constraints else (lambda *_: None)
-    constraint, old, new = check, "n/a", "n/a"
-    if check == "data_type_check":
-        expected = rule.inferred_type if rule else (before.inferred_type if before else None)
-        threshold = setting("datatype_check_threshold")
-        constraint = f"type {expected or 'n/a'} (datatype_check_threshold {_number(threshold)})"
-        old = expected or "n/a"
-        new = after.inferred_type if after else "absent"
-    elif check == "completeness_check":
-        wanted = rule.completeness if rule else None
-        constraint = f"completeness >= {_percent(wanted)}"
-        old = _percent(before.completeness if before else wanted)
-        new = _percent(after.completeness) if after else "absent"
-    elif check == "baseline_drift_check":
-        numeric = (before or after) is not None and (before or after).is_numeric
-        key = "comparison_threshold" if numeric else "categorical_comparison_threshold"
-        method = setting(
-            "distribution_constraints",
-            "comparison_method" if numeric else "categorical_drift_method",
-        )
-        threshold = setting("distribution_constraints", key)
-        constraint = f"distance <= {_number(threshold)}" + (f" ({method})" if method else "")
-        old, new = _summary(before), _summary(after)
-        if match := _DISTANCE.search(violation.description):
-            new += f"; distance {match.group(1).rstrip('.')}"
-    elif check == "categorical_values_check":
-        domain = rule.domains if rule and rule.domains is not None else ()
-        threshold = setting("domain_content_threshold")
-        constraint = f"in the baseline domain (domain_content_threshold {_number(threshold)})"
-        shown = ", ".join(domain[:MAX_LISTED_VALUES])
-        old = f"{len(domain)} values: {shown}" + (
-            ", ..." if len(domain) > MAX_LISTED_VALUES else ""
-        )
-        new = _unknown_values(after, domain)
-    elif check in {"missing_column_check", "extra_column_check"}:
-        constraint = "same columns as the baseline"
-        old = f"{len(baseline)} columns" if baseline is not None else "n/a"
-        new = f"{len(observed)} columns" if observed is not None else "n/a"
-    return Finding(name, check, constraint, old, new, violation.description)
+def _number(value: float | None, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}g}"
 
 
 def format_table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
@@ -269,80 +76,286 @@ def format_table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
     ]
 
 
-def drifted(findings: Iterable[Finding]) -> list[str]:
-    """Features whose distribution moved, in first-seen order."""
-    return list(dict.fromkeys(f.feature for f in findings if f.check in DRIFT_CHECKS))
+def _listed(names: Sequence[str], limit: int = 4) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" (+{len(names) - limit})" if len(names) > limit else "")
 
 
-def _fractions(stats: FeatureStatistics) -> tuple[list[float], list[float]]:
-    """KLL buckets as (edges, density) so buckets of different widths compare fairly."""
-    total = sum(count for _, _, count in stats.buckets) or 1
-    edges = [stats.buckets[0][0], *(upper for _, upper, _ in stats.buckets)]
-    density = [count / total / ((upper - lower) or 1) for lower, upper, count in stats.buckets]
-    return edges, density
+def format_runs(reports: list[dict[str, Any]]) -> list[str]:
+    rows = [("window (UTC)", "rows", "drifted features", "predicted +", "F1")]
+    for report in reports:
+        window = report.get("window", {})
+        start, end = window.get("start", "?"), window.get("end", "?")
+        drifted = report.get("drifted_features", [])
+        verdict = _listed(drifted) if report.get("judged") else "too few rows to judge"
+        quality = report.get("model_quality") or {}
+        rows.append(
+            (
+                f"{start[:13].replace('T', ' ')}h .. {end[11:13]}h",
+                str(report.get("rows", 0)),
+                f"{len(drifted)}: {verdict}" if drifted else verdict if not report.get(
+                    "judged") else "none",
+                _number(report.get("prediction", {}).get("predicted_positive_rate"), 3),
+                _number(quality.get("f1"), 3),
+            )
+        )  # fmt: skip
+    return format_table(rows)
 
 
-def _shares(stats: FeatureStatistics) -> dict[str, float]:
-    total = sum(count for _, count in stats.categories) or 1
-    return {value: count / total for value, count in stats.categories}
+def summary(feature: dict[str, Any] | None, kind: str) -> str:
+    """One line of statistics of a profile feature or a report's current values."""
+    if not feature:
+        return "no values"
+    if kind == "numeric":
+        return (
+            f"mean {_number(feature.get('mean'))}, sd {_number(feature.get('std'))}, "
+            f"range {_number(feature.get('min'))}..{_number(feature.get('max'))}"
+        )
+    shares = sorted(feature.get("values", {}).items(), key=lambda item: -item[1])[:3]
+    return ", ".join(f"{value} {share:.0%}" for value, share in shares) or "no values"
 
 
-def plot_drift(
-    features: list[str],
-    baseline: Mapping[str, FeatureStatistics],
-    observed: Mapping[str, FeatureStatistics],
-    path: Path,
-    title: str,
-) -> Path | None:
-    """One panel per drifted feature: baseline distribution against the captured one."""
-    plotted = [name for name in features if name in baseline and name in observed]
-    if not plotted:
+def format_drifted(report: dict[str, Any], profile: dict[str, Any]) -> list[str]:
+    rows = [("feature", "why", "PSI", "baseline", "current")]
+    for name in report.get("drifted_features", []):
+        verdict = report["features"][name]
+        kind = verdict["type"]
+        why = list(verdict.get("reasons", []))
+        if "unseen_share" in verdict and "unseen_values" in why:
+            why[why.index("unseen_values")] = (
+                f"unseen {verdict['unseen_share']:.0%} ({_listed(verdict['unseen_values'], 2)})"
+            )
+        if "completeness_drop" in why:
+            c = verdict["completeness"]
+            why[why.index("completeness_drop")] = (
+                f"complete {c['baseline']:.0%}->{c['current']:.0%}"
+            )
+        rows.append(
+            (
+                name,
+                "; ".join(why),
+                _number(verdict["score"], 3),
+                summary(profile["features"].get(name), kind),
+                summary(verdict.get("current"), kind),
+            )
+        )
+    return format_table(rows)
+
+
+def format_quality(report: dict[str, Any]) -> list[str]:
+    quality = report.get("model_quality")
+    if not quality:
+        truth = report.get("ground_truth", {})
+        return [
+            f"Model quality: no ground truth joined this window ({truth.get('records', 0)} "
+            "records read); make evaluate uploads labels, or upload your own."
+        ]
+    return [
+        f"Model quality on {quality['rows']} labelled rows (positive class "
+        f"{quality['positive_class']!r}):",
+        f"  F1 {_number(quality['f1'])}, precision {_number(quality['precision'])}, "
+        f"recall {_number(quality['recall'])}, accuracy {_number(quality['accuracy'])}",
+        f"  TP {quality['tp']}  FP {quality['fp']}  TN {quality['tn']}  FN {quality['fn']}",
+    ]
+
+
+def format_prediction(report: dict[str, Any]) -> str:
+    prediction = report.get("prediction", {})
+    if not prediction.get("rows"):
+        return "Predictions: none read from the captured output."
+    flag = "  DRIFTED" if prediction.get("drifted") else ""
+    return (
+        f"Predictions: positive rate {prediction['predicted_positive_rate']:.1%} against "
+        f"{prediction['training_positive_rate']:.1%} in training "
+        f"(change {prediction['change']:+.1%}){flag}"
+    )
+
+
+def _bin_labels(edges: Sequence[float]) -> list[str]:
+    if not edges:
+        return ["all"]
+    labels = [f"<={edges[0]:.3g}"]
+    labels += [f"{low:.3g}..{high:.3g}" for low, high in itertools.pairwise(edges)]
+    return [*labels, f">{edges[-1]:.3g}"]
+
+
+def plot_drift(report: dict[str, Any], profile: dict[str, Any], path: Path, title: str):
+    """One panel per drifted feature: the profile's shares against the window's."""
+    names = [n for n in report.get("drifted_features", []) if report["features"][n].get("current")]
+    names = names[:MAX_PLOTTED]
+    if not names:
         return None
-    # The object-oriented API with the Agg canvas: no pyplot state, no display needed.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    columns = min(2, len(plotted))
-    rows = -(-len(plotted) // columns)
-    figure = Figure(figsize=(6 * columns, 3.6 * rows), layout="constrained")
+    columns = min(2, len(names))
+    rows = -(-len(names) // columns)
+    figure = Figure(figsize=(6.5 * columns, 3.8 * rows), layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(title)
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
-    for ax, name in zip(axes, plotted, strict=False):
-        before, after = baseline[name], observed[name]
-        if before.buckets and after.buckets:
-            for stats, label, color in (
-                (before, "baseline", "tab:blue"),
-                (after, "captured", "tab:orange"),
-            ):
-                edges, density = _fractions(stats)
-                ax.stairs(density, edges, label=label, color=color, fill=True, alpha=0.45)
-            ax.set_ylabel("share of rows per unit")
+    for ax, name in zip(axes, names, strict=False):
+        baseline, current = profile["features"][name], report["features"][name]["current"]
+        if baseline["type"] == "numeric":
+            labels = _bin_labels(baseline["bins"]["edges"])
+            before, after = baseline["bins"]["fractions"], current["bins"]["fractions"]
         else:
-            shares = (_shares(before), _shares(after))
-            # The largest share on either side first, so a new value the baseline lacks shows.
-            values = sorted(
+            shares = baseline["values"], current.get("values", {})
+            labels = sorted(
                 set(shares[0]) | set(shares[1]),
                 key=lambda v: (-max(shares[0].get(v, 0), shares[1].get(v, 0)), v),
             )[:MAX_PLOTTED_CATEGORIES]
-            width = 0.4
-            for offset, share, label, color in (
-                (-width / 2, shares[0], "baseline", "tab:blue"),
-                (width / 2, shares[1], "captured", "tab:orange"),
-            ):
-                ax.bar(
-                    [i + offset for i in range(len(values))],
-                    [share.get(v, 0) for v in values],
-                    width,
-                    label=label,
-                    color=color,
-                )
-            ax.set_xticks(range(len(values)), values, rotation=45, ha="right")
-            ax.set_ylabel("share of rows")
-        ax.set_title(name)
+            before = [shares[0].get(v, 0) for v in labels]
+            after = [shares[1].get(v, 0) for v in labels]
+        width = 0.4
+        positions = range(len(labels))
+        ax.bar([p - width / 2 for p in positions], before, width, label="baseline")
+        ax.bar([p + width / 2 for p in positions], after, width, label="captured")
+        ax.set_xticks(list(positions), labels, rotation=45, ha="right", fontsize=8)
+        ax.set_ylabel("share of rows")
+        ax.set_title(f"{name} (PSI {report['features'][name]['score']:.2f})")
         ax.legend()
-    for ax in axes[len(plotted) :]:
+    for ax in axes[len(names) :]:
         ax.set_visible(False)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     return path
+
+
+def _lines(s3: Any, bucket: str, key: str) -> Iterator[bytes]:
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    yield from body.iter_lines(chunk_size=1024 * 1024)
+
+
+def training_sample(
+    s3: Any, uri: str, target: str, rows: int, max_bytes: int = TRAINING_READ_BYTES
+) -> tuple[list[str], list[list[str]], bool]:
+    """A uniform sample of the training CSV's rows (header, rows, whether the read stopped
+    at ``max_bytes`` before the end of a larger file)."""
+    runtime_modules()
+    from drift_monitor.analysis import Reservoir
+
+    bucket, key = s3uri.split(uri)
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    reservoir = Reservoir(rows, seed=0)
+    read = 0
+    header: list[str] = []
+    truncated = False
+    for line in body.iter_lines(chunk_size=1024 * 1024):
+        read += len(line) + 1
+        if read > max_bytes:
+            truncated = True
+            break
+        fields = next(csv.reader([line.decode("utf-8-sig")]), [])
+        if not fields:
+            continue
+        if not header:
+            header = fields
+            if target not in header:
+                raise EvaluationError(f"target column {target!r} is not in {uri}")
+        elif len(fields) == len(header):
+            reservoir.add(fields)
+    body.close()
+    return header, reservoir.items, truncated
+
+
+def _window(report: dict[str, Any]):
+    runtime_modules()
+    from drift_monitor.window import Window
+
+    window = report["window"]
+    start = datetime.fromisoformat(window["start"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(window["end"].replace("Z", "+00:00"))
+    return Window(end, start, end)
+
+
+def _hourly_keys(s3: Any, uri: str, hours: list[datetime]) -> Iterator[tuple[str, str]]:
+    """(bucket, key) of every object under ``<uri>/yyyy/mm/dd/hh/`` of the hours."""
+    from drift_monitor.window import hour_prefix
+
+    bucket, prefix = s3uri.split(uri.rstrip("/"))
+    paginator = s3.get_paginator("list_objects_v2")
+    for hour in hours:
+        for page in paginator.paginate(Bucket=bucket, Prefix=hour_prefix(prefix, hour)):
+            for item in page.get("Contents", []):
+                yield bucket, item["Key"]
+
+
+def window_rows(
+    s3: Any, capture_uri: str, report: dict[str, Any], width: int, rows: int
+) -> tuple[list[Any], Any]:
+    """The report window's real-time capture, sampled as the function samples it."""
+    window = _window(report)
+    from drift_monitor.analysis import sample_rows
+    from drift_monitor.capture import Counts, object_rows
+
+    counts = Counts()
+
+    def stream():
+        for bucket, key in _hourly_keys(s3, capture_uri, window.capture_hours()):
+            if key.endswith(".jsonl"):
+                yield from object_rows(_lines(s3, bucket, key), width, counts)
+
+    return sample_rows(stream(), rows, seed=report["window"]["start"]).items, counts
+
+
+def ground_truth_objects(s3: Any, ground_truth_uri: str, report: dict[str, Any]):
+    """The ground-truth objects the function read for the report's window, line by line."""
+    window = _window(report)
+    for bucket, key in _hourly_keys(s3, ground_truth_uri, window.ground_truth_hours()):
+        yield _lines(s3, bucket, key)
+
+
+def evidently_reports(
+    *,
+    profile: dict[str, Any],
+    reference: list[dict[str, str]],
+    current: list[dict[str, str]],
+    labelled: list[tuple[str, str]],
+    positive_class: str,
+    out_dir: Path,
+) -> list[Path]:
+    """Evidently's data drift report (training sample against the window) and, with
+    ground truth, its classification report of the window; HTML files in ``out_dir``."""
+    import pandas as pd
+    from evidently import BinaryClassification, DataDefinition, Dataset, Report
+    from evidently.presets import ClassificationPreset, DataDriftPreset
+
+    columns = profile["columns"]
+    numeric = [c for c in columns if profile["features"][c]["type"] == "numeric"]
+    categorical = [c for c in columns if c not in numeric]
+
+    def frame(rows: list[dict[str, str]]):
+        df = pd.DataFrame(rows, columns=columns)
+        for name in numeric:
+            df[name] = pd.to_numeric(df[name], errors="coerce")
+        return df
+
+    definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
+    snapshot = Report([DataDriftPreset(columns=columns)]).run(
+        Dataset.from_pandas(frame(current), data_definition=definition),
+        Dataset.from_pandas(frame(reference), data_definition=definition),
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "monitor_drift.html"]
+    snapshot.save_html(str(paths[0]))
+    if labelled:
+        df = pd.DataFrame(labelled, columns=["target", "prediction"])
+        quality_definition = DataDefinition(
+            categorical_columns=["target", "prediction"],
+            classification=[
+                BinaryClassification(
+                    target="target", prediction_labels="prediction", pos_label=positive_class
+                )
+            ],
+        )
+        snapshot = Report([ClassificationPreset()]).run(
+            Dataset.from_pandas(df, data_definition=quality_definition), None
+        )
+        paths.append(out_dir / "monitor_quality.html")
+        snapshot.save_html(str(paths[1]))
+    return paths
+
+
+def rows_as_dicts(header: Sequence[str], rows: list[list[str]]) -> list[dict[str, str]]:
+    return [dict(zip(header, row, strict=True)) for row in rows]

@@ -70,6 +70,15 @@ def format_capture(check: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def format_ground_truth(uploaded: dict[str, Any]) -> str:
+    if "note" in uploaded:
+        return f"Ground truth: {uploaded['note']}"
+    return (
+        f"Ground truth: the held-out labels of {uploaded['records']} requests, for the "
+        f"monitor's model quality, in {', '.join(uploaded['objects'])}"
+    )
+
+
 def to_markdown(report: dict[str, Any]) -> str:
     scoring = report["scoring"]
     rows = confusion_rows(report)
@@ -108,6 +117,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         "",
         "```",
         format_capture(report["data_capture"]),
+        format_ground_truth(report.get("ground_truth", {"note": "not recorded"})),
         "```",
         "",
         "![confusion matrix](confusion_matrix.png)",

@@ -8,8 +8,11 @@ import io
 import json
 import sys
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from evaluation.errors import EvaluationError
@@ -40,10 +43,28 @@ class Prediction:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """One answered request: its InferenceId, the rows it carried and when it was sent."""
+
+    inference_id: str
+    start: int
+    stop: int
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
 class ScoreResult:
     predictions: list[Prediction]
     requests: int
     batches: int
+    sent: list[Sent] = dataclass_field(default_factory=list)
+
+
+def inference_ids(run_id: str | None = None) -> Callable[[int], str]:
+    """Request number -> InferenceId, unique per request and run (InvokeEndpoint allows
+    1-64 printable characters; data capture stores it as eventMetadata.inferenceId)."""
+    run_id = run_id or uuid.uuid4().hex[:16]
+    return lambda number: f"evaluate-{run_id}-{number:05d}"
 
 
 def encode_row(row: Sequence[str]) -> str:
@@ -87,10 +108,17 @@ def _retryable(error: Any) -> bool:
     return code == "ModelError" and str(status) == "429"
 
 
-def invoke(runtime: Any, endpoint_name: str, body: bytes, counter: list[int]) -> str:
+def invoke(
+    runtime: Any,
+    endpoint_name: str,
+    body: bytes,
+    counter: list[int],
+    inference_id: str | None = None,
+) -> str:
     """One batch, with a bounded retry on throttling on top of botocore's own."""
     from botocore.exceptions import ClientError
 
+    extra = {"InferenceId": inference_id} if inference_id else {}
     for attempt in range(1, MAX_ATTEMPTS + 1):
         counter[0] += 1
         try:
@@ -99,6 +127,7 @@ def invoke(runtime: Any, endpoint_name: str, body: bytes, counter: list[int]) ->
                 Body=body,
                 ContentType=CONTENT_TYPE,
                 Accept=CONTENT_TYPE,
+                **extra,
             )
             return response["Body"].read().decode("utf-8")
         except ClientError as error:
@@ -188,13 +217,20 @@ def score(
     keys: Sequence[str],
     batch_size: int,
     progress: TextIO | None = None,
+    *,
+    ids: Callable[[int], str] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ScoreResult:
+    """Every row scored, one InferenceId per request (so ground truth can join it)."""
     progress = progress if progress is not None else sys.stderr
+    ids = ids or inference_ids()
     batches = make_batches(rows, batch_size)
     predictions: list[Prediction] = []
+    answered: list[Sent] = []
     counter = [0]
     for number, batch in enumerate(batches, start=1):
-        text = invoke(runtime, endpoint_name, batch.body, counter)
+        sent_at = clock()
+        text = invoke(runtime, endpoint_name, batch.body, counter, ids(number))
         parsed = parse_response(text, keys)
         sent = batch.stop - batch.start
         if len(parsed) != sent:
@@ -203,9 +239,12 @@ def score(
                 f"{len(parsed)} predictions"
             )
         predictions.extend(parsed)
+        answered.append(Sent(ids(number), batch.start, batch.stop, sent_at))
         print(
             f"scored {batch.stop}/{len(rows)} rows ({number}/{len(batches)} requests)",
             file=progress,
             flush=True,
         )
-    return ScoreResult(predictions=predictions, requests=counter[0], batches=len(batches))
+    return ScoreResult(
+        predictions=predictions, requests=counter[0], batches=len(batches), sent=answered
+    )

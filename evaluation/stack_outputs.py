@@ -16,7 +16,8 @@ REQUIRED = (
     "InferenceResponseKeys",
     "PositiveClass",
 )
-OPTIONAL = ("AutoMLJobName", "BestCandidateObjectiveMetric")
+# GroundTruthS3Uri comes with the monitoring function; older stacks have none.
+OPTIONAL = ("AutoMLJobName", "BestCandidateObjectiveMetric", "GroundTruthS3Uri")
 
 
 def stack_name_for(env: str) -> str:
@@ -40,6 +41,7 @@ class StackOutputs:
     positive_class: str
     automl_job_name: str | None = None
     objective_metric: str | None = None
+    ground_truth_uri: str | None = None
 
 
 def _lookup(outputs: dict[str, str], key: str) -> str | None:
@@ -87,6 +89,7 @@ def read(cloudformation: Any, stack_name: str, region: str | None = None) -> Sta
         positive_class=values["PositiveClass"],
         automl_job_name=values["AutoMLJobName"],
         objective_metric=values["BestCandidateObjectiveMetric"],
+        ground_truth_uri=values["GroundTruthS3Uri"],
     )
 
 

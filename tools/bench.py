@@ -1,9 +1,12 @@
 """Benchmarks kept out of the test suite: synth time per environment against a
 one-bucket floor app, the offline test suite's wall time (serial against parallel), and
-dataset staging (tools/bench_staging.py: ~100 MB and ~1 GB, ~5 GB too with BENCH_LARGE=1).
+dataset staging (tools/bench_staging.py: ~100 MB and ~1 GB, ~5 GB too with BENCH_LARGE=1)
+and one drift-monitor run over windows of 10k, 100k and 1M captured rows
+(tools/bench_drift.py).
 
     make bench                              # writes bench-results/*.json, prints tables
     BENCH_STAGING=0 make bench              # skip the staging benchmark (a few minutes)
+    BENCH_DRIFT=0 make bench                # skip the monitoring benchmark (a few minutes)
     python tools/bench.py --suite-only      # only the suite comparison
 
 The suite runs alternate (serial, parallel, serial, ...) so that load from other processes
@@ -21,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_drift
 import bench_staging
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +108,8 @@ def main() -> None:
     print(f"parallel / serial             {parallel / serial:6.2f}")
     if not suite_only and os.environ.get("BENCH_STAGING", "1") != "0":
         bench_staging.main()
+    if not suite_only and os.environ.get("BENCH_DRIFT", "1") != "0":
+        bench_drift.main()
 
 
 if __name__ == "__main__":

@@ -5,26 +5,27 @@ a new physical ID, and CloudFormation then deletes the old one.
 
 Staging streams: the source is read once, validated record by record and spooled to
 /tmp; the split is chosen from one byte per row; the spool is then streamed into two
-S3 uploads. Nothing is written to S3 until the whole file has passed validation, and a
-failure while writing aborts the uploads, so a failed Create leaves nothing behind.
+S3 uploads, and the same pass keeps a bounded sample of the training rows for the
+monitor's baseline profile (``profile.json``, drift_monitor/profile.py). Nothing is written
+to S3 until the whole file has passed validation, and a failure while writing aborts every
+upload, the profile's too, so a failed Create leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from cr_support import properties
 from cr_support.logs import log
-from dataset_staging import pre_split, sources, store, streams
+from dataset_staging import pre_split, profiling, sources, store, streams
 from dataset_staging.csv_validation import Header
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import Location, StagingRequest, dataset_version, parse_physical_id
 from dataset_staging.spool import Spool
 from dataset_staging.validation import check_training_rows, validate
+from drift_monitor import profile
 
 # Stop this long before the Lambda timeout, so the uploads can still be aborted.
 _ABORT_MARGIN_MS = 45_000
@@ -76,11 +77,8 @@ def _data(location: Location, train_rows: str, holdout_rows: str, columns: int, 
         "HoldoutUri": location.uri(location.holdout_key),
         "TrainKey": location.train_key,
         "HoldoutKey": location.holdout_key,
-        # Written while splitting; pre-split sources have none (config refuses
-        # monitor.enabled with them).
-        "BaselineUri": location.uri(location.baseline_key),
-        "ProfileUri": location.uri(f"{location.key_prefix}profile.json"),
-        "ProfileKey": f"{location.key_prefix}profile.json",
+        "ProfileUri": location.uri(location.profile_key),
+        "ProfileKey": location.profile_key,
         "TrainRows": train_rows,
         "HoldoutRows": holdout_rows,
         "Version": location.version,
@@ -131,7 +129,7 @@ def _stage(
                 on_record=keep,
             )
         validated = time.monotonic()
-        flags = checked.strata.holdout_flags(request.holdout_fraction)
+        rows = checked.strata.split_rows(request.holdout_fraction)
         columns = len(checked.header.columns)
         fmt = checked.header.source_format
         metadata = {"version": version, "columns": str(columns), "source-format": fmt}
@@ -141,18 +139,45 @@ def _stage(
         holdout = store.CsvWriter(
             location.bucket, location.holdout_key, {**metadata, "rows": str(checked.holdout_rows)}
         )
-        baseline = store.CsvWriter(
-            location.bucket, location.baseline_key, {**metadata, "rows": str(checked.train_rows)}
+        profile_writer = store.CsvWriter(
+            location.bucket,
+            location.profile_key,
+            profile_metadata(location, checked.train_rows, request.positive_class),
+            content_type="application/json",
+        )
+        sample = profiling.ProfileSample(
+            checked.strata,
+            fraction=request.holdout_fraction,
+            training_rows=checked.train_rows,
+            mean_bytes=spool.bytes / max(spool.records_added, 1),
         )
         try:
             _write_split(
-                (train, holdout, baseline),
+                (train, holdout),
                 checked.header,
                 spool,
-                flags,
+                rows,
+                sample,
                 out_of_time,
                 request,
             )
+            profile_writer.write(
+                profiling.document(
+                    header=checked.header,
+                    target=request.target,
+                    positive_class=request.positive_class,
+                    records=sample.records(),
+                    training_rows=checked.train_rows,
+                    class_counts=profiling.training_class_counts(
+                        checked.strata, request.holdout_fraction
+                    ),
+                    seed=request.seed,
+                )
+            )
+            profile_writer.close()
+        except BaseException:
+            store.abort_all((train, holdout, profile_writer))
+            raise
         finally:
             checked.strata.close()
     log(
@@ -169,50 +194,39 @@ def _stage(
     return _data(location, str(checked.train_rows), str(checked.holdout_rows), columns, fmt)
 
 
-def without_column(record: bytes, index: int) -> bytes:
-    """One CSV record (ending in a newline) with the column at ``index`` removed."""
-    (row,) = csv.reader(io.StringIO(record.decode("utf-8")))
-    del row[index]
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(row)
-    return out.getvalue().encode("utf-8")
+def profile_metadata(location: Location, train_rows: int | str, positive_class: str):
+    return {
+        "version": location.version,
+        "rows": str(train_rows),
+        "format": str(profile.FORMAT),
+        "positive-class": positive_class,
+    }
 
 
 def _write_split(
-    writers: tuple[store.CsvWriter, store.CsvWriter, store.CsvWriter],
+    writers: tuple[store.CsvWriter, store.CsvWriter],
     header: Header,
     spool: Spool,
-    flags: Iterator[bool],
+    rows: Iterator[tuple[bool, int]],
+    sample: profiling.ProfileSample,
     out_of_time: Callable[[], bool],
     request: StagingRequest,
 ) -> None:
-    """Stream the spooled records into the objects; on any failure, remove them all.
-
-    A second pass over the spool writes the baseline: the training rows without the
-    target column, header kept.
-    """
-    train, holdout, baseline = writers
-    held_rows: list[bool] = []
-    try:
-        train.write(header.text.encode())
-        holdout.write(header.text.encode())
-        for position, (held, record) in enumerate(zip(flags, spool.records(), strict=True)):
-            held_rows.append(held)
-            (holdout if held else train).write(record)
-            if position % _DEADLINE_CHECK_ROWS == 0 and out_of_time():
-                raise _out_of_time(request.source_uri, position)
-        train.close()
-        holdout.close()
-        baseline.write(without_column(header.text.encode(), header.target_index))
-        for position, (held, record) in enumerate(zip(held_rows, spool.records(), strict=True)):
-            if not held:
-                baseline.write(without_column(record, header.target_index))
-            if position % _DEADLINE_CHECK_ROWS == 0 and out_of_time():
-                raise _out_of_time(request.source_uri, position)
-        baseline.close()
-    except BaseException:
-        store.abort_all(writers)
-        raise
+    """Stream the spooled records into train and holdout, keeping the profile's sample
+    of the training rows on the way; the caller aborts every writer on failure."""
+    train, holdout = writers
+    train.write(header.text.encode())
+    holdout.write(header.text.encode())
+    for position, ((held, bucket), record) in enumerate(zip(rows, spool.records(), strict=True)):
+        if held:
+            holdout.write(record)
+        else:
+            train.write(record)
+            sample.offer(position, bucket, record)
+        if position % _DEADLINE_CHECK_ROWS == 0 and out_of_time():
+            raise _out_of_time(request.source_uri, position)
+    train.close()
+    holdout.close()
 
 
 def _copy_pre_split(
@@ -224,14 +238,37 @@ def _copy_pre_split(
         train=request.train_source_uri,
         holdout=request.holdout_source_uri,
     )
-    columns = pre_split.check(request, plan)
+    sampled = pre_split.check(request, plan)
+    columns = len(sampled.columns)
     metadata = {
         "version": location.version,
         "columns": str(columns),
         "source-format": pre_split.SOURCE_FORMAT,
         "rows": pre_split.UNCOUNTED,
     }
+    profile_body = profiling.document(
+        header=sampled.header,
+        target=request.target,
+        positive_class=request.positive_class,
+        records=[record.encode() for record in sampled.records],
+        training_rows=sampled.rows,
+        class_counts=None,
+        seed=None,
+        method=pre_split.PROFILE_SAMPLE_METHOD,
+    )
+    profile_writer = store.CsvWriter(
+        location.bucket,
+        location.profile_key,
+        profile_metadata(location, pre_split.UNCOUNTED, request.positive_class),
+        content_type="application/json",
+    )
     pre_split.copy(plan, location, metadata)
+    try:
+        profile_writer.write(profile_body)
+        profile_writer.close()
+    except BaseException:
+        pre_split.remove_copies(location)
+        raise
     log(location.version, "staged pre-split files", columns=columns)
     uncounted = pre_split.UNCOUNTED
     return _data(location, uncounted, uncounted, columns, pre_split.SOURCE_FORMAT)
@@ -250,8 +287,11 @@ def _already_staged(location: Location, request: StagingRequest) -> dict[str, st
         counts = (int(train_rows), int(holdout_rows)) if counted else (0, 0)
     except (KeyError, ValueError):
         return None
-    if counted and not store.read_metadata(location.bucket, location.baseline_key):
-        return None  # staged before the baseline file existed
+    staged_profile = store.read_metadata(location.bucket, location.profile_key) or {}
+    if staged_profile.get("format") != str(profile.FORMAT):
+        return None  # staged before profile.json existed, or in an older format
+    if staged_profile.get("positive-class") != request.positive_class:
+        return None  # the profile's positive rate is for another class
     if counted:
         check_training_rows(*counts, request.min_training_rows)
     return _data(location, train_rows, holdout_rows, columns, fmt)

@@ -1,7 +1,9 @@
 """Pre-split input: the user's own train and holdout objects, checked and copied.
 
 Only the headers and a sample of each file are read (the files can be larger than the
-function could split in time); the copies into the staging prefix are server-side.
+function could split in time); the copies into the staging prefix are server-side. The
+monitor's profile is built from the train file's sample: its first SAMPLE_ROWS rows
+(``sample.method`` "first-rows"), since a uniform sample would need the whole file.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from cr_support import aws
 from dataset_staging import sources, store, streams
-from dataset_staging.csv_validation import COMMA, CsvReader, decode_stream, list_names
+from dataset_staging.csv_validation import COMMA, CsvReader, Header, decode_stream, list_names
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import Location, StagingRequest, dataset_version
 
@@ -20,6 +22,7 @@ SOURCE_FORMAT = "pre-split"
 # Row counts of pre-split files are not known without reading them whole.
 UNCOUNTED = "uncounted"
 SAMPLE_ROWS = 10_000
+PROFILE_SAMPLE_METHOD = "first-rows"
 # CopyObject copies at most 5 GiB; larger objects are copied in parts.
 # https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
 COPY_OBJECT_MAX_BYTES = 5 * 1024**3
@@ -38,10 +41,18 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class _Sampled:
-    columns: tuple[str, ...]
+class Sampled:
+    header: Header
     classes: Counter[str]
-    rows: int
+    records: list[str]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.header.columns
+
+    @property
+    def rows(self) -> int:
+        return len(self.records)
 
 
 def plan(request: StagingRequest) -> Plan:
@@ -68,7 +79,7 @@ def _s3_source(uri: str, key: str) -> sources.Source:
     return source
 
 
-def _sample(source: sources.Source, etag: str, target: str) -> _Sampled:
+def _sample(source: sources.Source, etag: str, target: str) -> Sampled:
     with (
         sources.open_source(source, etag) as stream,
         streams.csv_chunks(stream, "", source.uri) as (chunks, label),
@@ -83,12 +94,13 @@ def _sample(source: sources.Source, etag: str, target: str) -> _Sampled:
                 f"{source.uri} is semicolon-separated; pre-split files are used as they are, "
                 "so save them comma-separated"
             )
-        classes = Counter(value for _, value in itertools.islice(reader, SAMPLE_ROWS))
-    return _Sampled(reader.header.columns, classes, sum(classes.values()))
+        sampled = list(itertools.islice(reader, SAMPLE_ROWS))
+    classes = Counter(value for _, value in sampled)
+    return Sampled(reader.header, classes, [record for record, _ in sampled])
 
 
-def check(request: StagingRequest, planned: Plan) -> int:
-    """Check headers, a sample of rows, the target and its classes; the column count."""
+def check(request: StagingRequest, planned: Plan) -> Sampled:
+    """Check headers, a sample of rows, the target and its classes; the train sample."""
     train = _sample(planned.train, planned.train_etag, request.target)
     holdout = _sample(planned.holdout, planned.holdout_etag, request.target)
     if holdout.columns != train.columns:
@@ -106,7 +118,7 @@ def check(request: StagingRequest, planned: Plan) -> int:
             "(dataset.train_uri); Autopilot needs at least 2 distinct target values "
             "(shuffle the file if it is sorted by target)"
         )
-    return len(train.columns)
+    return train
 
 
 def copy(planned: Plan, location: Location, metadata: dict[str, str]) -> None:
@@ -120,10 +132,19 @@ def copy(planned: Plan, location: Location, metadata: dict[str, str]) -> None:
             _copy(source, etag, size, location.bucket, key, metadata)
             done.append(key)
     except BaseException:
-        s3 = aws.client("s3")
-        for key in done:
-            s3.delete_object(Bucket=location.bucket, Key=key)
+        _delete_keys(location.bucket, done)
         raise
+
+
+def remove_copies(location: Location) -> None:
+    """Delete both copies again (a later write of the same version failed)."""
+    _delete_keys(location.bucket, [location.train_key, location.holdout_key])
+
+
+def _delete_keys(bucket: str, keys: list[str]) -> None:
+    s3 = aws.client("s3")
+    for key in keys:
+        s3.delete_object(Bucket=bucket, Key=key)
 
 
 def _copy(

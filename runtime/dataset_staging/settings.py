@@ -29,6 +29,9 @@ class StagingRequest:
     holdout_fraction: float
     seed: int
     min_training_rows: int
+    # The class the monitor's profile and quality metrics call positive; not part of the
+    # version (a change re-stages in place, so AutoML does not train again).
+    positive_class: str = "yes"
 
     @classmethod
     def from_properties(cls, props: Mapping[str, Any]) -> StagingRequest:
@@ -55,8 +58,13 @@ class StagingRequest:
             holdout_fraction=fraction,
             seed=properties.integer(props, "Seed", 42),
             min_training_rows=min_rows,
+            positive_class=properties.string(props, "PositiveClass", "yes"),
         )
-        for key, value in (("Bucket", request.bucket), ("TargetAttribute", request.target)):
+        for key, value in (
+            ("Bucket", request.bucket),
+            ("TargetAttribute", request.target),
+            ("PositiveClass", request.positive_class),
+        ):
             if not value:
                 raise PropertyError(f"resource property '{key}' must not be empty")
         if request.pre_split != bool(request.holdout_source_uri):
@@ -127,9 +135,9 @@ class Location:
         return f"{self.key_prefix}holdout.csv"
 
     @property
-    def baseline_key(self) -> str:
-        """The training rows without the target: what the endpoint receives, with a header."""
-        return f"{self.key_prefix}baseline.csv"
+    def profile_key(self) -> str:
+        """The baseline profile of the training rows (drift_monitor/profile.py)."""
+        return f"{self.key_prefix}profile.json"
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"

@@ -39,10 +39,10 @@ def holdout_count(class_rows: int, fraction: float) -> int:
 
 def _rank(seed: int, position: int) -> int:
     """The first 8 bytes of sha256(b"<seed>:<position>"), as an unsigned integer."""
-    return _ranker(seed)(position)
+    return ranker(seed)(position)
 
 
-def _ranker(seed: int) -> Callable[[int], int]:
+def ranker(seed: int) -> Callable[[int], int]:
     """_rank for one seed, with the seed's part of the hash computed once."""
     prefix = hashlib.sha256(f"{seed}:".encode())
     copy = prefix.copy
@@ -99,7 +99,7 @@ class Strata:
     def __init__(self, seed: int | None) -> None:
         """With ``seed`` None only the class counts are kept (enough to check them)."""
         self.seed = seed
-        self._rank = _ranker(seed or 0)
+        self._rank = ranker(seed or 0)
         self._log = _RowLog() if seed is not None else None
         self._histograms: list[array] = []
         self._index: dict[str, int] = {}
@@ -158,8 +158,13 @@ class Strata:
                 "target values"
             )
 
-    def holdout_flags(self, fraction: float) -> Iterator[bool]:
-        """For each row in order, whether it goes to the holdout set."""
+    def rank(self, position: int) -> int:
+        """The row's full 64-bit rank (the split keeps only its top 12 bits per row)."""
+        return self._rank(position)
+
+    def _cuts(self, fraction: float) -> tuple[list[array], list[tuple[int, int]]]:
+        """Per stratum: its histogram and (the bucket holding the cut-off, rows still
+        needed from it)."""
         if self._log is None:
             raise ValueError("Strata(seed=None) keeps counts only; it cannot split")
         histograms = self._histograms
@@ -169,11 +174,20 @@ class Strata:
                 for bucket, count in enumerate(histogram):
                     combined[bucket] += count
             histograms = [combined]
-        # Per stratum: (the bucket holding the cut-off, rows still needed from it).
         cut = [
             _cut(histograms[stratum], holdout_count(size, fraction))
             for stratum, size in enumerate(self._stratum_sizes())
         ]
+        return histograms, cut
+
+    def holdout_flags(self, fraction: float) -> Iterator[bool]:
+        """For each row in order, whether it goes to the holdout set."""
+        for held, _ in self.split_rows(fraction):
+            yield held
+
+    def split_rows(self, fraction: float) -> Iterator[tuple[bool, int]]:
+        """For each row in order: whether it goes to the holdout set, and its rank bucket."""
+        _, cut = self._cuts(fraction)
         single = self.overflow
         boundary: list[list[int]] = [[] for _ in cut]
         for position, (label, bucket) in enumerate(self._log.rows()):
@@ -186,7 +200,26 @@ class Strata:
             chosen.update(ranked[: cut[stratum][1]])
         for position, (label, bucket) in enumerate(self._log.rows()):
             cut_bucket = cut[0 if single else label][0]
-            yield bucket < cut_bucket or (bucket == cut_bucket and position in chosen)
+            held = bucket < cut_bucket or (bucket == cut_bucket and position in chosen)
+            yield held, bucket
+
+    def top_sample_plan(self, fraction: float, size: int) -> tuple[int, int]:
+        """Where the ``size`` highest-ranked training rows start: (bucket, rows needed
+        from it). Every training row in a higher bucket is in the sample; inside the
+        bucket, the ``needed`` highest full ranks are. (-1, 0) takes every training row.
+        """
+        histograms, cut = self._cuts(fraction)
+        training = [0] * (1 << _BUCKET_BITS)
+        for histogram, (cut_bucket, taken) in zip(histograms, cut, strict=True):
+            for bucket in range(max(cut_bucket, 0), 1 << _BUCKET_BITS):
+                count = histogram[bucket]
+                training[bucket] += count - taken if bucket == cut_bucket else count
+        above = 0
+        for bucket in range((1 << _BUCKET_BITS) - 1, -1, -1):
+            if above + training[bucket] >= size:
+                return bucket, size - above
+            above += training[bucket]
+        return -1, 0
 
 
 def _cut(histogram: array, wanted: int) -> tuple[int, int]:

@@ -19,10 +19,13 @@ class CsvWriter:
     Only ``PART_BYTES`` are buffered at a time.
     """
 
-    def __init__(self, bucket: str, key: str, metadata: dict[str, str]) -> None:
+    def __init__(
+        self, bucket: str, key: str, metadata: dict[str, str], content_type: str = "text/csv"
+    ) -> None:
         self.bucket = bucket
         self.key = key
         self._metadata = metadata
+        self._content_type = content_type
         self._buffer: list[bytes] = []
         self._buffered = 0
         self._upload_id = ""
@@ -38,7 +41,10 @@ class CsvWriter:
     def _start(self) -> None:
         if not self._upload_id:
             self._upload_id = aws.client("s3").create_multipart_upload(
-                Bucket=self.bucket, Key=self.key, ContentType="text/csv", Metadata=self._metadata
+                Bucket=self.bucket,
+                Key=self.key,
+                ContentType=self._content_type,
+                Metadata=self._metadata,
             )["UploadId"]
 
     def copy_part(self, number: int, source: dict[str, str], etag: str, byte_range: str) -> None:
@@ -74,7 +80,7 @@ class CsvWriter:
                 Bucket=self.bucket,
                 Key=self.key,
                 Body=b"".join(self._buffer),
-                ContentType="text/csv",
+                ContentType=self._content_type,
                 Metadata=self._metadata,
             )
         else:

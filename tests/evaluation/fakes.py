@@ -59,10 +59,23 @@ def queue_endpoint_answers(bodies):
     assert response.status_code == 201
 
 
-def invoked_bodies():
-    """The request bodies moto's InvokeEndpoint received, in order."""
+def invoked_requests():
+    """What moto's InvokeEndpoint received per request, in order: Body and headers."""
     from moto.sagemakerruntime.models import sagemakerruntime_backends
 
     # moto files every request under EndpointName None (it does not parse the name).
     seen = sagemakerruntime_backends[ACCOUNT][REGION].results
-    return [json.loads(base64.b64decode(key))["Body"] for calls in seen.values() for key in calls]
+    return [json.loads(base64.b64decode(key)) for calls in seen.values() for key in calls]
+
+
+def invoked_bodies():
+    """The request bodies moto's InvokeEndpoint received, in order."""
+    return [request["Body"] for request in invoked_requests()]
+
+
+def invoked_inference_ids():
+    """The InferenceId header of each request moto's InvokeEndpoint received, in order."""
+    return [
+        next((v for k, v in request.items() if k.lower() == "x-amzn-sagemaker-inference-id"), None)
+        for request in invoked_requests()
+    ]

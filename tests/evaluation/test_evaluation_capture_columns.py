@@ -1,10 +1,12 @@
-"""`make evaluate`'s traffic, as data capture stores it, has exactly the baseline's columns.
+"""The monitor reads exactly the profile's feature columns from the captured input, and
+never the output.
 
-Model Monitor reads captured CSV without a header and lines its columns up by position
-with the baseline, which is the training file without the target column. So the rows
-`make evaluate` sends must hold the training features, target dropped, in training order,
-and nothing else. This runs the real staging split, the evaluate command against moto,
-wraps each request as SageMaker's capture record and decodes it with the capture decoder.
+Captured CSV has no header: the analysis lines its columns up by position with the
+profile's ``columns`` (the training header without the target). Model Monitor read input
+and output concatenated, so the model's ``predicted_label,probability`` shifted every
+feature (sagemaker-python-sdk#3277). This runs the real staging (which writes the
+profile), the evaluate command against moto, wraps each request as SageMaker's capture
+record with its input and its output, and runs the monitor's analysis core on them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import pytest
 from botocore.stub import Stubber
 
 from dataset_staging import handler as staging_handler
+from drift_monitor import analysis, drift
+from drift_monitor.capture import Counts, object_rows
 from evaluation import capture, cli, scoring
 from model_endpoint import lifecycle, spec
 from tests.evaluation.fakes import (
@@ -67,7 +71,7 @@ def source_csv(target_position, rows=400, seed=3):
 class Staged:
     train: bytes
     holdout: bytes
-    baseline: bytes
+    profile: dict
 
 
 def stage(text, target="y"):
@@ -101,18 +105,15 @@ def stage(text, target="y"):
         return Staged(
             train=read(Bucket=BUCKET, Key=data["TrainKey"])["Body"].read(),
             holdout=read(Bucket=BUCKET, Key=data["HoldoutKey"])["Body"].read(),
-            baseline=read(Bucket=BUCKET, Key=data["BaselineUri"].split("/", 3)[3])["Body"].read(),
+            profile=json.loads(read(Bucket=BUCKET, Key=data["ProfileKey"])["Body"].read()),
         )
 
 
-def baseline_columns(staged, target="y"):
-    """The staged baseline file's columns, checked to be the training header minus the
-    target, and its rows the training rows minus the target, in order."""
-    train = list(csv.reader(io.StringIO(staged.train.decode())))
-    baseline = list(csv.reader(io.StringIO(staged.baseline.decode())))
-    index = train[0].index(target)
-    assert baseline == [row[:index] + row[index + 1 :] for row in train]
-    return baseline[0]
+def profile_columns(staged, target="y"):
+    """The profile's columns, checked to be the training header minus the target."""
+    header = next(csv.reader(io.StringIO(staged.train.decode())))
+    assert staged.profile["columns"] == [name for name in header if name != target]
+    return staged.profile["columns"]
 
 
 def stubbed_endpoint():
@@ -133,18 +134,27 @@ def stubbed_endpoint():
     return sagemaker
 
 
-def capture_line(body, encoding):
+def _encoded(text, encoding):
+    return text if encoding == "CSV" else base64.b64encode(text.encode()).decode()
+
+
+def capture_line(body, answer, encoding):
     """One request as SageMaker data capture stores it (JSON lines, one per request)."""
-    data = body if encoding == "CSV" else base64.b64encode(body.encode()).decode()
     return json.dumps(
         {
             "captureData": {
                 "endpointInput": {
                     "observedContentType": scoring.CONTENT_TYPE,
                     "mode": "INPUT",
-                    "data": data,
+                    "data": _encoded(body, encoding),
                     "encoding": encoding,
-                }
+                },
+                "endpointOutput": {
+                    "observedContentType": scoring.CONTENT_TYPE,
+                    "mode": "OUTPUT",
+                    "data": _encoded(answer, encoding),
+                    "encoding": encoding,
+                },
             },
             "eventMetadata": {"eventId": "e", "inferenceTime": "2025-01-01T12:00:00Z"},
             "eventVersion": "0",
@@ -172,19 +182,37 @@ def capture_encoding():
     return "CSV" if scoring.CONTENT_TYPE in header.get("CsvContentTypes", []) else "BASE64"
 
 
+ANSWER = "no,0.9\n"
+
+
+def analysed(staged, lines):
+    counts = Counts()
+    rows = object_rows(lines, len(staged.profile["columns"]), counts)
+    report = analysis.analyse(
+        staged.profile,
+        rows,
+        max_rows=100_000,
+        seed=0,
+        thresholds=drift.Thresholds(),
+        response_keys=("predicted_label", "probability"),
+        positive_class="yes",
+    )
+    return report, counts
+
+
 @pytest.mark.parametrize("target_position", [7, 2], ids=["target-last", "target-inside"])
-def test_captured_csv_has_the_baseline_columns_in_order(target_position, tmp_path):
+def test_the_analysis_reads_the_profile_columns_from_the_input_only(target_position, tmp_path):
     from moto import mock_aws
 
     staged = stage(source_csv(target_position))
-    columns = baseline_columns(staged)
+    columns = profile_columns(staged)
     holdout = list(csv.DictReader(io.StringIO(staged.holdout.decode())))
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         s3.put_object(Bucket=BUCKET, Key=HOLDOUT_KEY, Body=staged.holdout)
         queue_endpoint_answers(
-            "no,0.9\n" * len(holdout[start : start + 16]) for start in range(0, len(holdout), 16)
+            ANSWER * len(holdout[start : start + 16]) for start in range(0, len(holdout), 16)
         )
         world = cli.Clients(
             cloudformation=stubbed_stack(EVALUATE_OUTPUTS).client,
@@ -200,14 +228,37 @@ def test_captured_csv_has_the_baseline_columns_in_order(target_position, tmp_pat
 
     encoding = capture_encoding()
     assert encoding == "CSV"
-    captured = []
-    for body in bodies:
-        record = capture.decode_record(capture_line(body, encoding))
-        assert record.input is not None
-        assert record.input.content_type == "text/csv"
-        captured += list(csv.reader(io.StringIO(record.input.text)))
+    lines = [capture_line(body, ANSWER * body.count("\n"), encoding) for body in bodies]
+    # The evaluate command's decoder sees each request's input as the endpoint got it.
+    for line in lines:
+        assert capture.decode_record(line).input.content_type == "text/csv"
+
+    report, counts = analysed(staged, lines)
 
     assert len(bodies) == -(-len(holdout) // 16)
-    assert {len(row) for row in captured} == {len(columns)}
-    expected = [[row[name] for name in columns] for row in holdout]
-    assert captured == expected
+    assert (counts.rows, counts.malformed_rows, report["rows"]) == (len(holdout), 0, len(holdout))
+    # Each feature's window statistics are exactly those of its own held-out column.
+    for name in columns:
+        values = [row[name] for row in holdout]
+        current = report["features"][name]["current"]
+        if staged.profile["features"][name]["type"] == "numeric":
+            numbers = [float(value) for value in values]
+            assert current["mean"] == pytest.approx(sum(numbers) / len(numbers)), name
+            assert (current["min"], current["max"]) == (min(numbers), max(numbers)), name
+        else:
+            assert current["values"] == {
+                value: values.count(value) / len(values) for value in set(values)
+            }, name
+        assert report["features"][name]["type_mismatch"] is False, name
+    # Predictions come from the output alone.
+    assert report["prediction"]["predicted_classes"] == {"no": 1.0}
+
+
+def test_output_columns_in_front_of_the_input_are_refused_not_shifted():
+    """Model Monitor's failure: output and input read as one row. The analysis counts
+    such rows as malformed instead of lining shifted columns up with the profile."""
+    staged = stage(source_csv(7))
+    holdout = staged.holdout.decode().splitlines()[1:]
+    body = "".join(f"{ANSWER.strip()},{line.rsplit(',', 1)[0]}\n" for line in holdout)
+    report, counts = analysed(staged, [capture_line(body, ANSWER * len(holdout), "CSV")])
+    assert (counts.malformed_rows, report["rows"]) == (len(holdout), 0)

@@ -21,6 +21,7 @@ from tests.evaluation.fakes import (
     EVALUATE_OUTPUTS,
     HOLDOUT_KEY,
     invoked_bodies,
+    invoked_inference_ids,
     queue_endpoint_answers,
     stubbed_stack,
 )
@@ -34,6 +35,7 @@ OUTPUTS = {
     **EVALUATE_OUTPUTS,
     "AutoMLJobName": "apstudio-dev-automl-3f2a9c",
     "BestCandidateObjectiveMetric": "F1=0.6120",
+    "GroundTruthS3Uri": f"s3://{BUCKET}/ground-truth",
 }
 CAPTURE_LINE = json.dumps(
     {
@@ -193,6 +195,20 @@ def test_full_run_against_moto_writes_the_three_reports(aws, tmp_path):
     assert f"TP {expected['tp']}" in printed
     assert "output (text/csv; charset=utf-8, BASE64): yes,0.8123" in printed
     assert "scored 2000/2000 rows (4/4 requests)" in err.getvalue()
+    # One ground-truth record per request, keyed by the InferenceId it was sent with.
+    (uploaded,) = report["ground_truth"]["objects"]
+    assert uploaded.startswith(f"s3://{BUCKET}/ground-truth/")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    body = s3.get_object(Bucket=BUCKET, Key=uploaded.split("/", 3)[3])["Body"].read()
+    records = [json.loads(line) for line in body.decode().splitlines()]
+    sent_ids = invoked_inference_ids()
+    assert [r["eventMetadata"]["inferenceId"] for r in records] == sent_ids
+    assert len(set(sent_ids)) == 4
+    labels = [row[-1] for row in rows]
+    assert [r["groundTruthData"]["data"].split("\n") for r in records] == [
+        labels[start : start + 500] for start in range(0, 2000, 500)
+    ]
+    assert "Ground truth: the held-out labels of 4 requests" in printed
 
 
 def run_cli(clients, *extra):

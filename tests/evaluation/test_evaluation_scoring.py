@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -83,12 +84,13 @@ def runtime():
         stubber.assert_no_pending_responses()
 
 
-def params(data):
+def params(data, number=1):
     return {
         "EndpointName": ENDPOINT,
         "Body": data,
         "ContentType": "text/csv",
         "Accept": "text/csv",
+        "InferenceId": f"evaluate-run1-{number:05d}",
     }
 
 
@@ -108,15 +110,37 @@ def test_score_sends_batches_and_retries_throttling(runtime, monkeypatch):
     runtime.add_response(
         "invoke_endpoint", {"Body": body("yes,0.9\nno,0.8\n")}, params(b"1,a\n2,b\n")
     )
-    runtime.add_response("invoke_endpoint", {"Body": body("no,0.7\n")}, params(b"3,c\n"))
+    runtime.add_response("invoke_endpoint", {"Body": body("no,0.7\n")}, params(b"3,c\n", 2))
+    first = datetime(2026, 12, 3, 14, 59, 59, tzinfo=UTC)
+    second = datetime(2026, 12, 3, 15, tzinfo=UTC)
+    moments = iter([first, second])
 
     result = scoring.score(
-        runtime.client, ENDPOINT, data, ["predicted_label", "probability"], 2, io.StringIO()
+        runtime.client,
+        ENDPOINT,
+        data,
+        ["predicted_label", "probability"],
+        2,
+        io.StringIO(),
+        ids=scoring.inference_ids("run1"),
+        clock=lambda: next(moments),
     )
 
     assert [p.label for p in result.predictions] == ["yes", "no", "no"]
     assert (result.batches, result.requests) == (2, 4)
     assert sleeps == [1, 2]
+    # Retries keep the request's InferenceId; each answered request is recorded once.
+    assert result.sent == [
+        scoring.Sent("evaluate-run1-00001", 0, 2, first),
+        scoring.Sent("evaluate-run1-00002", 2, 3, second),
+    ]
+
+
+def test_inference_ids_are_unique_per_request_and_run():
+    first, second = scoring.inference_ids(), scoring.inference_ids()
+    ids = {first(n) for n in range(1, 1000)} | {second(n) for n in range(1, 1000)}
+    assert len(ids) == 1998
+    assert all(len(i) <= 64 and i.isprintable() and " " not in i for i in ids)
 
 
 def test_score_does_not_retry_other_errors(runtime, monkeypatch):

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import threading
 import hashlib
 import io
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar

@@ -98,7 +98,8 @@ def test_https_zip_is_staged_end_to_end(s3, downloads):
         "HoldoutUri": f"s3://{BUCKET}/datasets/{version}/holdout.csv",
         "TrainKey": f"datasets/{version}/train.csv",
         "HoldoutKey": f"datasets/{version}/holdout.csv",
-        "BaselineUri": f"s3://{BUCKET}/datasets/{version}/baseline.csv",
+        "ProfileUri": f"s3://{BUCKET}/datasets/{version}/profile.json",
+        "ProfileKey": f"datasets/{version}/profile.json",
         "TrainRows": "1140",
         "HoldoutRows": "60",
         "Version": version,
@@ -107,8 +108,8 @@ def test_https_zip_is_staged_end_to_end(s3, downloads):
     }
     assert downloads["calls"] == [(SAMPLE_URL, 60)]
     assert keys(s3) == [
-        f"datasets/{version}/baseline.csv",
         f"datasets/{version}/holdout.csv",
+        f"datasets/{version}/profile.json",
         f"datasets/{version}/train.csv",
     ]
     train = body(s3, f"datasets/{version}/train.csv").decode().splitlines(keepends=True)
@@ -117,9 +118,19 @@ def test_https_zip_is_staged_end_to_end(s3, downloads):
     assert train[0] == holdout[0] == source[0]
     assert sorted(train[1:] + holdout[1:]) == sorted(source[1:])
     assert sum(line.endswith(",yes\n") for line in holdout) == round(132 * 0.05)
-    # The monitor's baseline: the training rows in order, the target (last) column dropped.
-    baseline = body(s3, f"datasets/{version}/baseline.csv").decode().splitlines(keepends=True)
-    assert baseline == [line.rsplit(",", 1)[0] + "\n" for line in train]
+    # The monitor's profile: every training row (fewer than the sample cap), target out.
+    profile = json.loads(body(s3, f"datasets/{version}/profile.json"))
+    assert profile["columns"] == train[0].strip().split(",")[:-1]
+    assert (profile["rows"], profile["sample"]["rows"]) == (1140, 1140)
+    assert profile["positive_rate"] == sum(line.endswith(",yes\n") for line in train) / 1140
+    profile_head = s3.head_object(Bucket=BUCKET, Key=f"datasets/{version}/profile.json")
+    assert profile_head["ContentType"] == "application/json"
+    assert profile_head["Metadata"] == {
+        "version": version,
+        "rows": "1140",
+        "format": "1",
+        "positive-class": "yes",
+    }
     head = s3.head_object(Bucket=BUCKET, Key=f"datasets/{version}/train.csv")
     assert head["ContentType"] == "text/csv"
     assert head["Metadata"] == {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from csv_factory import bank_rows, comma_csv, uci_semicolon_csv
 
@@ -69,6 +71,26 @@ def test_pre_split_files_are_copied_as_they_are(s3):
     head = s3.head_object(Bucket=BUCKET, Key=data["TrainKey"])
     assert head["ContentType"] == "text/csv"
     assert head["Metadata"]["source-format"] == "pre-split"
+    # The profile comes from the train file's first rows (a uniform sample needs it all).
+    document = json.loads(s3.get_object(Bucket=BUCKET, Key=data["ProfileKey"])["Body"].read())
+    assert document["sample"]["method"] == "first-rows"
+    assert document["sample"]["rows"] == 900
+    assert document["columns"] == train.decode().splitlines()[0].split(",")[:-1]
+
+
+def test_failed_profile_upload_removes_both_copies(s3, monkeypatch):
+    upload(s3, comma_csv(bank_rows(900)), comma_csv(bank_rows(100)))
+    real_close = handler.store.CsvWriter.close
+
+    def fail_on_profile(self):
+        if self.key.endswith("profile.json"):
+            raise RuntimeError("profile upload failed")
+        real_close(self)
+
+    monkeypatch.setattr(handler.store.CsvWriter, "close", fail_on_profile)
+    with pytest.raises(RuntimeError, match="profile upload failed"):
+        handler.on_event(event(), None)
+    assert staged(s3) == []
 
 
 def test_version_follows_both_objects(s3):

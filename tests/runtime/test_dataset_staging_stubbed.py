@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -86,9 +87,9 @@ def test_create_from_s3_makes_exactly_these_calls(stub):
         {"Body": StreamingBody(io.BytesIO(data), len(data)), "ETag": ETAG},
         {"Bucket": SOURCE_BUCKET, "Key": SOURCE_KEY, "IfMatch": ETAG},
     )
-    bodies = {"train": Capture(), "holdout": Capture(), "baseline": Capture()}
+    bodies = {"train": Capture(), "holdout": Capture(), "profile": Capture()}
     common = {"version": VERSION, "columns": "21", "source-format": "comma"}
-    for name, rows in (("train", "950"), ("holdout", "50"), ("baseline", "950")):
+    for name, rows in (("train", "950"), ("holdout", "50")):
         s3.add_response(
             "put_object",
             {"ETag": '"e"'},
@@ -100,6 +101,17 @@ def test_create_from_s3_makes_exactly_these_calls(stub):
                 "Metadata": {**common, "rows": rows},
             },
         )
+    s3.add_response(
+        "put_object",
+        {"ETag": '"e"'},
+        {
+            "Bucket": BUCKET,
+            "Key": f"{PREFIX}profile.json",
+            "Body": bodies["profile"],
+            "ContentType": "application/json",
+            "Metadata": {"version": VERSION, "rows": "950", "format": "1", "positive-class": "yes"},
+        },
+    )
 
     response = handler.on_event(event("Create"), None)
 
@@ -111,15 +123,16 @@ def test_create_from_s3_makes_exactly_these_calls(stub):
     assert sorted(train.splitlines()[1:] + holdout.splitlines()[1:]) == sorted(
         data.splitlines()[1:]
     )
-    # The baseline: the training rows, target (last column) dropped.
-    expected = [line.rsplit(b",", 1)[0] for line in train.splitlines()]
-    assert bodies["baseline"].value.splitlines() == expected
+    # The profile: the header without the target, all 950 training rows sampled.
+    profile = json.loads(bodies["profile"].value)
+    assert profile["columns"] == train.splitlines()[0].decode().split(",")[:-1]
+    assert profile["sample"]["rows"] == 950
 
 
 def test_update_with_unchanged_inputs_only_reads_metadata(stub):
     s3 = stub("s3")
     head_source(s3)
-    for name, rows in (("train", "950"), ("holdout", "50"), ("baseline", "950")):
+    for name, rows in (("train", "950"), ("holdout", "50")):
         s3.add_response(
             "head_object",
             {
@@ -133,6 +146,14 @@ def test_update_with_unchanged_inputs_only_reads_metadata(stub):
             },
             {"Bucket": BUCKET, "Key": f"{PREFIX}{name}.csv"},
         )
+    s3.add_response(
+        "head_object",
+        {
+            "ContentLength": 10,
+            "Metadata": {"version": VERSION, "rows": "950", "format": "1", "positive-class": "yes"},
+        },
+        {"Bucket": BUCKET, "Key": f"{PREFIX}profile.json"},
+    )
 
     response = handler.on_event(event("Update", PHYSICAL_ID), None)
 
@@ -143,7 +164,8 @@ def test_update_with_unchanged_inputs_only_reads_metadata(stub):
             "HoldoutUri": f"{PHYSICAL_ID}holdout.csv",
             "TrainKey": f"{PREFIX}train.csv",
             "HoldoutKey": f"{PREFIX}holdout.csv",
-            "BaselineUri": f"{PHYSICAL_ID}baseline.csv",
+            "ProfileUri": f"{PHYSICAL_ID}profile.json",
+            "ProfileKey": f"{PREFIX}profile.json",
             "TrainRows": "950",
             "HoldoutRows": "50",
             "Version": VERSION,
