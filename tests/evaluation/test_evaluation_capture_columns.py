@@ -27,7 +27,6 @@ from dataset_staging import handler as staging_handler
 from drift_monitor import analysis, drift
 from drift_monitor.capture import Counts, object_rows
 from evaluation import capture, cli, scoring
-from model_endpoint import lifecycle, spec
 from tests.evaluation.fakes import (
     ACCOUNT,
     BUCKET,
@@ -162,23 +161,17 @@ def capture_line(body, answer, encoding):
     )
 
 
-def capture_encoding():
-    """CSV when the endpoint's capture lists evaluate's content type, else BASE64."""
-    endpoint = spec.EndpointSpec(
-        endpoint_name=ENDPOINT,
-        prefix="apstudio-dev",
-        job_name="job",
-        candidate_name="candidate",
-        role_arn=f"arn:aws:iam::{ACCOUNT}:role/r",
-        instance_type="ml.m5.large",
-        instance_count=1,
-        response_keys=("predicted_label", "probability"),
-        capture_uri=f"s3://{BUCKET}/datacapture/dev",
-        sampling_percentage=100,
-        kms_key_id=None,
-        tags=(),
-    )
-    header = lifecycle.capture_config(endpoint)["CaptureContentTypeHeader"]
+@pytest.fixture(scope="module")
+def capture_encoding(synthesized) -> str:
+    """CSV when the endpoint config's capture lists evaluate's content type, else BASE64:
+    read from the synthesized dev template, as SageMaker would apply it."""
+    configs = [
+        r["Properties"]
+        for r in synthesized["dev"].template["Resources"].values()
+        if r["Type"] == "AWS::SageMaker::EndpointConfig"
+    ]
+    (config,) = configs
+    header = config["DataCaptureConfig"]["CaptureContentTypeHeader"]
     return "CSV" if scoring.CONTENT_TYPE in header.get("CsvContentTypes", []) else "BASE64"
 
 
@@ -201,7 +194,9 @@ def analysed(staged, lines):
 
 
 @pytest.mark.parametrize("target_position", [7, 2], ids=["target-last", "target-inside"])
-def test_the_analysis_reads_the_profile_columns_from_the_input_only(target_position, tmp_path):
+def test_the_analysis_reads_the_profile_columns_from_the_input_only(
+    target_position, tmp_path, capture_encoding
+):
     from moto import mock_aws
 
     staged = stage(source_csv(target_position))
@@ -226,7 +221,7 @@ def test_the_analysis_reads_the_profile_columns_from_the_input_only(target_posit
         bodies = invoked_bodies()
     assert code == 0
 
-    encoding = capture_encoding()
+    encoding = capture_encoding
     assert encoding == "CSV"
     lines = [capture_line(body, ANSWER * body.count("\n"), encoding) for body in bodies]
     # The evaluate command's decoder sees each request's input as the endpoint got it.

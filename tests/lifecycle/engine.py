@@ -307,6 +307,33 @@ class Stack:
         ):
             yield
 
+    def invoke(self, lid: str, event: dict[str, Any]) -> Any:
+        """Invoke one of the stack's Lambda functions as its schedule would: its handler,
+        its resolved environment, as its role. A failure counts in its Errors metric, and
+        the account's alarms are evaluated (``Account.evaluate_alarms``)."""
+        import os
+
+        props = self.template.resources[lid]["Properties"]
+        module, name = props["Handler"].rsplit(".", 1)
+        function = getattr(importlib.import_module(module), name)
+        variables = self.resolve(props.get("Environment", {}).get("Variables", {}))
+        role = props["Role"]["Fn::GetAtt"][0]
+        saved = {key: os.environ.get(key) for key in variables}
+        os.environ.update({key: str(value) for key, value in variables.items()})
+        try:
+            with self.acting_as(role):
+                return _lambda(function, event)
+        except Exception:
+            self.account.lambda_error(self.resources[lid].physical_id)
+            raise
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            self.account.evaluate_alarms()
+
     def _describe_status(self, stack_name: str) -> str | None:
         if stack_name in (self.stack_id, self.name, ""):
             return self.status

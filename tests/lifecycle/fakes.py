@@ -178,6 +178,8 @@ class Account:
     apps: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     spaces: dict[tuple[str, str], str] = field(default_factory=dict)
     portfolio_enabled: bool = False
+    # (SNS topic ARN, alarm name) of every alarm notification sent.
+    notifications: list[tuple[str, str]] = field(default_factory=list)
     # SageMaker projects users made from the portfolio's templates: name -> ProjectStatus.
     projects: dict[str, str] = field(default_factory=dict)
     associations: set[str] = field(default_factory=set)
@@ -307,6 +309,54 @@ class Account:
 
     def fail_next(self, service: str, operation: str, code: str = "InternalFailure") -> None:
         self.faults[(service, operation)] = code
+
+    # -- CloudWatch: Lambda's own metrics and the alarms on every metric -----------------
+
+    def lambda_error(self, function_name: str) -> None:
+        """What Lambda records for a failed invocation: one Errors datapoint."""
+        self.moto("cloudwatch").put_metric_data(
+            Namespace="AWS/Lambda",
+            MetricData=[
+                {
+                    "MetricName": "Errors",
+                    "Dimensions": [{"Name": "FunctionName", "Value": function_name}],
+                    "Value": 1,
+                }
+            ],
+        )
+
+    def evaluate_alarms(self) -> None:
+        """CloudWatch's part moto leaves out: alarms on plain metrics go into ALARM over
+        the data recorded so far, and notify their actions (the SNS topics)."""
+        import datetime
+
+        cloudwatch = self.moto("cloudwatch")
+        compare = {
+            "GreaterThanThreshold": lambda v, t: v > t,
+            "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
+            "LessThanThreshold": lambda v, t: v < t,
+            "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+        }
+        now = datetime.datetime.now(datetime.UTC)
+        for alarm in cloudwatch.describe_alarms()["MetricAlarms"]:
+            if "MetricName" not in alarm or alarm["StateValue"] == "ALARM":
+                continue
+            statistic = alarm.get("Statistic", "Maximum")
+            points = cloudwatch.get_metric_statistics(
+                Namespace=alarm["Namespace"],
+                MetricName=alarm["MetricName"],
+                Dimensions=alarm.get("Dimensions", []),
+                StartTime=now - datetime.timedelta(days=30),
+                EndTime=now + datetime.timedelta(days=30),
+                Period=86400 * 60,
+                Statistics=[statistic],
+            )["Datapoints"]
+            values = [p[statistic] for p in points]
+            if values and compare[alarm["ComparisonOperator"]](max(values), alarm["Threshold"]):
+                cloudwatch.set_alarm_state(
+                    AlarmName=alarm["AlarmName"], StateValue="ALARM", StateReason="threshold"
+                )
+                self.notifications += [(t, alarm["AlarmName"]) for t in alarm["AlarmActions"]]
 
     # -- time ---------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ data and key. See ``engine`` for the CloudFormation and Provider framework rules
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -586,3 +587,45 @@ def test_interleaved_deletes_keep_the_projects_roles_for_the_last_stack_and_no_l
         assert set(project_tags.values()) == {prod.stack.stack_id}, (name, project_tags)
     assert prod.stack.destroy() == "DELETE_COMPLETE", prod.stack.failures
     prod.assert_nothing_left()
+
+
+def _monitored(scenario) -> str:
+    if not scenario.settings.monitor.enabled:
+        pytest.skip(f"{scenario.settings.name} has monitoring off")
+    return scenario.logical_id("AWS::Lambda::Function", "MonitorFunction")
+
+
+RUN = {"source": "aws.events", "detail-type": "Scheduled Event", "time": "2026-12-03T15:15:00Z"}
+
+
+def test_a_scheduled_run_over_an_idle_window_reports_zero_rows(scenario):
+    function = _monitored(scenario)
+    assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
+    scenario.stack.invoke(function, RUN)
+    reports = [k for k in staged_objects(scenario.account, scenario.bucket) if "reports" in k]
+    (key,) = reports
+    assert key.startswith("monitoring/reports/2026/12/03/15/")
+    report = scenario.account.moto("s3").get_object(Bucket=scenario.bucket, Key=key)
+    assert json.loads(report["Body"].read())["rows"] == 0
+    assert scenario.account.notifications == []
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
+
+
+def test_a_failing_analysis_raises_its_alarm_and_tells_the_topic(scenario):
+    function = _monitored(scenario)
+    assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
+    s3 = scenario.account.moto("s3")
+    (profile,) = [
+        k for k in staged_objects(scenario.account, scenario.bucket) if k.endswith("profile.json")
+    ]
+    s3.delete_object(Bucket=scenario.bucket, Key=profile)  # a run that cannot read its baseline
+    with pytest.raises(Exception, match="profile"):
+        scenario.stack.invoke(function, RUN)
+    topic = scenario.stack.resources[scenario.logical_id("AWS::SNS::Topic", "MonitorAlerts")]
+    errors_alarm = scenario.stack.resources[
+        scenario.logical_id("AWS::CloudWatch::Alarm", "MonitorErrors")
+    ]
+    assert scenario.account.notifications == [(topic.physical_id, errors_alarm.physical_id)]
+    assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
+    scenario.assert_nothing_left()
