@@ -40,11 +40,11 @@ from components.handler_provider import (
     stack_status_statement,
     vended_log_group_name,
 )
-from config.settings import (
+from config import AutoMLSettings
+from config.limits import (
     AUTOML_POLL_INTERVAL_SECONDS,
     AUTOML_WAIT_MARGIN_SECONDS,
     CUSTOM_RESOURCE_CAP_SECONDS,
-    AutoMLSettings,
 )
 
 # Choice branches of the state machine, by DescribeAutoMLJobV2's AutoMLJobStatus.

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from components import nag
 from components.handler_provider import HandlerProvider
-from config.settings import DatasetSettings
+from config import DatasetSettings
 
 DATASET_PREFIX = "datasets"
 # Sized from tools/bench_staging.py: peak RSS stays near 130 MiB whatever the input, so

@@ -26,7 +26,7 @@ from constructs import Construct
 
 from components import nag
 from components.handler_provider import HANDLER_RUNTIME, runtime_code
-from config.settings import MonitorSettings
+from config import MonitorSettings
 
 REPORTS_PREFIX = "monitoring/reports"
 GROUND_TRUTH_PREFIX = "ground-truth"

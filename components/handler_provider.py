@@ -14,7 +14,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from components import nag
-from config.settings import CUSTOM_RESOURCE_CAP_SECONDS
+from config.limits import CUSTOM_RESOURCE_CAP_SECONDS
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 # The newest Python runtime this CDK version offers; boto3 ships with it.

@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from config.settings import NetworkSettings
+from config import NetworkSettings
 
 NFS_PORT = 2049
 

@@ -15,7 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from config.settings import DeploymentSettings, EndpointSettings
+from config import DeploymentSettings, EndpointSettings
 
 VARIANT_NAME = "AllTraffic"
 # Captured CSV is stored as CSV, not base64 (DESIGN: "Endpoint facts").

@@ -1,7 +1,7 @@
 """Check a local dataset file at synth with the staging function's own validator.
 
 The validator lives in ``runtime/dataset_staging`` (the Lambda package), so synth and
-deploy run the same code; this module only puts ``runtime/`` on the import path.
+deploy run the same code: imported here as ``runtime.dataset_staging.validation``.
 
 Validation streams the file (about 25 MB/s), so a large file costs seconds once: a
 file that passed is remembered by its SHA-256, the settings and the validator's own
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -23,10 +22,8 @@ _HASH_CHUNK = 8 * 1024 * 1024
 
 
 def staging_validation() -> ModuleType:
-    """``dataset_staging.validation``, imported from the Lambda package (no boto3)."""
-    if str(RUNTIME_DIR) not in sys.path:
-        sys.path.append(str(RUNTIME_DIR))
-    from dataset_staging import validation
+    """The staging function's own validation module (standard library only)."""
+    from runtime.dataset_staging import validation
 
     return validation
 

@@ -26,7 +26,7 @@ def stack_name_for(env: str) -> str:
 
 def resource_prefix_for(env: str) -> str:
     """The prefix of the environment's SageMaker resource names (``resource_prefix`` in
-    config/settings.py): IAM policies scoped to it cover what the commands create too."""
+    config/environment.py): IAM policies scoped to it cover what the commands create too."""
     return f"apstudio-{env}"
 
 

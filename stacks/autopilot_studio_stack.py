@@ -9,7 +9,7 @@ from __future__ import annotations
 from aws_cdk import Fn, Stack, Tags
 from constructs import Construct
 
-from config.settings import EnvironmentSettings
+from config import EnvironmentSettings
 from stacks.foundations import Foundations
 from stacks.model_part import ModelPart
 from stacks.outputs import add_outputs

@@ -13,7 +13,7 @@ from components import nag
 from components.data_bucket import DataBucket
 from components.network import StudioNetwork
 from components.studio import QuickStartExecutionRole
-from config.settings import EnvironmentSettings
+from config import EnvironmentSettings
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from components.automl_job import AutoMLJob
 from components.dataset import TrainingDataset
 from components.drift_monitor import DriftMonitor
 from components.serving import VARIANT_NAME, ModelServing
-from config.settings import EnvironmentSettings
+from config import EnvironmentSettings
 from stacks.foundations import Foundations
 
 AUTOML_OUTPUT_PREFIX = "automl-output"

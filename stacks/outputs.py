@@ -6,7 +6,7 @@ from aws_cdk import CfnOutput, Fn, Stack
 
 from components.drift_monitor import GROUND_TRUTH_PREFIX, REPORTS_PREFIX
 from components.studio import StudioDomain
-from config.settings import EnvironmentSettings
+from config import EnvironmentSettings
 from stacks.model_part import ModelPart
 
 

@@ -13,7 +13,7 @@ from components.studio_cleanup import (
     StudioCleanupProvider,
     StudioHomeCleanup,
 )
-from config.settings import EnvironmentSettings
+from config import EnvironmentSettings
 from stacks.foundations import Foundations
 
 

@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from dataset_staging.errors import DatasetError
+from .errors import DatasetError
 
 COMMA = "comma"
 SEMICOLON_CONVERTED = "semicolon-converted"

@@ -20,7 +20,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
-from dataset_staging.errors import DatasetError
+from .errors import DatasetError
 
 # Above this many distinct target values (e.g. a regression target) the split is a plain
 # seeded sample of all rows instead of one sample per class.

@@ -15,8 +15,8 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from dataset_staging.csv_validation import CHUNK_BYTES, list_names
-from dataset_staging.errors import DatasetError
+from .csv_validation import CHUNK_BYTES, list_names
+from .errors import DatasetError
 
 # The largest CSV the function splits within its 14-minute timeout: 1 GB staged at
 # 13.6-20.8 MB/s (tools/bench_staging.py, three runs), so 5 GiB takes 4.3-6.6 minutes,

@@ -11,10 +11,10 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from dataset_staging import streams
-from dataset_staging.csv_validation import CsvReader, Header, decode_stream
-from dataset_staging.errors import DatasetError
-from dataset_staging.split import Strata
+from . import streams
+from .csv_validation import CsvReader, Header, decode_stream
+from .errors import DatasetError
+from .split import Strata
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from app import build_app
-from config.settings import EnvironmentSettings
+from config import EnvironmentSettings
 
 TEST_ACCOUNT = "111111111111"
 TEST_REGION = "us-east-1"

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from config import environment_names, load_settings
-from config.settings import parse_settings
+from config import environment_names, load_settings, parse_settings
 from tests.infra import checkov_gate
 from tests.infra.checkov_gate import Check, Report, Skip, SkipFileError
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from config import ConfigError, aws_catalog, environment_names, load_settings
-from config.settings import parse_settings
+from config import ConfigError, aws_catalog, environment_names, load_settings, parse_settings
 
 VALID = {"removal_policy": "destroy"}
 

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from config import ConfigError
-from config.settings import ENVIRONMENTS_FILE, parse_settings
+from config import ENVIRONMENTS_FILE, ConfigError, parse_settings
 from tests.infra.synth import Synthesized, synthesize
 from tests.runtime.csv_factory import bank_rows, comma_csv, sample_zip
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from config import environment_names, load_settings
-from config.settings import MAX_ENVIRONMENT_NAME_LENGTH, parse_settings, read_environments
+from config import environment_names, load_settings, parse_settings, read_environments
+from config.limits import MAX_ENVIRONMENT_NAME_LENGTH
 from tests.infra.botocore_names import check
 from tests.infra.synth import synthesize_template
 from tests.infra.update_safety import _Rendering

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config import ConfigError
-from config.settings import parse_settings
+from config import ConfigError, parse_settings
 from tests.infra.synth import synthesize
 
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from config import environment_names
-from config.settings import (
+from config import (
     AutoscalingSettings,
     DeploymentSettings,
     EndpointSettings,
     MonitorSettings,
+    environment_names,
     parse_settings,
     read_environments,
 )

@@ -23,7 +23,7 @@ from aws_cdk import integ_tests_alpha as integ  # noqa: E402
 from app import build_app  # noqa: E402
 from components.data_bucket import DataBucket  # noqa: E402
 from components.serving import ModelServing  # noqa: E402
-from config.settings import EnvironmentSettings, parse_settings  # noqa: E402
+from config import EnvironmentSettings, parse_settings  # noqa: E402
 
 TEST_NAME = "AutopilotStudioInteg"
 

@@ -15,7 +15,7 @@ import aws_cdk as cdk
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from config.settings import AutoMLSettings
+from config import AutoMLSettings
 from tests.infra.synth import masked
 from tests.integ.integ_autopilot_studio import (
     FEATURE_ROW,

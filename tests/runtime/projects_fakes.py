@@ -4,13 +4,14 @@ policies, Stubber-backed SageMaker and Service Catalog, and the documented role 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from cr_support import aws
+from cr_support import aws, clock
 
 REGION = "us-east-1"
 KEY = "autopilot-studio:owner-stack"
@@ -22,6 +23,11 @@ SAGEMAKER_PORTFOLIO = {
 }
 OTHER_PORTFOLIO = {"Id": "port-zzzzzzzzzzzzz", "DisplayName": "Team", "ProviderName": "Platform"}
 IMPORTED = {"PortfolioShareType": "IMPORTED"}
+# ProjectStatus in the SageMaker API reference (a test checks it against botocore's model).
+PROJECT_STATUSES = (
+    "Pending", "CreateInProgress", "CreateCompleted", "CreateFailed", "DeleteInProgress",
+    "DeleteFailed", "DeleteCompleted", "UpdateInProgress", "UpdateCompleted", "UpdateFailed",
+)  # fmt: skip
 P = "AmazonSageMakerServiceCatalogProducts"
 POLICY = "arn:aws:iam::aws:policy/"
 
@@ -90,14 +96,25 @@ def aws_managed_policies() -> dict:
 
 
 class Stubs:
-    """SageMaker and Service Catalog from Stubber, IAM from moto (with AWS managed policies)."""
+    """SageMaker and Service Catalog from Stubber, IAM from moto (with AWS managed policies).
+
+    ``calls`` lists the SageMaker and Service Catalog operations in the order the handler
+    made them; ``slept`` the seconds it waited for the portfolio share (never slept).
+    """
 
     def __init__(self, moto_clients):
         self.sagemaker = Stubber(boto3.client("sagemaker", region_name=REGION))
         self.servicecatalog = Stubber(boto3.client("servicecatalog", region_name=REGION))
         self._moto = moto_clients
+        self.calls: list[str] = []
+        self.slept: list[float] = []
         for stubber in (self.sagemaker, self.servicecatalog):
+            # Stubber answers in before-call; this event reaches every handler first.
+            stubber.client.meta.events.register("before-parameter-build", self._record)
             stubber.activate()
+
+    def _record(self, model, **_) -> None:
+        self.calls.append(model.name)
 
     def client(self, name: str):
         if name in ("sagemaker", "servicecatalog"):
@@ -125,10 +142,31 @@ class Stubs:
     def disable(self) -> None:
         self.sagemaker.add_response("disable_sagemaker_servicecatalog_portfolio", {}, {})
 
+    def shares(self, *pages: list[dict]) -> None:
+        """One look at the accepted portfolio shares, one page per list of portfolios."""
+        for i, page in enumerate(pages):
+            body: dict = {"PortfolioDetails": page}
+            if i < len(pages) - 1:
+                body["NextPageToken"] = f"t{i + 1}"
+            params = {**IMPORTED, **({"PageToken": f"t{i}"} if i else {})}
+            self.servicecatalog.add_response("list_accepted_portfolio_shares", body, params)
+
     def portfolio_visible(self) -> None:
-        self.servicecatalog.add_response(
-            "list_accepted_portfolio_shares", {"PortfolioDetails": [SAGEMAKER_PORTFOLIO]}, IMPORTED
-        )
+        self.shares([SAGEMAKER_PORTFOLIO])
+
+    def portfolio_shared(self, role_arn: str) -> None:
+        """Create or Update finds the share on its first look and associates ``role_arn``."""
+        self.portfolio_visible()
+        self.associate(role_arn)
+
+    def projects(self, *pages: list[dict]) -> None:
+        """ListProjects, one page per list of project summaries (none: one empty page)."""
+        for i, page in enumerate(pages or ([],)):
+            body: dict = {"ProjectSummaryList": page}
+            if i < len(pages) - 1:
+                body["NextToken"] = f"t{i + 1}"
+            params = {"MaxResults": 100, **({"NextToken": f"t{i}"} if i else {})}
+            self.sagemaker.add_response("list_projects", body, params)
 
     def associate(self, role_arn: str) -> None:
         self.servicecatalog.add_response(
@@ -152,6 +190,17 @@ def principal(role_arn: str) -> dict:
     return {"PortfolioId": PORTFOLIO, "PrincipalARN": role_arn, "PrincipalType": "IAM"}
 
 
+def project(name: str, status: str) -> dict:
+    """A ListProjects summary, as SageMaker returns it."""
+    return {
+        "ProjectName": name,
+        "ProjectArn": f"arn:aws:sagemaker:{REGION}:111111111111:project/{name}",
+        "ProjectId": f"p-{hashlib.sha256(name.encode()).hexdigest()[:12]}",
+        "CreationTime": "2025-06-01T09:00:00Z",
+        "ProjectStatus": status,
+    }
+
+
 @pytest.fixture
 def stubs(monkeypatch, moto_clients):
     # moto attaches only AWS managed policies it knows (with their real paths), and loads
@@ -162,6 +211,7 @@ def stubs(monkeypatch, moto_clients):
     )
     s = Stubs(moto_clients)
     monkeypatch.setattr(aws, "client", s.client)
+    monkeypatch.setattr(clock, "sleep", s.slept.append)
     yield s
     s.assert_consumed()
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pytest
 from csv_factory import bank_rows, comma_csv
 
-from config import ConfigError
+from config import ENVIRONMENTS_FILE, ConfigError, parse_settings
 from config.local_dataset import staging_validation
-from config.settings import ENVIRONMENTS_FILE, parse_settings
 from dataset_staging import handler, validation
 from dataset_staging.errors import DatasetError
 
@@ -60,7 +60,8 @@ def deploy_message(s3, data: bytes, **props) -> str:
 
 
 def test_synth_imports_the_staging_functions_own_validator():
-    assert staging_validation() is validation
+    # Synth imports the package as runtime.dataset_staging, the Lambda as dataset_staging.
+    assert Path(staging_validation().__file__) == Path(validation.__file__)
     assert handler.validate is validation.validate
 
 
@@ -93,7 +94,7 @@ def test_both_paths_run_validate(tmp_path, moto_clients, monkeypatch):
         calls.append(label)
         return real(chunks, label, **kwargs)
 
-    monkeypatch.setattr(validation, "validate", spy)
+    monkeypatch.setattr(staging_validation(), "validate", spy)
     monkeypatch.setattr(handler, "validate", spy)
     s3 = moto_clients("s3")
     s3.create_bucket(Bucket=BUCKET)

@@ -31,7 +31,10 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from csv_factory import bank_rows, comma_csv
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import botocore_stubber as moto_send
 from moto.sagemaker.models import sagemaker_backends
+from projects_fakes import make_role, role_names, role_tags
+from projects_fakes import stubs as stubs  # the fixture
 
 from automl_job import handler as automl
 from automl_job import naming as job_naming
@@ -379,23 +382,6 @@ THROTTLED_POLLS = [
      cfn_event("Delete", "StudioHomeCleanup", HOME_PROPS, HOME_ID), VPC,
      [("efs", "describe_file_systems", {}, {"FileSystems": []}),
       ("ec2", "describe_security_groups", TAGGED_GROUPS, THROTTLED["ec2"])]),
-    ("projects-create", projects.is_complete,
-     cfn_event("Create", "ProjectsEnablement", PROJECTS_PROPS, ENABLED_BY_STACK), EXEC_ROLE,
-     [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED,
-       THROTTLED["servicecatalog"])]),
-    ("projects-delete-portfolio", projects.is_complete,
-     cfn_event("Delete", "ProjectsEnablement", PROJECTS_PROPS, ENABLED_BY_STACK), EXEC_ROLE,
-     [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED,
-       THROTTLED["servicecatalog"])]),
-    ("projects-delete-status", projects.is_complete,
-     cfn_event("Delete", "ProjectsEnablement", PROJECTS_PROPS, ENABLED_BY_STACK), EXEC_ROLE,
-     [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED, {"PortfolioDetails": []}),
-      ("sagemaker", PORTFOLIO_STATUS, {}, THROTTLED["sagemaker"])]),
-    ("projects-delete-roles", projects.is_complete,
-     cfn_event("Delete", "ProjectsEnablement", PROJECTS_PROPS, ENABLED_BY_STACK), EXEC_ROLE,
-     [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED, {"PortfolioDetails": []}),
-      ("sagemaker", PORTFOLIO_STATUS, {}, {"Status": "Disabled"}),
-      ("iam", "list_role_tags", {"RoleName": LAUNCH_ROLE}, THROTTLED["iam"])]),
 ]  # fmt: skip
 
 
@@ -485,6 +471,50 @@ def test_poll_throttled_past_botocore_retries_is_not_complete(
     assert throttler.sends == retries + 1
     assert len(sleeps) == retries
     assert moto_backend().auto_ml_jobs[name].auto_ml_job_status == "InProgress"
+
+
+@pytest.mark.parametrize(
+    ("request_type", "service", "operation"),
+    [
+        ("Create", "servicecatalog", "ListAcceptedPortfolioShares"),
+        ("Delete", "sagemaker", "ListProjects"),
+    ],
+    ids=["projects-create-portfolio-share", "projects-delete-list-projects"],
+)
+def test_projects_call_throttled_past_botocore_retries_fails_the_request(
+    stubs, monkeypatch, sleeps, retries, request_type, service, operation
+):
+    # The resource has no poller: a throttled call fails the request, once botocore's
+    # retries are spent. A Create undoes its roles first; a Delete has changed nothing.
+    client = boto3.client(service, region_name=REGION, config=aws.RETRY_CONFIG)
+    # botocore offers each send to every before-send handler; moto (IAM here) would answer
+    # these operations too, and it implements neither.
+    client.meta.events.unregister("before-send", moto_send)
+    throttler = Throttler(client, operation, times=100)
+    monkeypatch.setattr(
+        aws, "client", lambda name: client if name == service else stubs.client(name)
+    )
+    if request_type == "Create":
+        stubs.status("Enabled")
+    else:
+        make_role(stubs.iam, LAUNCH_ROLE, {OWNER["OwnerTagKey"]: STACK_ID})
+    physical_id = ENABLED_BY_STACK if request_type == "Delete" else None
+
+    with pytest.raises(ClientError) as raised:
+        projects.on_event(
+            cfn_event(request_type, "ProjectsEnablement", PROJECTS_PROPS, physical_id)
+        )
+
+    assert aws.is_throttling(raised.value)
+    assert throttler.sends == retries + 1
+    assert len(sleeps) == retries
+    # Not taken for a share that is not visible yet: no wait for the next look.
+    assert stubs.slept == []
+    if request_type == "Create":
+        assert role_names(stubs.iam) == set()
+    else:
+        assert role_names(stubs.iam) == {LAUNCH_ROLE}
+        assert role_tags(stubs.iam, LAUNCH_ROLE) == {OWNER["OwnerTagKey"]: STACK_ID}
 
 
 # 6. Delete of a resource someone already removed by hand
@@ -583,20 +613,6 @@ REMOVED_BY_HAND = [
          ("ec2", "delete_security_group", {"GroupId": "sg-0aaaaaaaaaaaaaaaa"},
           Fault("InvalidGroup.NotFound", "The security group does not exist"))],
     ]),
-    ("projects-roles-and-portfolio-gone", (projects.on_event, projects.is_complete),
-     PROJECTS_PROPS, ENABLED_BY_STACK, [
-        [("servicecatalog", "list_accepted_portfolio_shares", IMPORTED,
-          {"PortfolioDetails": [{"Id": PORTFOLIO, "ProviderName": "Amazon SageMaker"}]}),
-         ("servicecatalog", "disassociate_principal_from_portfolio",
-          {"PortfolioId": PORTFOLIO, "PrincipalARN": EXEC_ROLE, "PrincipalType": "IAM"},
-          Fault("ResourceNotFoundException", "Principal not found")),
-         ("servicecatalog", "list_principals_for_portfolio", {"PortfolioId": PORTFOLIO},
-          {"Principals": []}),
-         ("sagemaker", PORTFOLIO_STATUS, {}, {"Status": "Disabled"}),
-         *[("iam", "list_role_tags", {"RoleName": spec.name},
-            Fault("NoSuchEntity", f"The role with name {spec.name} cannot be found."))
-           for spec in ROLE_SPECS]],
-    ]),
 ]  # fmt: skip
 
 
@@ -620,6 +636,34 @@ def test_delete_of_a_resource_removed_by_hand_completes(stub, handlers, props, p
             stubber.assert_no_pending_responses()
 
     assert answers == [{"IsComplete": False}] * (len(polls) - 1) + [{"IsComplete": True}]
+
+
+# What a Delete finds when someone removed the roles and the association by hand.
+PROJECTS_REMOVED_BY_HAND = [
+    ("sagemaker", "list_projects", {"MaxResults": 100}, {"ProjectSummaryList": []}),
+    ("servicecatalog", "list_accepted_portfolio_shares", IMPORTED,
+     {"PortfolioDetails": [{"Id": PORTFOLIO, "ProviderName": "Amazon SageMaker"}]}),
+    ("servicecatalog", "disassociate_principal_from_portfolio",
+     {"PortfolioId": PORTFOLIO, "PrincipalARN": EXEC_ROLE, "PrincipalType": "IAM"},
+     Fault("ResourceNotFoundException", "Principal not found")),
+    ("servicecatalog", "list_principals_for_portfolio", {"PortfolioId": PORTFOLIO},
+     {"Principals": []}),
+    ("sagemaker", PORTFOLIO_STATUS, {}, {"Status": "Disabled"}),
+    *[("iam", "list_role_tags", {"RoleName": spec.name},
+       Fault("NoSuchEntity", f"The role with name {spec.name} cannot be found."))
+      for spec in ROLE_SPECS],
+]  # fmt: skip
+
+
+def test_projects_delete_of_roles_and_portfolio_removed_by_hand_is_done(stub):
+    stubbers = stub_all(stub, PROJECTS_REMOVED_BY_HAND)
+    expect(stubbers, PROJECTS_REMOVED_BY_HAND)
+    delete = cfn_event("Delete", "ProjectsEnablement", PROJECTS_PROPS, ENABLED_BY_STACK)
+
+    # The resource has no poller: on_event does the deleting.
+    assert projects.on_event(delete) == {"PhysicalResourceId": ENABLED_BY_STACK}
+    for stubber in stubbers.values():
+        stubber.assert_no_pending_responses()
 
 
 # 7. Retries

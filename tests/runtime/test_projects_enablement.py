@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from projects_fakes import (
@@ -14,6 +16,7 @@ from projects_fakes import (
     LAUNCH,
     OTHER_PORTFOLIO,
     PORTFOLIO,
+    PROJECT_STATUSES,
     ROLE_NAMES,
     SAGEMAKER_PORTFOLIO,
     USE,
@@ -22,6 +25,7 @@ from projects_fakes import (
     iam_role_summary,
     make_role,
     principal,
+    project,
     role_names,
     role_tags,
     trusted_services,
@@ -35,6 +39,7 @@ STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/dev/1234"
 OTHER_STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/stage/5678"
 EXEC_ROLE = "arn:aws:iam::111111111111:role/dev-studio-execution"
 CODEBUILD = "AmazonSageMakerServiceCatalogProductsCodeBuildRole"
+GLUE = "AmazonSageMakerServiceCatalogProductsGlueRole"
 ENABLED_BY_STACK = "sagemaker-projects/enabled-by-stack"
 PRE_ENABLED = "sagemaker-projects/pre-enabled"
 ALLOW_LOGS = (
@@ -120,10 +125,30 @@ class TestRoleSpecs:
         assert key != roles.claim_key(KEY, OTHER_STACK)
 
 
+def shared_calls(*head: str) -> list[str]:
+    """The SageMaker and Service Catalog calls of a Create or Update that finds the share."""
+    return [*head, "ListAcceptedPortfolioShares", "AssociatePrincipalWithPortfolio"]
+
+
+STATUS = "GetSagemakerServicecatalogPortfolioStatus"
+ENABLE = "EnableSagemakerServicecatalogPortfolio"
+DISABLE = "DisableSagemakerServicecatalogPortfolio"
+OLD_ROLE = "arn:aws:iam::111111111111:role/old-execution"
+
+
+@pytest.fixture
+def backoff_pauses(monkeypatch) -> list[float]:
+    """The roles' bounded retries' pauses, recorded instead of slept."""
+    pauses: list[float] = []
+    monkeypatch.setattr(backoff, "sleep", pauses.append)
+    return pauses
+
+
 class TestCreate:
     def test_all_absent_creates_the_eleven_roles_as_the_console_does(self, stubs):
         stubs.status("Disabled")
         stubs.enable()
+        stubs.portfolio_shared(EXEC_ROLE)
 
         result = handler.on_event(event("Create"))
 
@@ -133,8 +158,11 @@ class TestCreate:
                 "CreatedRoles": names(*ROLE_NAMES),
                 "ClaimedRoles": "",
                 "PortfolioEnabledByStack": "true",
+                "PortfolioId": PORTFOLIO,
             },
         }
+        assert stubs.calls == shared_calls(STATUS, ENABLE)
+        assert stubs.slept == []
         iam = stubs.iam
         for name, (services, policies) in DOCUMENTED_ROLES.items():
             role = iam.get_role(RoleName=name)["Role"]
@@ -154,14 +182,21 @@ class TestCreate:
         for name in ROLE_NAMES:
             make_role(stubs.iam, name)
         stubs.status("Enabled")
+        stubs.portfolio_shared(EXEC_ROLE)
 
         result = handler.on_event(event("Create"))
 
-        assert result["Data"] == {
-            "CreatedRoles": "",
-            "ClaimedRoles": "",
-            "PortfolioEnabledByStack": "false",
+        assert result == {
+            "PhysicalResourceId": PRE_ENABLED,
+            "Data": {
+                "CreatedRoles": "",
+                "ClaimedRoles": "",
+                "PortfolioEnabledByStack": "false",
+                "PortfolioId": PORTFOLIO,
+            },
         }
+        # An enabled portfolio is not enabled again.
+        assert stubs.calls == shared_calls(STATUS)
         for name in ROLE_NAMES:
             assert role_tags(stubs.iam, name) == {}
             assert attached(stubs.iam, name) == set()
@@ -170,6 +205,7 @@ class TestCreate:
         make_role(stubs.iam, USE)  # console-made
         make_role(stubs.iam, CODEBUILD, {KEY: OTHER_STACK})
         stubs.status("Enabled")
+        stubs.portfolio_shared(EXEC_ROLE)
 
         result = handler.on_event(event("Create"))
 
@@ -194,6 +230,7 @@ class TestCreate:
         users = iam.create_policy(PolicyName="team-extras", PolicyDocument=ALLOW_LOGS)
         iam.attach_role_policy(RoleName=USE, PolicyArn=users["Policy"]["Arn"])
         stubs.status("Enabled")
+        stubs.portfolio_shared(EXEC_ROLE)
 
         result = handler.on_event(event("Update", ENABLED_BY_STACK))
 
@@ -208,16 +245,23 @@ class TestCreate:
     def test_update_keeps_physical_id_and_reattaches_owned_role_policies(self, stubs):
         stubs.status("Disabled")
         stubs.enable()
+        stubs.portfolio_shared(EXEC_ROLE)
         handler.on_event(event("Create"))
         arn = "arn:aws:iam::aws:policy/AmazonSageMakerAdmin-ServiceCatalogProductsServiceRolePolicy"
         stubs.iam.detach_role_policy(RoleName=LAUNCH, PolicyArn=arn)
 
         stubs.status("Enabled")
+        stubs.portfolio_shared(EXEC_ROLE)
         result = handler.on_event(event("Update", ENABLED_BY_STACK))
 
         assert result == {
             "PhysicalResourceId": ENABLED_BY_STACK,
-            "Data": {"CreatedRoles": "", "ClaimedRoles": "", "PortfolioEnabledByStack": "true"},
+            "Data": {
+                "CreatedRoles": "",
+                "ClaimedRoles": "",
+                "PortfolioEnabledByStack": "true",
+                "PortfolioId": PORTFOLIO,
+            },
         }
         assert arn in attached(stubs.iam, LAUNCH)
 
@@ -242,75 +286,127 @@ class TestCreate:
         with pytest.raises(properties.PropertyError, match="ExecutionRoleArn"):
             handler.on_event(bad)
 
+    def test_rejects_an_unknown_request_type(self, stub):
+        # No stubbed service: it fails before any call.
+        with pytest.raises(ValueError, match="unsupported RequestType 'Replace'"):
+            handler.on_event(event("Replace"))
 
-class TestIsComplete:
-    def test_waits_for_portfolio_then_associates_the_execution_role(self, stub):
-        catalog = stub("servicecatalog")
-        data = {"CreatedRoles": names(LAUNCH, USE), "PortfolioEnabledByStack": "true"}
-        created = event("Create", ENABLED_BY_STACK, Data=data)
-        portfolio_pages(catalog, [OTHER_PORTFOLIO])
-        assert handler.is_complete(created) == {"IsComplete": False}
 
-        portfolio_pages(catalog, [OTHER_PORTFOLIO], [SAGEMAKER_PORTFOLIO])
-        catalog.add_response("associate_principal_with_portfolio", {}, principal(EXEC_ROLE))
+class TestPortfolioShare:
+    """Create and Update wait, in on_event, for the share that enabling the portfolio makes."""
 
-        assert handler.is_complete(created) == {
-            "IsComplete": True,
-            "Data": {**data, "ClaimedRoles": "", "PortfolioId": PORTFOLIO},
+    def test_waits_until_the_share_is_visible_then_associates_the_execution_role(self, stubs):
+        stubs.status("Disabled")
+        stubs.enable()
+        stubs.shares([])  # not shared yet
+        stubs.shares([OTHER_PORTFOLIO])  # another portfolio only
+        stubs.shares([OTHER_PORTFOLIO], [SAGEMAKER_PORTFOLIO])  # on the second page
+        stubs.associate(EXEC_ROLE)
+
+        result = handler.on_event(event("Create"))
+
+        assert result == {
+            "PhysicalResourceId": ENABLED_BY_STACK,
+            "Data": {
+                "CreatedRoles": names(*ROLE_NAMES),
+                "ClaimedRoles": "",
+                "PortfolioEnabledByStack": "true",
+                "PortfolioId": PORTFOLIO,
+            },
         }
+        # A pause between looks, none after the one that found it.
+        assert stubs.slept == [handler.VISIBLE_PAUSE_SECONDS] * 2
+        shares = ["ListAcceptedPortfolioShares"]
+        assert stubs.calls == [STATUS, ENABLE, *shares * 4, "AssociatePrincipalWithPortfolio"]
 
-    def test_update_moves_the_association_to_the_new_role(self, stub):
-        catalog = stub("servicecatalog")
-        old_role = "arn:aws:iam::111111111111:role/old-execution"
-        update = event(
-            "Update",
-            PRE_ENABLED,
-            OldResourceProperties={"ExecutionRoleArn": old_role},
-            Data={"CreatedRoles": "", "PortfolioEnabledByStack": "false"},
-        )
-        portfolio_pages(catalog, [SAGEMAKER_PORTFOLIO])
-        catalog.add_response("associate_principal_with_portfolio", {}, principal(EXEC_ROLE))
-        catalog.add_response("disassociate_principal_from_portfolio", {}, principal(old_role))
+    @pytest.mark.parametrize(
+        ("old_role", "moved"),
+        [(OLD_ROLE, True), (EXEC_ROLE, False), (None, False)],
+        ids=["role-changed", "role-unchanged", "no-old-properties"],
+    )
+    def test_update_moves_the_association_only_when_the_role_changed(self, stubs, old_role, moved):
+        stubs.status("Enabled")
+        stubs.portfolio_shared(EXEC_ROLE)
+        if moved:
+            stubs.disassociate(OLD_ROLE)
+        old = {"OldResourceProperties": {"ExecutionRoleArn": old_role}} if old_role else {}
 
-        result = handler.is_complete(update)
+        result = handler.on_event(event("Update", PRE_ENABLED, **old))
 
-        assert result["IsComplete"] is True
+        assert result["PhysicalResourceId"] == PRE_ENABLED
         assert result["Data"]["PortfolioId"] == PORTFOLIO
+        assert result["Data"]["PortfolioEnabledByStack"] == "false"
+        # The new role is associated before the old one loses the portfolio.
+        moves = ["DisassociatePrincipalFromPortfolio"] if moved else []
+        assert stubs.calls == [*shared_calls(STATUS), *moves]
 
-    @pytest.mark.parametrize("request_type", ["Create", "Delete"])
-    def test_throttled_poll_is_not_complete(self, stub, request_type):
-        catalog = stub("servicecatalog")
-        catalog.add_client_error(
-            "list_accepted_portfolio_shares", "ThrottlingException", "Rate exceeded", 400
-        )
-        assert handler.is_complete(event(request_type, ENABLED_BY_STACK)) == {"IsComplete": False}
+    def test_a_portfolio_that_never_becomes_visible_fails_and_the_create_rolls_back(self, stubs):
+        iam = stubs.iam
+        make_role(iam, CODEBUILD, {KEY: OTHER_STACK})
+        stubs.status("Disabled")
+        stubs.enable()
+        for _ in range(handler.VISIBLE_ATTEMPTS):
+            stubs.shares([OTHER_PORTFOLIO])
 
-    def test_unexpected_error_fails(self, stub):
-        catalog = stub("servicecatalog")
-        portfolio_pages(catalog, [SAGEMAKER_PORTFOLIO])
-        catalog.add_client_error(
-            "associate_principal_with_portfolio", "InvalidParametersException", "bad", 400
+        with pytest.raises(RuntimeError) as raised:
+            handler.on_event(event("Create"))
+
+        message = str(raised.value)
+        assert "\n" not in message
+        assert "did not appear among the account's accepted portfolio shares within 300 s" in (
+            message
         )
+        assert message.endswith("then deploy again")
+        assert stubs.slept == [handler.VISIBLE_PAUSE_SECONDS] * (handler.VISIBLE_ATTEMPTS - 1)
+        assert "AssociatePrincipalWithPortfolio" not in stubs.calls
+        # No Delete follows a failed Create: its roles and its claim are gone.
+        assert role_names(iam) == {CODEBUILD}
+        assert role_tags(iam, CODEBUILD) == {KEY: OTHER_STACK}
+
+    @pytest.mark.parametrize("request_type", ["Create", "Update"])
+    def test_a_failed_association_fails_and_only_a_create_rolls_back(self, stubs, request_type):
+        iam = stubs.iam
+        make_role(iam, CODEBUILD, {KEY: OTHER_STACK})
+        stubs.status("Enabled")
+        stubs.portfolio_visible()
+        stubs.servicecatalog.add_client_error(
+            "associate_principal_with_portfolio",
+            "InvalidParametersException",
+            "bad",
+            400,
+            expected_params=principal(EXEC_ROLE),
+        )
+
         with pytest.raises(ClientError, match="InvalidParameters"):
-            handler.is_complete(event("Create", PRE_ENABLED))
+            handler.on_event(event(request_type, PRE_ENABLED))
+
+        if request_type == "Create":
+            assert role_names(iam) == {CODEBUILD}
+            assert role_tags(iam, CODEBUILD) == {KEY: OTHER_STACK}
+        else:
+            # CloudFormation rolls a failed Update back with another Update: roles stay.
+            assert role_names(iam) == set(ROLE_NAMES)
+            assert role_tags(iam, CODEBUILD) == {KEY: OTHER_STACK, CLAIM: STACK}
 
 
-def portfolio_pages(servicecatalog, *pages: list[dict]) -> None:
-    for i, page in enumerate(pages):
-        body: dict = {"PortfolioDetails": page}
-        if i < len(pages) - 1:
-            body["NextPageToken"] = f"t{i + 1}"
-        params = {**IMPORTED, **({"PageToken": f"t{i}"} if i else {})}
-        servicecatalog.add_response("list_accepted_portfolio_shares", body, params)
-
-
-def delete_poll(stubs, physical_id: str, *, principals: tuple[str, ...] = ()) -> dict:
-    """One Delete poll with the portfolio visible and this stack's role associated."""
+def expect_delete(stubs, physical_id: str, *, principals=(), projects=()) -> None:
+    """Queue a Delete's calls up to the disable decision: ListProjects (``projects``: its
+    pages, none by default), the portfolio visible, this stack's role associated."""
+    stubs.projects(*projects)
     stubs.portfolio_visible()
     stubs.disassociate(EXEC_ROLE)
     if physical_id == ENABLED_BY_STACK:
         stubs.principals(*principals)
-    return handler.is_complete(event("Delete", physical_id))
+
+
+def deployed(stubs, physical_id: str = ENABLED_BY_STACK) -> None:
+    """This stack's Create, with the portfolio enabled by it or before it."""
+    stubs.status("Disabled" if physical_id == ENABLED_BY_STACK else "Enabled")
+    if physical_id == ENABLED_BY_STACK:
+        stubs.enable()
+    stubs.portfolio_shared(EXEC_ROLE)
+    assert handler.on_event(event("Create"))["PhysicalResourceId"] == physical_id
+    stubs.calls.clear()
 
 
 class TestReleaseAnnouncements:
@@ -318,10 +414,8 @@ class TestReleaseAnnouncements:
 
     @pytest.mark.parametrize("action", ["claim", "release a claim"])
     def test_a_release_that_never_finishes_stops_the_wait_after_the_last_try(
-        self, stubs, monkeypatch, action
+        self, stubs, backoff_pauses, action
     ):
-        pauses: list[float] = []
-        monkeypatch.setattr(backoff, "sleep", pauses.append)
         # The owner's delete stopped after its announcement (its Lambda timed out).
         tags = {KEY: OTHER_STACK, roles.releasing_key(KEY, OTHER_STACK): OTHER_STACK}
         if action == "release a claim":
@@ -337,7 +431,7 @@ class TestReleaseAnnouncements:
             act()
 
         assert "\n" not in str(raised.value)
-        assert pauses == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
+        assert backoff_pauses == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
         # The claim stays while it waits, and is gone once it released.
         assert (CLAIM in role_tags(stubs.iam, CODEBUILD)) == (action == "claim")
 
@@ -358,25 +452,33 @@ class TestDelete:
         iam.create_role(
             RoleName="unrelated", AssumeRolePolicyDocument=role_specs.LAUNCH_ROLE.trust_policy()
         )
-        stubs.status("Disabled")
-        stubs.enable()
-        physical_id = handler.on_event(event("Create"))["PhysicalResourceId"]
-        assert physical_id == ENABLED_BY_STACK
+        deployed(stubs)
         # Something added later to the stack's role must not block deleting it.
         iam.put_role_policy(RoleName=LAUNCH, PolicyName="extra", PolicyDocument=ALLOW_LOGS)
 
-        delete = event("Delete", physical_id)
-        assert handler.on_event(delete) == {"PhysicalResourceId": physical_id}
+        delete = event("Delete", ENABLED_BY_STACK)
+        expect_delete(stubs, ENABLED_BY_STACK)
         stubs.status("Enabled")
         stubs.disable()
 
-        assert delete_poll(stubs, physical_id) == {"IsComplete": True}
+        assert handler.on_event(delete) == {"PhysicalResourceId": ENABLED_BY_STACK}
 
+        # Projects first: a Delete that cannot tell whether they exist changes nothing.
+        assert stubs.calls == [
+            "ListProjects",
+            "ListAcceptedPortfolioShares",
+            "DisassociatePrincipalFromPortfolio",
+            "ListPrincipalsForPortfolio",
+            STATUS,
+            DISABLE,
+        ]
+        assert stubs.slept == []
         assert role_names(iam) == {USE, "unrelated"}
         assert role_tags(iam, USE) == {}
 
         # Second Delete: nothing associated, portfolio already disabled, roles gone.
-        portfolio_pages(stubs.servicecatalog, [SAGEMAKER_PORTFOLIO])
+        stubs.projects()
+        stubs.portfolio_visible()
         stubs.servicecatalog.add_client_error(
             "disassociate_principal_from_portfolio",
             "ResourceNotFoundException",
@@ -387,17 +489,17 @@ class TestDelete:
         stubs.principals()
         stubs.status("Disabled")
 
-        assert handler.is_complete(delete) == {"IsComplete": True}
+        assert handler.on_event(delete) == {"PhysicalResourceId": ENABLED_BY_STACK}
         assert role_names(iam) == {USE, "unrelated"}
 
     def test_keeps_roles_it_did_not_create_and_drops_only_its_claim(self, stubs):
         iam = stubs.iam
         make_role(iam, USE)
         make_role(iam, CODEBUILD, {KEY: OTHER_STACK, "team": "ml"})
-        stubs.status("Enabled")
-        handler.on_event(event("Create"))
+        deployed(stubs, PRE_ENABLED)
+        expect_delete(stubs, PRE_ENABLED)
 
-        assert delete_poll(stubs, PRE_ENABLED) == {"IsComplete": True}
+        assert handler.on_event(event("Delete", PRE_ENABLED)) == {"PhysicalResourceId": PRE_ENABLED}
 
         assert role_names(iam) == {USE, CODEBUILD}
         assert role_tags(iam, USE) == {}
@@ -405,35 +507,206 @@ class TestDelete:
 
     def test_owner_hands_a_claimed_role_to_the_claimant_who_deletes_it_last(self, stubs):
         iam = stubs.iam
-        stubs.status("Enabled")
-        handler.on_event(event("Create"))
+        deployed(stubs, PRE_ENABLED)
         iam.tag_role(RoleName=CODEBUILD, Tags=[{"Key": OTHERS_CLAIM, "Value": OTHER_STACK}])
+        expect_delete(stubs, PRE_ENABLED)
 
-        assert delete_poll(stubs, PRE_ENABLED) == {"IsComplete": True}
+        handler.on_event(event("Delete", PRE_ENABLED))
 
         assert role_names(iam) == {CODEBUILD}
         assert role_tags(iam, CODEBUILD) == {KEY: OTHER_STACK}
 
         # The claimant, now the owner, removes it on its own delete.
-        stubs.servicecatalog.add_response(
-            "list_accepted_portfolio_shares", {"PortfolioDetails": []}, IMPORTED
-        )
-        assert handler.is_complete(event("Delete", PRE_ENABLED, OTHER_STACK)) == {
-            "IsComplete": True
+        stubs.projects()
+        stubs.shares([])
+        assert handler.on_event(event("Delete", PRE_ENABLED, OTHER_STACK)) == {
+            "PhysicalResourceId": PRE_ENABLED
         }
         assert role_names(iam) == set()
 
     def test_pre_enabled_portfolio_stays_enabled(self, stubs):
-        portfolio_pages(stubs.servicecatalog, [])
+        stubs.projects()
+        stubs.shares([])
+
+        assert handler.on_event(event("Delete", PRE_ENABLED)) == {"PhysicalResourceId": PRE_ENABLED}
+
         # No status or disable calls: the stack did not enable the portfolio.
-        assert handler.is_complete(event("Delete", PRE_ENABLED)) == {"IsComplete": True}
+        assert stubs.calls == ["ListProjects", "ListAcceptedPortfolioShares"]
 
     def test_portfolio_this_stack_enabled_stays_while_others_use_it(self, stubs):
         other_role = "arn:aws:iam::111111111111:role/stage-studio-execution"
+        expect_delete(stubs, ENABLED_BY_STACK, principals=(other_role,))
+
+        handler.on_event(event("Delete", ENABLED_BY_STACK))
+
         # No status or disable calls: another principal is still associated.
-        assert delete_poll(stubs, ENABLED_BY_STACK, principals=(other_role,)) == {
-            "IsComplete": True
+        assert stubs.calls[-1] == "ListPrincipalsForPortfolio"
+
+    def test_a_delete_that_cannot_list_projects_changes_nothing(self, stubs):
+        iam = stubs.iam
+        deployed(stubs)
+        stubs.sagemaker.add_client_error(
+            "list_projects",
+            "AccessDeniedException",
+            "not authorized to perform sagemaker:ListProjects",
+            400,
+            expected_params={"MaxResults": 100},
+        )
+
+        with pytest.raises(ClientError, match="sagemaker:ListProjects"):
+            handler.on_event(event("Delete", ENABLED_BY_STACK))
+
+        assert stubs.calls == ["ListProjects"]
+        assert role_names(iam) == set(ROLE_NAMES)
+        assert all(role_tags(iam, name) == OWNED for name in ROLE_NAMES)
+
+
+LIVE_STATUSES = [s for s in PROJECT_STATUSES if s != "DeleteCompleted"]
+
+
+class TestLiveProjects:
+    """A project's stack is updated and deleted as the Launch and Use roles: while one
+    exists, Delete keeps the roles and the portfolio (AWS docs, "AWS managed policies for
+    SageMaker projects and JumpStart")."""
+
+    def test_project_statuses_are_the_ones_the_api_model_lists(self):
+        model = botocore.session.get_session().get_service_model("sagemaker")
+        assert tuple(model.shape_for("ProjectStatus").enum) == PROJECT_STATUSES
+
+    @pytest.mark.parametrize("status", LIVE_STATUSES)
+    def test_a_live_project_keeps_the_portfolio_and_the_roles_without_this_stacks_tags(
+        self, stubs, status
+    ):
+        iam = stubs.iam
+        deployed(stubs)
+        # Another stack still claims one role: it is handed over, as without projects.
+        iam.tag_role(RoleName=CODEBUILD, Tags=[{"Key": OTHERS_CLAIM, "Value": OTHER_STACK}])
+        expect_delete(stubs, ENABLED_BY_STACK, projects=[[project("churn-mlops", status)]])
+
+        assert handler.on_event(event("Delete", ENABLED_BY_STACK)) == {
+            "PhysicalResourceId": ENABLED_BY_STACK
         }
+
+        # No status or disable calls: the project's stacks still need the portfolio.
+        assert stubs.calls[-1] == "ListPrincipalsForPortfolio"
+        assert role_names(iam) == set(ROLE_NAMES)
+        for name, (_, policies) in DOCUMENTED_ROLES.items():
+            assert role_tags(iam, name) == ({KEY: OTHER_STACK} if name == CODEBUILD else {})
+            assert attached(iam, name) == policies
+        assert iam.list_role_policies(RoleName=USE)["PolicyNames"] == [
+            "AmazonSageMakerServiceCatalogProductsUseRolePolicy"
+        ]
+
+    @pytest.mark.parametrize(
+        ("pages", "live"),
+        [
+            ([[project("old", "DeleteCompleted")]], []),
+            (
+                [[project("old", "DeleteCompleted")], [project("churn", "CreateCompleted")]],
+                ["churn"],
+            ),
+            ([[project("churn", "UpdateFailed")], [project("old", "DeleteCompleted")]], ["churn"]),
+            ([[project("a", "DeleteCompleted")], [project("b", "DeleteCompleted")]], []),
+            (
+                [[project("a", "CreateCompleted")], [], [project("b", "DeleteFailed")]],
+                ["a", "b"],
+            ),
+        ],
+        ids=[
+            "deleted-only",
+            "live-on-the-last-page",
+            "live-on-the-first-page",
+            "deleted-on-every-page",
+            "live-on-two-pages",
+        ],
+    )
+    def test_projects_are_read_on_every_page_and_deleted_ones_keep_nothing(
+        self, stubs, caplog, pages, live
+    ):
+        caplog.set_level(logging.INFO, logger="autopilot_studio")
+        iam = stubs.iam
+        deployed(stubs)
+        expect_delete(stubs, ENABLED_BY_STACK, projects=pages)
+        if not live:
+            stubs.status("Enabled")
+            stubs.disable()
+
+        handler.on_event(event("Delete", ENABLED_BY_STACK))
+
+        assert stubs.calls.count("ListProjects") == len(pages)
+        assert (DISABLE in stubs.calls) == (not live)
+        assert role_names(iam) == (set(ROLE_NAMES) if live else set())
+        # A successful delete shows no text in the stack events: the log names the projects.
+        messages = [json.loads(r.getMessage()) for r in caplog.records]
+        kept = [(m["projects"], m["count"]) for m in messages if "projects" in m]
+        assert kept == ([(live, len(live))] if live else [])
+
+
+class TestReleaseRetries:
+    """Another stack's release in progress: the whole release is tried again, then fails."""
+
+    @pytest.mark.parametrize("keep", [False, True])
+    def test_release_roles_reports_what_happened_to_each_role(self, stubs, keep):
+        iam = stubs.iam
+        make_role(iam, LAUNCH, OWNED)
+        make_role(iam, CODEBUILD, {KEY: STACK, OTHERS_CLAIM: OTHER_STACK})
+        make_role(iam, USE, {KEY: OTHER_STACK, CLAIM: STACK})
+        make_role(iam, GLUE)  # console-made
+
+        released = roles.release_roles(KEY, STACK, keep=keep)
+
+        assert released == {
+            **{name: "absent" for name in ROLE_NAMES},
+            LAUNCH: "kept-for-projects" if keep else "deleted",
+            CODEBUILD: "handed-over",
+            USE: "unclaimed",
+            GLUE: "kept",
+        }
+        assert role_names(iam) == {CODEBUILD, USE, GLUE} | ({LAUNCH} if keep else set())
+        if keep:  # no later stack of this project deletes it
+            assert role_tags(iam, LAUNCH) == {}
+        assert role_tags(iam, CODEBUILD) == {KEY: OTHER_STACK}
+        assert role_tags(iam, USE) == {KEY: OTHER_STACK}
+
+    def test_a_release_another_stack_left_unfinished_is_tried_again_and_the_delete_finishes(
+        self, stubs, backoff_pauses
+    ):
+        iam = stubs.iam
+        make_role(iam, LAUNCH, OWNED)
+        # The owner's delete stopped after its announcement (its Lambda timed out).
+        stuck = {KEY: OTHER_STACK, roles.releasing_key(KEY, OTHER_STACK): OTHER_STACK}
+        make_role(iam, CODEBUILD, {**stuck, CLAIM: STACK})
+        stubs.projects()
+        stubs.shares([])
+
+        assert handler.on_event(event("Delete", PRE_ENABLED)) == {"PhysicalResourceId": PRE_ENABLED}
+
+        # The first try waits out the owner (RoleBusy); after one more pause, the second
+        # finds the claim already gone and leaves the owner's role to it.
+        assert backoff_pauses == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+        assert role_names(iam) == {CODEBUILD}
+        assert role_tags(iam, CODEBUILD) == stuck
+
+    @pytest.mark.parametrize("live", [False, True], ids=["no-projects", "live-project"])
+    def test_role_busy_on_every_try_fails_the_delete(
+        self, stubs, backoff_pauses, monkeypatch, live
+    ):
+        tries: list[tuple[str, str, bool]] = []
+
+        def busy(key: str, value: str, *, keep: bool = False) -> dict[str, str]:
+            tries.append((key, value, keep))
+            raise roles.RoleBusy(f"{CODEBUILD}: stack {OTHER_STACK} is still releasing it")
+
+        monkeypatch.setattr(roles, "release_roles", busy)
+        stubs.projects([project("churn", "CreateCompleted")] if live else [])
+        stubs.shares([])
+
+        with pytest.raises(roles.RoleBusy, match=f"^{CODEBUILD}: "):
+            handler.on_event(event("Delete", PRE_ENABLED))
+
+        assert tries == [(KEY, STACK, live)] * handler.RELEASE_ATTEMPTS
+        assert handler.RELEASE_ATTEMPTS > 1
+        assert backoff_pauses == [4.0] * (handler.RELEASE_ATTEMPTS - 1)
 
 
 class TestStubbedIam:
@@ -530,24 +803,34 @@ class TestStubbedIam:
 
         assert done == roles.Ensured(created=[], claimed=[LAUNCH])
 
-    def test_throttled_delete_poll_is_not_complete_and_the_next_poll_finishes(self, stub):
+    def test_throttled_iam_call_on_delete_fails_it_and_the_next_delete_finishes(
+        self, stub, backoff_pauses
+    ):
         iam = stub("iam")
+        sagemaker = stub("sagemaker")
         catalog = stub("servicecatalog")
         delete = event("Delete", PRE_ENABLED)
         launch_policies = role_specs.LAUNCH_ROLE.policy_arns("aws")
-        portfolio_pages(catalog, [])
+        no_projects = ({"ProjectSummaryList": []}, {"MaxResults": 100})
+        no_shares = ({"PortfolioDetails": []}, IMPORTED)
+        sagemaker.add_response("list_projects", *no_projects)
+        catalog.add_response("list_accepted_portfolio_shares", *no_shares)
         self.expect_deleted(iam, LAUNCH, launch_policies, [])
         iam.add_client_error(
             "list_role_tags", "Throttling", "Rate exceeded", 400, expected_params={"RoleName": USE}
         )
 
-        assert handler.is_complete(delete) == {"IsComplete": False}
+        # Past botocore's retries the error fails the Delete; only RoleBusy is tried again.
+        with pytest.raises(ClientError, match="Throttling"):
+            handler.on_event(delete)
+        assert backoff_pauses == []
 
-        portfolio_pages(catalog, [])
+        sagemaker.add_response("list_projects", *no_projects)
+        catalog.add_response("list_accepted_portfolio_shares", *no_shares)
         gone = ("list_role_tags", "NoSuchEntity", "gone", 404)
         iam.add_client_error(*gone, expected_params={"RoleName": LAUNCH})
         self.expect_deleted(iam, USE, [], [role_specs.USE_ROLE_POLICY_NAME])
         for name in ROLE_NAMES[2:]:
             iam.add_client_error(*gone, expected_params={"RoleName": name})
 
-        assert handler.is_complete(delete) == {"IsComplete": True}
+        assert handler.on_event(delete) == {"PhysicalResourceId": PRE_ENABLED}

@@ -2,7 +2,8 @@
 
 dev deploys first: it enables the portfolio and creates the 11 roles. stage deploys
 second: it finds them and claims the roles. Destroying dev must leave both working for
-stage; destroying stage afterwards removes the roles.
+stage; destroying stage afterwards removes the roles, unless a SageMaker project still
+needs them.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import pytest
 from projects_fakes import (
     DOCUMENTED_ROLES,
     KEY,
+    PORTFOLIO,
     ROLE_NAMES,
     Scheduler,
     SteppedIam,
     attached,
+    project,
     role_names,
     role_tags,
 )
@@ -54,29 +57,37 @@ def event(env: str, request: str, physical_id: str | None = None) -> dict:
 
 
 def deploy(stubs, env: str, *, portfolio_enabled: bool) -> str:
-    """Create as the Provider framework runs it: on_event, then is_complete with its output."""
+    """Create: one on_event, which also waits for the share and associates the role."""
     stubs.status("Enabled" if portfolio_enabled else "Disabled")
     if not portfolio_enabled:
         stubs.enable()
+    stubs.portfolio_shared(ENVIRONMENTS[env]["ExecutionRoleArn"])
     created = handler.on_event(event(env, "Create"))
-    stubs.portfolio_visible()
-    stubs.associate(ENVIRONMENTS[env]["ExecutionRoleArn"])
-    poll = {**event(env, "Create"), **created}
-    assert handler.is_complete(poll)["IsComplete"] is True
+    assert created["Data"]["PortfolioId"] == PORTFOLIO
     return created["PhysicalResourceId"]
 
 
-def destroy(stubs, env: str, physical_id: str, *, still_associated: tuple[str, ...]) -> None:
+def destroy(
+    stubs,
+    env: str,
+    physical_id: str,
+    *,
+    still_associated: tuple[str, ...],
+    projects: tuple[dict, ...] | list[dict] = (),
+) -> None:
+    """Delete: one on_event; the portfolio is disabled only by the stack that enabled it,
+    when no other principal and no SageMaker project needs it."""
     delete = event(env, "Delete", physical_id)
-    assert handler.on_event(delete) == {"PhysicalResourceId": physical_id}
+    stubs.projects(list(projects))
     stubs.portfolio_visible()
     stubs.disassociate(ENVIRONMENTS[env]["ExecutionRoleArn"])
     if physical_id.endswith("enabled-by-stack"):
         stubs.principals(*still_associated)
-        if not still_associated:
+        if not still_associated and not projects:
             stubs.status("Enabled")
             stubs.disable()
-    assert handler.is_complete(delete) == {"IsComplete": True}
+    assert handler.on_event(delete) == {"PhysicalResourceId": physical_id}
+    stubs.assert_consumed()
 
 
 def test_destroying_one_environment_keeps_roles_and_portfolio_for_the_other(stubs):
@@ -96,7 +107,6 @@ def test_destroying_one_environment_keeps_roles_and_portfolio_for_the_other(stub
 
     # stage's execution role is still associated: no status check, no disable.
     destroy(stubs, "dev", dev_id, still_associated=(ENVIRONMENTS["stage"]["ExecutionRoleArn"],))
-    stubs.assert_consumed()
 
     assert role_names(iam) == set(ROLE_NAMES)
     for name, (_, policies) in DOCUMENTED_ROLES.items():
@@ -108,6 +118,34 @@ def test_destroying_one_environment_keeps_roles_and_portfolio_for_the_other(stub
     assert role_names(iam) == set()
 
 
+def test_a_project_left_in_the_account_keeps_the_roles_and_portfolio_after_both_are_gone(stubs):
+    iam = stubs.iam
+    dev = ENVIRONMENTS["dev"]["StackId"]
+    dev_id = deploy(stubs, "dev", portfolio_enabled=False)
+    stage_id = deploy(stubs, "stage", portfolio_enabled=True)
+    churn = [project("churn-mlops", "CreateCompleted")]
+
+    # The claimant goes first: its claims go, dev still owns the roles.
+    destroy(stubs, "stage", stage_id, still_associated=(), projects=churn)
+    for name in ROLE_NAMES:
+        assert role_tags(iam, name) == {KEY: dev}
+
+    # dev enabled the portfolio and no principal is left, but the project needs it and the
+    # roles: no status check, no disable, and the roles stay without the project's tags.
+    destroy(stubs, "dev", dev_id, still_associated=(), projects=churn)
+    assert role_names(iam) == set(ROLE_NAMES)
+    for name, (_, policies) in DOCUMENTED_ROLES.items():
+        assert role_tags(iam, name) == {}
+        assert attached(iam, name) == policies
+
+    # A later deploy finds them as the console leaves them, and leaves them as they are.
+    stubs.status("Enabled")
+    stubs.portfolio_shared(ENVIRONMENTS["dev"]["ExecutionRoleArn"])
+    created = handler.on_event(event("dev", "Create"))
+    assert created["Data"]["CreatedRoles"] == created["Data"]["ClaimedRoles"] == ""
+    assert all(role_tags(iam, name) == {} for name in ROLE_NAMES)
+
+
 def test_an_update_of_the_second_environment_does_not_touch_the_first_ones_roles(stubs):
     iam = stubs.iam
     dev = ENVIRONMENTS["dev"]["StackId"]
@@ -116,6 +154,7 @@ def test_an_update_of_the_second_environment_does_not_touch_the_first_ones_roles
     before = {name: attached(iam, name) for name in ROLE_NAMES}
 
     stubs.status("Enabled")
+    stubs.portfolio_shared(ENVIRONMENTS["stage"]["ExecutionRoleArn"])
     result = handler.on_event(event("stage", "Update", stage_id))
 
     assert result["Data"]["CreatedRoles"] == ""
@@ -139,9 +178,11 @@ POLICIES = set(ROLE.policy_arns("aws"))
 
 
 def act(stack: str, action: str):
-    """What one stack does: release its share, or ensure the role (create or claim it)."""
-    if action == "release":
-        return lambda: roles.release_role(ROLE.name, KEY, STACKS[stack])
+    """What one stack does: release its share (keeping the role while SageMaker projects
+    use it), or ensure the role (create or claim it)."""
+    if action in ("release", "release, keep"):
+        keep = action == "release, keep"
+        return lambda: roles.release_role(ROLE.name, KEY, STACKS[stack], keep=keep)
     return lambda: roles._ensure_role(ROLE, KEY, STACKS[stack], "aws", roles.Ensured())
 
 
@@ -255,6 +296,60 @@ def test_every_interleaving_keeps_the_role_exactly_while_a_stack_uses_it(monkeyp
     )
     print(f"{name}: {count} schedules")
     # Each stack takes several steps, so there are many orders to try.
+    assert count > len(actors), count
+
+
+def kept_invariant(live: set[str], claimed: set[str]):
+    """Releases that keep the role for SageMaker projects: the role and its policies stay,
+    nothing is left announced, and no stack that is gone owns or claims it (so no later
+    stack deletes it). An owner left is a stack still using it, which every other one
+    claims; with none, the role is left as the console leaves one, and a stack that
+    ensures it then leaves it as it is. A stack that claimed it from the start (in
+    ``claimed``) and still uses it is handed the role: an owner is left."""
+    live_ids = {STACKS[s] for s in live}
+
+    def check(iam, scheduler, schedule):
+        assert scheduler.errors == {}, schedule
+        role = iam.roles.get(ROLE.name)
+        assert role is not None, schedule
+        tags = role["tags"]
+        owner = tags.get(KEY)
+        assert owner is None or owner in live_ids, (schedule, tags)
+        assert owner is not None or not claimed, (schedule, tags)
+        claims = {k: v for k, v in tags.items() if k != KEY}
+        assert set(claims.values()) <= live_ids - {owner}, (schedule, tags)
+        assert all(k == roles.claim_key(KEY, v) for k, v in claims.items()), (schedule, tags)
+        if owner is not None:
+            for stack in live_ids - {owner}:
+                assert roles.claim_key(KEY, stack) in tags, (schedule, tags)
+        assert role["attached"] == POLICIES and role["inline"] == {}, schedule
+
+    return check
+
+
+K = "release, keep"
+KEPT_SCENARIOS = {
+    "owner and claimant keep the role": ("owner", ("a",), [("owner", K), ("a", K)], set()),
+    "owner and claimant keep it, one claimant stays": (
+        "owner", ("a", "b"), [("owner", K), ("a", K)], {"b"}),
+    "a claim races the owner keeping it": ("owner", (), [("owner", K), ("new", E)], {"new"}),
+    "a claim races a handover that keeps it": (
+        "owner", ("a",), [("owner", K), ("new", E)], {"a", "new"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(KEPT_SCENARIOS))
+def test_every_interleaving_of_releases_that_keep_the_role_leaves_it_to_its_users(
+    monkeypatch, name
+):
+    owner, claimants, actors, live = KEPT_SCENARIOS[name]
+    count = explore(
+        monkeypatch,
+        kept_invariant(live, live & set(claimants)),
+        owner=owner,
+        claimants=claimants,
+        actors=actors,
+    )
     assert count > len(actors), count
 
 

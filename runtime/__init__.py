@@ -1,0 +1,1 @@
+"""Lambda handler packages; also imported at synth for the code both share."""
