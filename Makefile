@@ -126,7 +126,7 @@ bench: install
 	$(UV) run --frozen python tools/bench.py
 
 # boto3, the sagemaker SDK and matplotlib; the test and lint tools stay out.
-EVALUATE := $(UV) run --frozen --quiet --no-default-groups --group evaluate python -m evaluation
+EVALUATE := $(UV) run --frozen --quiet --no-default-groups --group evaluate python -m cli
 
 evaluate: | $(UV)
 	@$(EVALUATE) --env $(ENV) $(ARGS)
@@ -149,7 +149,7 @@ drift-check:
 
 # These three need boto3 only.
 invoke studio leaderboard: | $(UV)
-	@$(UV) run --frozen --quiet --only-group aws python -m evaluation $@ --env $(ENV) $(ARGS)
+	@$(UV) run --frozen --quiet --only-group aws python -m cli $@ --env $(ENV) $(ARGS)
 
 # Idle cost per day of each environment's endpoint, from config/environments.toml.
 cost: | $(UV)

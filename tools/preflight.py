@@ -18,8 +18,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from evaluation import aws_config  # noqa: E402
-from evaluation.errors import EvaluationError  # noqa: E402
+from cli import aws_config  # noqa: E402
+from cli.errors import EvaluationError  # noqa: E402
 
 ENVIRONMENTS_FILE = ROOT / "config" / "environments.toml"
 # Without a region STS is still asked, at its us-east-1 endpoint (which answers for every

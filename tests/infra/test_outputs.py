@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# The outputs the README and the evaluation commands name; others may be added.
+# The outputs the README and the commands in cli/ name; others may be added.
 DOCUMENTED = {
     "StudioDomainId",
     "StudioDomainUrl",

@@ -68,11 +68,11 @@ def test_test_installs_everything(tmp_path):
 def test_args_reach_the_command(goal, tmp_path):
     uv = executable(tmp_path / "uv", "")
     done = make("-n", goal, "ENV=stage", "ARGS=--profile ml --region eu-west-1", f"UV={uv}")
-    command = [line for line in done.stdout.splitlines() if "python -m evaluation" in line]
+    command = [line for line in done.stdout.splitlines() if "python -m cli" in line]
     subcommand = "" if goal == "evaluate" else f" {goal}"
     assert len(command) == 1
     assert command[0].endswith(
-        f"python -m evaluation{subcommand} --env stage --profile ml --region eu-west-1"
+        f"python -m cli{subcommand} --env stage --profile ml --region eu-west-1"
     )
     # Test and lint tools stay out: only the evaluate group, or boto3 alone.
     assert "--no-default-groups --group evaluate" in command[0] or "--only-group aws" in command[0]

@@ -22,9 +22,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cli import aws_config
+from cli.errors import EvaluationError
 from config import ConfigError, load_settings
-from evaluation import aws_config
-from evaluation.errors import EvaluationError
 from tools.restore.account import Finder, Target, check_no_stack
 from tools.restore.plan import RestoreError, check_supported, retained_resources
 

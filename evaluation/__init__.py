@@ -1,7 +1,0 @@
-"""Score the deployed endpoint on the held-out data, check its data capture and upload the
-held-out labels as ground truth; report what the monitoring function found on the captured
-traffic.
-
-Run ``python -m evaluation --env dev`` or ``python -m evaluation monitor --env dev``;
-see ``--help`` of each.
-"""
