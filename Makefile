@@ -110,6 +110,7 @@ diff: preflight install-runtime
 lint: .venv/.synced
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
 
 format: .venv/.synced
 	$(UV) run --frozen ruff check --fix .
@@ -120,7 +121,7 @@ test: install lint
 
 # Serially: syrupy skips its unused-snapshot check when the run is split across workers.
 update-snapshots: install
-	$(UV) run --frozen pytest -n 0 tests/infra/test_snapshots.py tests/integ --snapshot-update
+	$(UV) run --frozen pytest -n 0 tests/stacks/test_snapshots.py tests/integ --snapshot-update
 
 bench: install
 	$(UV) run --frozen python tools/bench.py

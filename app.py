@@ -61,7 +61,7 @@ def main() -> None:
         settings = load_settings(
             DEFAULT_ENV if env_name is None else str(env_name), Path(environments_file)
         )
-        # Some checks need the resolved region (e.g. Model Monitor's analyzer image).
+        # build_app stays inside the try: a ConfigError anywhere is reported as one line.
         build_app(
             app,
             settings,

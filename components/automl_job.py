@@ -4,7 +4,7 @@ A custom resource starts the job and a Standard Step Functions execution, and re
 within seconds. The execution polls DescribeAutoMLJobV2 once a minute through the AWS
 SDK integration (no Lambda time while waiting) and, when the job ends, a small function
 signals an ``AWS::CloudFormation::WaitCondition`` with the best candidate, or with the
-job's own failure reason (DESIGN.md, "Longer than one hour").
+job's own failure reason (docs/ARCHITECTURE.md, "The AutoML wait").
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -28,7 +30,7 @@ class DataBucket(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         removal_policy = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
-        encryption = dict(
+        encryption: dict[str, Any] = dict(
             encryption=s3.BucketEncryption.KMS
             if encryption_key
             else s3.BucketEncryption.S3_MANAGED,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Aws, CustomResource, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -59,14 +61,15 @@ class TrainingDataset(Construct):
             timeout=STAGING_TIMEOUT,
             encryption_key=encryption_key,
         )
-        function = self.provider.on_event_function.node.default_child
+        function = cast(lambda_.CfnFunction, self.provider.on_event_function.node.default_child)
         function.ephemeral_storage = lambda_.CfnFunction.EphemeralStorageProperty(
             size=STAGING_EPHEMERAL_STORAGE_MB
         )
         source_uri = settings.source_uri
         source_properties: dict[str, str] = {}
         if settings.source == "local-file":
-            asset = s3_assets.Asset(self, "LocalFile", path=settings.local_path)
+            # The settings' validator requires each source's own keys.
+            asset = s3_assets.Asset(self, "LocalFile", path=cast(str, settings.local_path))
             # Read on this one object, not asset.grant_read's whole asset bucket.
             self.provider.add_to_policy(
                 iam.PolicyStatement(
@@ -76,12 +79,13 @@ class TrainingDataset(Construct):
             )
             source_uri = asset.s3_object_url
         elif settings.source == "s3-uri":
-            self._allow_reading(settings.uri)
+            self._allow_reading(cast(str, settings.uri))
         elif settings.source == "pre-split":
-            self._allow_reading(settings.train_uri, settings.holdout_uri)
+            train_uri, holdout_uri = cast(str, settings.train_uri), cast(str, settings.holdout_uri)
+            self._allow_reading(train_uri, holdout_uri)
             source_properties = {
-                "TrainSourceUri": settings.train_uri,
-                "HoldoutSourceUri": settings.holdout_uri,
+                "TrainSourceUri": train_uri,
+                "HoldoutSourceUri": holdout_uri,
             }
         bucket.grant_read_write(self.provider.role, f"{DATASET_PREFIX}/*")
         nag.acknowledge(

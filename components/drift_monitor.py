@@ -10,7 +10,7 @@ capture of the hours since its last run; it writes one JSON report under
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Fn, RemovalPolicy
+from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
@@ -96,8 +96,9 @@ class DriftMonitor(Construct):
             role=role,
             log_group=log_group,
             environment_encryption=encryption_key,
-            # One run at a time: a run that overlaps the next reads the same hours.
-            reserved_concurrent_executions=1,
+            # No reserved concurrency: an account may reserve only what leaves 100 unreserved
+            # (new accounts often have 10 in all). Runs cannot overlap anyway: the schedule
+            # is at least an hour apart, a run at most TIMEOUT, and nothing retries it.
             retry_attempts=0,
             environment={
                 "BUCKET": bucket.bucket_name,
@@ -121,8 +122,8 @@ class DriftMonitor(Construct):
         )
         self._grant(role, bucket, profile_key)
         if encryption_key:
-            # Capture, profile and reports are SSE-KMS under the bucket key.
-            encryption_key.grant_encrypt_decrypt(role)
+            # Capture and profile are read, reports written, SSE-KMS under the bucket key.
+            encryption_key.grant(role, "kms:Decrypt", "kms:GenerateDataKey")
         self.rule = events.Rule(
             self,
             "Schedule",
@@ -201,6 +202,28 @@ class DriftMonitor(Construct):
                 "kms:Decrypt",
                 "kms:GenerateDataKey*",
             )
+        # A topic policy replaces SNS's default access policy, so CloudWatch may publish
+        # alarm notices only if it says so (AWS re:Post, "Why didn't I receive an SNS
+        # notification for my CloudWatch alarm trigger?"); only this account's alarms.
+        stack = Stack.of(self)
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            )
+        )
         if settings.alert_email:
             topic.add_subscription(subscriptions.EmailSubscription(settings.alert_email))
         return topic

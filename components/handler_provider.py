@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from components import nag
 from config.limits import CUSTOM_RESOURCE_CAP_SECONDS
@@ -41,7 +41,7 @@ def poll_budget(
 
     The framework needs a whole number of polls, and its onTimeout must answer (with the
     physical ID) at least two polls before ``ServiceTimeout``, or CloudFormation gives up
-    first and never learns what to delete (DESIGN.md, "Rollback semantics of Provider").
+    first and never learns what to delete (docs/ARCHITECTURE.md, "Rollback semantics").
     """
     ceiling = service_timeout_seconds - 2 * query_interval_seconds
     seconds = min(wanted_seconds, ceiling) // query_interval_seconds * query_interval_seconds
@@ -139,7 +139,7 @@ class HandlerProvider(Construct):
                 memory_size,
                 encryption_key,
             )
-            if polls
+            if is_complete_handler is not None
             else None
         )
         self.log_group.grant_write(self.role)
@@ -148,7 +148,10 @@ class HandlerProvider(Construct):
         provider_logs = logs.LogGroup(
             self,
             "ProviderLogs",
-            log_group_name=vended_log_group_name(waiter_log_name) if polls else None,
+            # A polling provider has a waiter_log_name (checked above).
+            log_group_name=(
+                vended_log_group_name(waiter_log_name) if polls and waiter_log_name else None
+            ),
             retention=log_retention,
             removal_policy=RemovalPolicy.DESTROY,
             encryption_key=encryption_key,
@@ -181,7 +184,9 @@ class HandlerProvider(Construct):
         self.service_token = self.provider.service_token
         self._acknowledge_framework_findings()
 
-    def _framework_role(self, construct_id: str, description: str, logs_group) -> iam.Role:
+    def _framework_role(
+        self, construct_id: str, description: str, logs_group: logs.ILogGroup
+    ) -> iam.Role:
         role = iam.Role(
             self,
             construct_id,
@@ -192,7 +197,7 @@ class HandlerProvider(Construct):
         return role
 
     def _acknowledge_framework_findings(self) -> None:
-        functions = [self.on_event_function, self.is_complete_function]
+        functions: list[IConstruct | None] = [self.on_event_function, self.is_complete_function]
         functions += [
             self.provider.node.try_find_child(name)
             for name in ("framework-isComplete", "framework-onTimeout")

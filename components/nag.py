@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
@@ -17,7 +19,11 @@ def acknowledge(scope: IConstruct, findings: dict[str, str]) -> None:
 
 def attribute_ref(construct: IConstruct, attribute: str = "Arn") -> str:
     """How cdk-nag prints a reference to ``construct``'s attribute inside a finding ID."""
-    element = construct if isinstance(construct, CfnElement) else construct.node.default_child
+    element = (
+        construct
+        if isinstance(construct, CfnElement)
+        else cast(CfnElement, construct.node.default_child)
+    )
     logical_id = Stack.of(element).resolve(element.logical_id)
     return f"<{logical_id}.{attribute}>"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
@@ -69,7 +71,8 @@ class StudioNetwork(Construct):
             self.vpc = ec2.Vpc.from_vpc_attributes(
                 self,
                 "Vpc",
-                vpc_id=settings.vpc_id,
+                # The settings' validator requires it with mode 'existing'.
+                vpc_id=cast(str, settings.vpc_id),
                 availability_zones=list(settings.availability_zones or ()),
             )
             self.subnet_ids = list(settings.subnet_ids)

@@ -18,7 +18,7 @@ from constructs import Construct
 from config import DeploymentSettings, EndpointSettings
 
 VARIANT_NAME = "AllTraffic"
-# Captured CSV is stored as CSV, not base64 (DESIGN: "Endpoint facts").
+# Captured CSV is stored as CSV, not base64 (docs/ARCHITECTURE.md, "Endpoint facts").
 CSV = "text/csv"
 TRAFFIC_ROUTING = {"all-at-once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
 

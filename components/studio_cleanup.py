@@ -7,6 +7,8 @@ which block the VPC's deletion. Two resources bracket the domain to handle both.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Aws, CustomResource, Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -28,7 +30,7 @@ def _vpc_arn(vpc: ec2.IVpc) -> str:
 
 
 def _home_delete_statements(
-    *, efs_conditions: dict, group_conditions: dict, claim: bool = False
+    *, efs_conditions: dict[str, Any], group_conditions: dict[str, Any], claim: bool = False
 ) -> list[iam.PolicyStatement]:
     """Delete a home file system (mount targets first) and NFS groups matching conditions."""
     efs_actions = ["elasticfilesystem:DescribeMountTargets"]

@@ -22,6 +22,11 @@ WAIT_CONDITION_CAP_SECONDS = 43_200
 # and the one-minute poll.
 AUTOML_WAIT_MARGIN_SECONDS = 1_800
 MAX_AUTOML_JOB_RUNTIME_SECONDS = WAIT_CONDITION_CAP_SECONDS - AUTOML_WAIT_MARGIN_SECONDS
+# A blue/green update's MaximumExecutionTimeoutInSeconds is 600-28800 s and must exceed
+# its traffic steps and baking (API BlueGreenUpdatePolicy); an hour of it is left for
+# provisioning the new fleet and draining the old.
+DEPLOYMENT_TIMEOUT_CAP_SECONDS = 28_800
+DEPLOYMENT_PROVISIONING_SECONDS = 3_600
 # The state machine polls the job once a minute; a budget between two polls buys nothing.
 AUTOML_POLL_INTERVAL_SECONDS = 60
 

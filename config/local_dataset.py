@@ -14,6 +14,7 @@ import hashlib
 import json
 from pathlib import Path
 from types import ModuleType
+from typing import cast
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_DIR = PROJECT_ROOT / "runtime"
@@ -25,7 +26,8 @@ def staging_validation() -> ModuleType:
     """The staging function's own validation module (standard library only)."""
     from runtime.dataset_staging import validation
 
-    return validation
+    # Untyped here: mypy checks this file as dataset_staging.validation.
+    return cast(ModuleType, validation)
 
 
 def resolve(path: str) -> Path:

@@ -15,6 +15,8 @@ from config.limits import (
     BANK_MARKETING_SAMPLE_MEMBER,
     BANK_MARKETING_SAMPLE_URL,
     DEFAULT_INSTANCE_TYPE,
+    DEPLOYMENT_PROVISIONING_SECONDS,
+    DEPLOYMENT_TIMEOUT_CAP_SECONDS,
     MAX_AUTOML_JOB_RUNTIME_SECONDS,
     OBJECTIVES_BY_PROBLEM_TYPE,
     RESPONSE_KEYS,
@@ -274,6 +276,22 @@ class DeploymentSettings(_Settings):
     model_errors_threshold: int = Field(1, ge=1)
     latency_p99_ms: int = Field(2000, ge=1, le=60_000)
 
+    @model_validator(mode="after")
+    def _fits_the_execution_timeout(self) -> DeploymentSettings:
+        waiting = self.steps * self.wait_seconds + self.baking_seconds
+        budget = DEPLOYMENT_TIMEOUT_CAP_SECONDS - DEPLOYMENT_PROVISIONING_SECONDS
+        if waiting > budget:
+            raise SettingError(
+                "wait_seconds",
+                self.wait_seconds,
+                f"{self.steps} traffic steps of it and baking_seconds = {self.baking_seconds} "
+                f"wait {waiting} s; with an hour to provision, an update would outlast "
+                f"SageMaker's {DEPLOYMENT_TIMEOUT_CAP_SECONDS} s deployment limit",
+                f"at most {(budget - self.baking_seconds) // self.steps} with these steps and "
+                "baking, or fewer steps (a larger linear_step_percent)",
+            )
+        return self
+
     @property
     def steps(self) -> int:
         """Traffic-shifting waits before all traffic is on the new fleet."""
@@ -369,7 +387,8 @@ class EndpointSettings(_Settings):
 
 # The analysis runs on an EventBridge schedule; each run reads the whole hours since the
 # previous one, so the interval must divide a day. Minutes past the hour leave time for
-# capture files, which land a few minutes after their hour (DESIGN: "Capture records").
+# capture files, which land a few minutes after their hour
+# (docs/ARCHITECTURE.md, "Monitoring facts").
 _HOURLY_CRON = re.compile(r"^cron\((?P<minute>\d{1,2}) \* \* \* \? \*\)$")
 _DAILY_CRON = re.compile(r"^cron\((?P<minute>\d{1,2}) (?P<hour>\d{1,2}) \* \* \? \*\)$")
 _EVERY_N_CRON = re.compile(

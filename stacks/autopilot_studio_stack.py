@@ -6,6 +6,8 @@ scope, so construct paths, logical IDs and the template stay what they were.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Fn, Stack, Tags
 from constructs import Construct
 
@@ -20,7 +22,7 @@ class AutopilotStudioStack(Stack):
     """Everything one environment needs, wired in dependency order for a clean destroy."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings, **kwargs
+        self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._settings = settings

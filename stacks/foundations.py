@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from aws_cdk import Aws, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -47,7 +48,7 @@ class Foundations:
             server_access_logs=settings.storage.server_access_logs,
             encryption_key=encryption_key,
         )
-        data.bucket.node.default_child.override_logical_id("DataBucket")
+        cast(s3.CfnBucket, data.bucket.node.default_child).override_logical_id("DataBucket")
         _acknowledge_bucket_findings(data, settings)
 
         execution_role = QuickStartExecutionRole(

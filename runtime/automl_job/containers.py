@@ -68,7 +68,9 @@ def _model_container(container: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _require_supported(containers: Sequence[Mapping[str, Any]], index: int, keys: Iterable[str]):
+def _require_supported(
+    containers: Sequence[Mapping[str, Any]], index: int, keys: Iterable[str]
+) -> None:
     container = containers[index]
     supported = supported_keys(container)
     for key in keys:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -112,7 +112,7 @@ def _delete_result(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _describe(name: str) -> dict[str, Any]:
-    return aws.client("sagemaker").describe_auto_ml_job_v2(AutoMLJobName=name)
+    return cast(dict[str, Any], aws.client("sagemaker").describe_auto_ml_job_v2(AutoMLJobName=name))
 
 
 def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -136,7 +136,12 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     current = event.get("PhysicalResourceId")
     unchanged = request_type == "Update" and current in naming.attempt_names(name)
     props = event["ResourceProperties"]
-    if unchanged and _sync_tags(current, spec, event.get("OldResourceProperties", {})):
+    # Unchanged means current is one of the job's attempt names, so not None.
+    if (
+        unchanged
+        and current is not None
+        and _sync_tags(current, spec, event.get("OldResourceProperties", {}))
+    ):
         if _wait_handle(props) != _wait_handle(event.get("OldResourceProperties", {})):
             _start_wait(current, props)
         return {"PhysicalResourceId": current, "Data": {"JobName": current}}
@@ -145,7 +150,7 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         _start_wait(name, props)
     except Exception:
         # Raising from Create means the rollback's Delete never reaches this handler
-        # (DESIGN.md, "Rollback semantics of Provider"): stop the job first.
+        # (docs/ARCHITECTURE.md, "Rollback semantics"): stop the job first.
         _request_stop(name)
         raise
     data = {"JobName": name, CREATED_BY_UPDATE: str(created and request_type == "Update").lower()}

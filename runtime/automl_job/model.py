@@ -5,7 +5,7 @@ response keys and the execution role, so a new job or new keys give a new model 
 result resource's new physical ID; CloudFormation deletes the old model once the update
 has succeeded) and a Delete can recompute the name from the event. The native endpoint
 config serves it. Autopilot's one-click deploy cannot enable data capture, so the model
-is created here rather than by ``ModelDeployConfig`` (DESIGN: "Autopilot API facts").
+is created here rather than by ``ModelDeployConfig`` (docs/ARCHITECTURE.md, "Autopilot API facts").
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -50,7 +50,9 @@ def containers(best: Mapping[str, Any], keys: Iterable[str]) -> list[dict[str, A
         raise RuntimeError(f"the best candidate cannot be served: {error}") from None
 
 
-def create(name: str, definitions: list[dict[str, Any]], role: str, tags: list[dict]) -> bool:
+def create(
+    name: str, definitions: list[dict[str, Any]], role: str, tags: list[dict[str, str]]
+) -> bool:
     """Create the model; False when one of that name exists already (a retry)."""
     request: dict[str, Any] = {
         "ModelName": name,
@@ -72,7 +74,7 @@ def create(name: str, definitions: list[dict[str, Any]], role: str, tags: list[d
 
 def arn(name: str) -> str | None:
     try:
-        return aws.client("sagemaker").describe_model(ModelName=name)["ModelArn"]
+        return cast(str, aws.client("sagemaker").describe_model(ModelName=name)["ModelArn"])
     except ClientError as error:
         if aws.is_not_found(error):
             return None

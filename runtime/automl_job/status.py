@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 RUNNING = frozenset({"InProgress", "Stopping"})
 NAME_REUSE_HINT = (
@@ -23,8 +23,11 @@ def resolved_problem_type(job: Mapping[str, Any]) -> str:
         .get("ProblemType")
     )
     if resolved:
-        return resolved
-    return job.get("AutoMLProblemTypeConfig", {}).get("TabularJobConfig", {}).get("ProblemType", "")
+        return cast(str, resolved)
+    return cast(
+        str,
+        job.get("AutoMLProblemTypeConfig", {}).get("TabularJobConfig", {}).get("ProblemType", ""),
+    )
 
 
 def completed_data(name: str, job: Mapping[str, Any]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from automl_job import status
 from cr_support.logs import log
@@ -45,7 +45,7 @@ def put(url: str, body: Mapping[str, str]) -> int:
         url, data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": ""}
     )
     with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-        return response.status
+        return cast(int, response.status)
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, str]:

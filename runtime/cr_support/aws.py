@@ -7,6 +7,8 @@ swap the factory for a botocore ``Stubber``-backed client.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -32,8 +34,10 @@ THROTTLING_CODES = frozenset(
 
 
 @functools.cache
-def client(service_name: str):
-    return boto3.client(service_name, config=RETRY_CONFIG)
+def client(service_name: str) -> Any:
+    # boto3's stubs type client() per service-name literal; the name is a variable here.
+    create: Callable[..., Any] = boto3.client
+    return create(service_name, config=RETRY_CONFIG)
 
 
 def error_code(error: ClientError) -> str:

@@ -71,7 +71,9 @@ def _deadline(context: Any) -> Callable[[], bool]:
     return lambda: remaining() < _ABORT_MARGIN_MS
 
 
-def _data(location: Location, train_rows: str, holdout_rows: str, columns: int, fmt: str):
+def _data(
+    location: Location, train_rows: str, holdout_rows: str, columns: int, fmt: str
+) -> dict[str, str]:
     return {
         "TrainUri": location.uri(location.train_key),
         "HoldoutUri": location.uri(location.holdout_key),
@@ -194,7 +196,9 @@ def _stage(
     return _data(location, str(checked.train_rows), str(checked.holdout_rows), columns, fmt)
 
 
-def profile_metadata(location: Location, train_rows: int | str, positive_class: str):
+def profile_metadata(
+    location: Location, train_rows: int | str, positive_class: str
+) -> dict[str, str]:
     return {
         "version": location.version,
         "rows": str(train_rows),

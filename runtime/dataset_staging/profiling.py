@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping
+from typing import Any, cast
 
 from dataset_staging import streams
 from dataset_staging.csv_validation import CsvReader, Header, decode_stream
@@ -88,7 +89,7 @@ def document(
     return json.dumps(built, indent=1).encode("utf-8")
 
 
-def local_profile(path: str, *, target: str, positive_class: str, seed: int = 42) -> dict:
+def local_profile(path: str, *, target: str, positive_class: str, seed: int = 42) -> dict[str, Any]:
     """The profile of a local training CSV, every row a training row: what staging would
     write for it, sampled the same way (the highest seeded ranks), for make drift-check."""
     counts = Strata(None)
@@ -100,14 +101,17 @@ def local_profile(path: str, *, target: str, positive_class: str, seed: int = 42
             counts.add(value)
             kept.offer(rank(position), position, record.encode())
     records = [record for _, record in kept.items()]
-    return json.loads(
-        document(
-            header=reader.header,
-            target=target,
-            positive_class=positive_class,
-            records=records,
-            training_rows=counts.rows,
-            class_counts=None if counts.overflow else counts.classes,
-            seed=seed,
-        )
+    return cast(
+        dict[str, Any],
+        json.loads(
+            document(
+                header=reader.header,
+                target=target,
+                positive_class=positive_class,
+                records=records,
+                training_rows=counts.rows,
+                class_counts=None if counts.overflow else counts.classes,
+                seed=seed,
+            )
+        ),
     )

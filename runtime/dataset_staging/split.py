@@ -19,6 +19,7 @@ import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from typing import cast
 
 from .errors import DatasetError
 
@@ -101,7 +102,7 @@ class Strata:
         self.seed = seed
         self._rank = ranker(seed or 0)
         self._log = _RowLog() if seed is not None else None
-        self._histograms: list[array] = []
+        self._histograms: list[array[int]] = []
         self._index: dict[str, int] = {}
         self._counts: list[int] = []
         self.overflow = False
@@ -162,7 +163,7 @@ class Strata:
         """The row's full 64-bit rank (the split keeps only its top 12 bits per row)."""
         return self._rank(position)
 
-    def _cuts(self, fraction: float) -> tuple[list[array], list[tuple[int, int]]]:
+    def _cuts(self, fraction: float) -> tuple[list[array[int]], list[tuple[int, int]]]:
         """Per stratum: its histogram and (the bucket holding the cut-off, rows still
         needed from it)."""
         if self._log is None:
@@ -188,9 +189,10 @@ class Strata:
     def split_rows(self, fraction: float) -> Iterator[tuple[bool, int]]:
         """For each row in order: whether it goes to the holdout set, and its rank bucket."""
         _, cut = self._cuts(fraction)
+        row_log = cast(_RowLog, self._log)  # _cuts raised if there is none
         single = self.overflow
         boundary: list[list[int]] = [[] for _ in cut]
-        for position, (label, bucket) in enumerate(self._log.rows()):
+        for position, (label, bucket) in enumerate(row_log.rows()):
             stratum = 0 if single else label
             if bucket == cut[stratum][0]:
                 boundary[stratum].append(position)
@@ -198,7 +200,7 @@ class Strata:
         for stratum, positions in enumerate(boundary):
             ranked = sorted(positions, key=lambda position: (self._rank(position), position))
             chosen.update(ranked[: cut[stratum][1]])
-        for position, (label, bucket) in enumerate(self._log.rows()):
+        for position, (label, bucket) in enumerate(row_log.rows()):
             cut_bucket = cut[0 if single else label][0]
             held = bucket < cut_bucket or (bucket == cut_bucket and position in chosen)
             yield held, bucket
@@ -222,7 +224,7 @@ class Strata:
         return -1, 0
 
 
-def _cut(histogram: array, wanted: int) -> tuple[int, int]:
+def _cut(histogram: array[int], wanted: int) -> tuple[int, int]:
     """The bucket holding the wanted-th lowest rank, and how many rows to take from it."""
     if not wanted:
         return -1, 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from botocore.exceptions import ClientError
 
 from cr_support import aws
@@ -122,7 +124,7 @@ def read_metadata(bucket: str, key: str) -> dict[str, str] | None:
         if aws.is_not_found(error, "404", "NoSuchKey", "NotFound"):
             return None
         raise
-    return head.get("Metadata", {})
+    return cast(dict[str, str], head.get("Metadata", {}))
 
 
 def delete_prefix(bucket: str, key_prefix: str, resource: str) -> int:

@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from .csv_validation import CHUNK_BYTES, list_names
 from .errors import DatasetError
@@ -43,7 +43,7 @@ def too_large(uri: str, size: int | None = None, limit: int = MAX_CSV_BYTES) -> 
     )
 
 
-def _chunks(stream: BinaryIO, uri: str, limit: int) -> Iterator[bytes]:
+def _chunks(stream: IO[bytes], uri: str, limit: int) -> Iterator[bytes]:
     """The stream's bytes in chunks, refusing more than ``limit`` in total."""
     total = 0
     while True:
@@ -133,7 +133,7 @@ def _member(file: BinaryIO, member: str, uri: str) -> Iterator[tuple[Iterator[by
             yield _unzipped(opened, uri, label), label
 
 
-def _unzipped(opened: BinaryIO, uri: str, label: str) -> Iterator[bytes]:
+def _unzipped(opened: IO[bytes], uri: str, label: str) -> Iterator[bytes]:
     try:
         yield from _chunks(opened, label, MAX_CSV_BYTES)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:

@@ -28,6 +28,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass
@@ -67,7 +68,7 @@ class NotCapture(ValueError):
     """A JSON line that is not a capture record (drift-check refuses such input)."""
 
 
-def decode(section: dict | None) -> str | None:
+def decode(section: dict[str, Any] | None) -> str | None:
     """The payload's text; None when the section is absent. Raises ValueError if bad."""
     if not section:
         return None

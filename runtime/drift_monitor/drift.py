@@ -22,6 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from drift_monitor import profile
 
@@ -49,11 +50,13 @@ def psi(expected: Sequence[float], actual: Sequence[float]) -> float:
     return total
 
 
-def _numeric(baseline: Mapping, present: list[str], thresholds: Thresholds) -> dict:
+def _numeric(
+    baseline: Mapping[str, Any], present: list[str], thresholds: Thresholds
+) -> dict[str, Any]:
     numbers = [parsed for value in present if (parsed := profile.number(value)) is not None]
     text_share = (len(present) - len(numbers)) / len(present) if present else 0.0
     edges = baseline["bins"]["edges"]
-    details: dict = {"non_numeric_share": text_share}
+    details: dict[str, Any] = {"non_numeric_share": text_share}
     if numbers:
         current = profile.numeric_summary(numbers, edges)
         details["psi"] = psi(baseline["bins"]["fractions"], current["bins"]["fractions"])
@@ -62,10 +65,10 @@ def _numeric(baseline: Mapping, present: list[str], thresholds: Thresholds) -> d
     return details
 
 
-def _categorical(baseline: Mapping, present: list[str]) -> dict:
+def _categorical(baseline: Mapping[str, Any], present: list[str]) -> dict[str, Any]:
     counts, overflow = profile.count_values(present)
     known = baseline["values"]
-    details: dict = {}
+    details: dict[str, Any] = {}
     if present:
         total = len(present)
         listed = [counts.get(value, 0) for value in known]
@@ -82,7 +85,9 @@ def _categorical(baseline: Mapping, present: list[str]) -> dict:
     return details
 
 
-def feature(baseline: Mapping, values: Sequence[str], thresholds: Thresholds, judged: bool):
+def feature(
+    baseline: Mapping[str, Any], values: Sequence[str], thresholds: Thresholds, judged: bool
+) -> dict[str, Any]:
     """One feature's verdict over the window's sampled ``values``."""
     present = [value for value in values if not profile.is_missing(value)]
     completeness = len(present) / len(values) if values else 0.0
@@ -115,7 +120,7 @@ def feature(baseline: Mapping, values: Sequence[str], thresholds: Thresholds, ju
 
 def prediction(
     labels: Sequence[str], positive_class: str, training_rate: float, thresholds: Thresholds
-) -> dict:
+) -> dict[str, Any]:
     """The predicted positive rate against the training data's positive rate."""
     if not labels:
         return {"rows": 0, "drifted": False}

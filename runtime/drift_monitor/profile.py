@@ -52,7 +52,7 @@ import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 FORMAT = 1
 MAX_SAMPLE_ROWS = 50_000
@@ -123,7 +123,9 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def numeric_summary(values: Sequence[float], edges: Sequence[float] | None = None) -> dict:
+def numeric_summary(
+    values: Sequence[float], edges: Sequence[float] | None = None
+) -> dict[str, Any]:
     """Mean, standard deviation (population), range and bin fractions of ``values``.
 
     Without ``edges`` the deciles of ``values`` become the edges.
@@ -146,7 +148,7 @@ def numeric_summary(values: Sequence[float], edges: Sequence[float] | None = Non
     }
 
 
-def categorical_summary(counts: Counter[str], total: int, overflow: int = 0) -> dict:
+def categorical_summary(counts: Counter[str], total: int, overflow: int = 0) -> dict[str, Any]:
     """Shares of the most frequent values, the rest as ``other``."""
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     top = ranked[:MAX_VALUES]
@@ -174,13 +176,17 @@ def count_values(values: Iterable[str]) -> tuple[Counter[str], int]:
     return counts, overflow
 
 
-def feature_profile(values: Sequence[str]) -> dict:
+def feature_profile(values: Sequence[str]) -> dict[str, Any]:
     """One column's entry in ``features``."""
     present = [value for value in values if not is_missing(value)]
     completeness = len(present) / len(values) if values else 0.0
     numbers = [number(value) for value in present]
     if present and all(parsed is not None for parsed in numbers):
-        return {"type": NUMERIC, "completeness": completeness, **numeric_summary(numbers)}
+        return {
+            "type": NUMERIC,
+            "completeness": completeness,
+            **numeric_summary(cast(list[float], numbers)),
+        }
     counts, overflow = count_values(present)
     summary = (
         categorical_summary(counts, len(present), overflow)
@@ -199,7 +205,7 @@ def build(
     training_rows: int,
     sample: Mapping[str, Any],
     class_counts: Mapping[str, int] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The profile document of the sampled training ``rows`` (header order, target in)."""
     if not rows:
         raise ProfileError("the profile needs at least one training row")
@@ -227,7 +233,7 @@ def build(
     }
 
 
-def check(document: Any, where: str) -> dict:
+def check(document: Any, where: str) -> dict[str, Any]:
     """The document, after checking it is a profile of a format this code reads."""
     if not isinstance(document, dict) or "format" not in document:
         raise ProfileError(f"{where} is not a baseline profile (no 'format')")

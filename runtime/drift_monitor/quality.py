@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from drift_monitor.capture import decode
 
@@ -68,7 +69,7 @@ def _ratio(top: int, bottom: int) -> float | None:
     return top / bottom if bottom else None
 
 
-def metrics(pairs: Iterable[tuple[str, str]], positive_class: str) -> dict:
+def metrics(pairs: Iterable[tuple[str, str]], positive_class: str) -> dict[str, Any]:
     """F1, precision, recall and accuracy for the positive class over (actual, predicted)."""
     tp = fp = tn = fn = 0
     for actual, predicted in pairs:

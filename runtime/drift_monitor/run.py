@@ -21,7 +21,7 @@ from drift_monitor.window import Window, hour_prefix, iso
 CAPTURE_SUFFIX = ".jsonl"
 
 
-def load_profile(settings: Settings) -> dict:
+def load_profile(settings: Settings) -> dict[str, Any]:
     where = f"s3://{settings.bucket}/{settings.profile_key}"
     document = profile.check(store.read_profile(settings.bucket, settings.profile_key), where)
     for name, field, expected in (
@@ -46,9 +46,11 @@ def realtime_rows(settings: Settings, window: Window, width: int, counts: Counts
             yield from object_rows(store.lines(settings.bucket, key), width, counts)
 
 
-def _manifests(settings: Settings, side: str, hour: datetime, counts: Counts):
+def _manifests(
+    settings: Settings, side: str, hour: datetime, counts: Counts
+) -> list[batch.Manifest]:
     prefix = hour_prefix(f"{settings.batch_capture_prefix}/{side}", hour)
-    manifests = []
+    manifests: list[batch.Manifest] = []
     for key in store.list_keys(settings.bucket, prefix):
         try:
             manifests.append(
@@ -62,7 +64,7 @@ def _manifests(settings: Settings, side: str, hour: datetime, counts: Counts):
 def batch_rows(settings: Settings, window: Window, width: int, counts: Counts) -> Iterator[Row]:
     bucket_uri = f"s3://{settings.bucket}/"
 
-    def hours():
+    def hours() -> Iterator[tuple[list[batch.Manifest], list[batch.Manifest]]]:
         for hour in window.capture_hours():
             yield (
                 _manifests(settings, "input", hour, counts),

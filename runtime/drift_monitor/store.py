@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -43,10 +44,10 @@ def lines(bucket: str, key: str) -> Iterator[bytes]:
 
 
 def read(bucket: str, key: str) -> bytes:
-    return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    return cast(bytes, aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
-def read_profile(bucket: str, key: str) -> dict:
+def read_profile(bucket: str, key: str) -> dict[str, Any]:
     try:
         body = read(bucket, key)
     except ClientError as error:
@@ -56,10 +57,10 @@ def read_profile(bucket: str, key: str) -> dict:
                 "check that the dataset was staged by this version"
             ) from None
         raise
-    return json.loads(body)
+    return cast(dict[str, Any], json.loads(body))
 
 
-def put_report(bucket: str, key: str, report: dict) -> None:
+def put_report(bucket: str, key: str, report: dict[str, Any]) -> None:
     aws.client("s3").put_object(
         Bucket=bucket,
         Key=key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 HOUR = timedelta(hours=1)
 
@@ -50,7 +51,7 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def event_time(event: dict) -> datetime:
+def event_time(event: dict[str, Any]) -> datetime:
     """The scheduled event's ``time`` (EventBridge: ISO 8601, UTC); ValueError if absent."""
     text = str(event.get("time", ""))
     try:

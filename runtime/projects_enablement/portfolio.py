@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -16,7 +16,8 @@ ENABLED = "Enabled"
 
 def is_enabled() -> bool:
     status = aws.client("sagemaker").get_sagemaker_servicecatalog_portfolio_status()
-    return status.get("Status") == ENABLED
+    current: str | None = status.get("Status")
+    return current == ENABLED
 
 
 def enable() -> None:
@@ -35,7 +36,7 @@ def find_portfolio_id() -> str | None:
         page = client.list_accepted_portfolio_shares(**request)
         for detail in page.get("PortfolioDetails", []):
             if detail.get("ProviderName") == SAGEMAKER_PROVIDER:
-                return detail["Id"]
+                return cast(str, detail["Id"])
         if not page.get("NextPageToken"):
             return None
         request["PageToken"] = page["NextPageToken"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 ROLE_PATH = "/service-role/"
 PREFIX = "AmazonSageMakerServiceCatalogProducts"
@@ -44,7 +45,9 @@ class RoleSpec:
     managed_policies: tuple[str, ...]
     description: str
     # (policy name, document for a partition): the console's generated policy, kept inline.
-    inline_policy: tuple[str, Callable[[str], dict]] | None = field(default=None, compare=False)
+    inline_policy: tuple[str, Callable[[str], dict[str, Any]]] | None = field(
+        default=None, compare=False
+    )
 
     def trust_policy(self) -> str:
         principal = self.services[0] if len(self.services) == 1 else list(self.services)
@@ -65,11 +68,11 @@ class RoleSpec:
         return [f"arn:{partition}:iam::aws:policy/{policy}" for policy in self.managed_policies]
 
 
-def _statement(actions: list[str], resources: list[str] | str, **extra) -> dict:
+def _statement(actions: list[str], resources: list[str] | str, **extra: Any) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": actions, "Resource": resources, **extra}
 
 
-def use_role_policy(partition: str) -> dict:
+def use_role_policy(partition: str) -> dict[str, Any]:
     """The statements of the console's generated Use role policy, in this partition."""
     p = partition
     buckets = [f"arn:{p}:s3:::aws-glue-*", f"arn:{p}:s3:::sagemaker-*"]

@@ -27,7 +27,8 @@ and IAM has no conditional tag write, so the owner announces a release before de
 
 Every decision is taken on a read made after this stack's own last write, so the roles
 outlive the last stack that claims them, and no longer. The interleavings this covers
-are enumerated step by step in tests/runtime/test_projects_two_environments.py. IAM is
+are enumerated step by step in
+tests/runtime/projects_enablement/test_projects_two_environments.py. IAM is
 eventually consistent (AWS docs, "Troubleshooting IAM": changes are not always
 immediately visible); the pauses also give a write time to show.
 """
@@ -36,7 +37,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -213,8 +216,8 @@ def roll_back(done: Ensured, key: str, value: str) -> None:
             log(name, "could not roll back the role", error=str(error))
 
 
-def _pages(method, result_key: str, **request) -> list:
-    items: list = []
+def _pages(method: Callable[..., Any], result_key: str, **request: Any) -> list[Any]:
+    items: list[Any] = []
     while True:
         page = method(**request)
         items.extend(page.get(result_key, []))

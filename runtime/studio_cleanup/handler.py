@@ -11,6 +11,7 @@ domain is gone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -34,7 +35,7 @@ def _retain_home(props: dict[str, Any]) -> bool:
     return properties.boolean(props, "RetainHomeFileSystem")
 
 
-def _poll(resource: str, step) -> dict[str, Any]:
+def _poll(resource: str, step: Callable[[], object]) -> dict[str, Any]:
     """Run one delete poll; a throttled poll is simply not complete yet."""
     try:
         return {"IsComplete": bool(step())}
@@ -98,14 +99,16 @@ def home_is_complete(event: dict[str, Any], context: Any = None) -> dict[str, An
     return _poll(vpc_id, lambda: home_efs.cleanup_step(vpc_id, owner, dedicated))
 
 
+_Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
 # One provider serves both kinds; the resource type picks the handler.
-_HANDLERS = {
+_HANDLERS: dict[str, tuple[_Handler, _Handler]] = {
     "Custom::StudioAppsCleanup": (apps_on_event, apps_is_complete),
     "Custom::StudioHomeCleanup": (home_on_event, home_is_complete),
 }
 
 
-def _handlers(event: dict[str, Any]):
+def _handlers(event: dict[str, Any]) -> tuple[_Handler, _Handler]:
     kind = event.get("ResourceType", "")
     if kind not in _HANDLERS:
         raise ValueError(f"unsupported ResourceType {kind!r}; expected one of {sorted(_HANDLERS)}")

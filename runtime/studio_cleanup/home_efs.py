@@ -82,7 +82,8 @@ def tagged_file_systems(owner: OwnerTag, vpc_id: str | None = None) -> list[dict
     """File systems with the owner tag; with ``vpc_id``, also SageMaker's in that VPC.
 
     SageMaker tags a domain's home EFS with the domain's ARN from the start, so a deploy
-    that failed before the stack's own tagging step still finds it (DESIGN.md).
+    that failed before the stack's own tagging step still finds it
+    (docs/ARCHITECTURE.md, "Studio facts").
     """
     client = aws.client("efs")
     found: list[dict[str, Any]] = []

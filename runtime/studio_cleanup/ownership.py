@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -57,7 +57,7 @@ def domain_id_from_group_name(name: str) -> str | None:
 def describe_domain(domain_id: str) -> dict[str, Any] | None:
     """DescribeDomain, or None once the domain no longer exists."""
     try:
-        return aws.client("sagemaker").describe_domain(DomainId=domain_id)
+        return cast(dict[str, Any], aws.client("sagemaker").describe_domain(DomainId=domain_id))
     except ClientError as error:
         if aws.is_not_found(error):
             return None
