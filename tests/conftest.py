@@ -10,11 +10,13 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from config import environment_names
 from cr_support import aws
+from tests.fixtures import REGION as TEST_REGION
+from tests.fixtures import ROOT as PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEST_ACCOUNT = "111111111111"
-TEST_REGION = "us-east-1"
+# Every table of config/environments.toml: a new environment is tested without edits.
+ENVIRONMENTS = environment_names()
 
 # jsii starts Node on the first aws_cdk import; use the pinned one from package.json.
 _node_bin = PROJECT_ROOT / "node_modules" / ".bin"
@@ -118,8 +120,8 @@ def moto_clients(monkeypatch):
 def _synthesized_once(tmp_path_factory, name: str):
     """One environment, synthesized once per run and shared across pytest-xdist workers."""
     from config import load_settings
-    from tests.infra.synth import Synthesized, synthesize
     from tests.once_per_run import once
+    from tests.synth import Synthesized, synthesize
 
     def produce(outdir: Path) -> dict:
         done = synthesize(load_settings(name), outdir)
@@ -143,7 +145,6 @@ def _synthesized_once(tmp_path_factory, name: str):
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory):
     """Every environment synthesized once per run, shared by infra and lifecycle tests."""
-    from config import environment_names
 
     return {name: _synthesized_once(tmp_path_factory, name) for name in environment_names()}
 
@@ -185,3 +186,9 @@ def stack_in_progress_client():
 
     client.meta.events.register("before-call", answer)
     return client
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def env(request, synthesized):
+    """One environment's synthesized template, for every table in environments.toml."""
+    return synthesized[request.param]

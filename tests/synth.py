@@ -12,9 +12,10 @@ import aws_cdk as cdk
 
 from app import build_app
 from config import EnvironmentSettings
+from tests.fixtures import ACCOUNT as TEST_ACCOUNT
+from tests.fixtures import REGION as TEST_REGION
+from tests.fixtures import ROOT
 
-TEST_ACCOUNT = "111111111111"
-TEST_REGION = "us-east-1"
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -63,7 +64,7 @@ def masked(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cdk_json_context() -> dict[str, Any]:
-    cdk_json = Path(__file__).resolve().parents[2] / "cdk.json"
+    cdk_json = ROOT / "cdk.json"
     return json.loads(cdk_json.read_text())["context"]
 
 

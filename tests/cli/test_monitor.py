@@ -17,7 +17,7 @@ import pytest
 from cli import evaluate, monitor_cli
 from drift_monitor import handler as monitor_function
 from tests.cli.fakes import BUCKET, ENDPOINT, REGION, stubbed_stack
-from tests.runtime.csv_factory import bank_rows
+from tests.csv_factory import bank_rows
 from tests.runtime.drift_monitor import drift_fixtures as fx
 
 CAPTURE = f"datacapture/{ENDPOINT}/AllTraffic"

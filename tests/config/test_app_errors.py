@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fixtures import ROOT
 
 
 def _synth(context: dict, tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,6 @@
 """Bad configuration fails synth in one line naming the key, the value and what is allowed.
 
-Settings-level tests here; tests/infra/test_app_errors.py runs the app itself for a few.
+Settings-level tests here; tests/config/test_app_errors.py runs the app itself for a few.
 """
 
 from __future__ import annotations
@@ -483,3 +483,26 @@ def test_prod_cannot_be_unprotected():
         "prod.protected = False: an environment named 'prod' is always protected; "
         "allowed: true, or leave it out"
     )
+
+
+def test_a_deployment_that_outlasts_sagemakers_limit_is_refused():
+    raw = {
+        "removal_policy": "destroy",
+        "endpoint": {
+            "initial_instance_count": 2,
+            "deployment": {
+                "strategy": "linear",
+                "linear_step_percent": 10,
+                "wait_seconds": 3600,
+                "baking_seconds": 3600,
+            },
+        },
+    }
+    assert _error(raw) == (
+        "dev.endpoint.deployment.wait_seconds = 3600: 9 traffic steps of it and "
+        "baking_seconds = 3600 wait 36000 s; with an hour to provision, an update would "
+        "outlast SageMaker's 28800 s deployment limit; allowed: at most 2400 with these steps "
+        "and baking, or fewer steps (a larger linear_step_percent)"
+    )
+    raw["endpoint"]["deployment"]["wait_seconds"] = 2400
+    parse_settings("dev", raw)

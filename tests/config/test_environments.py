@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from config import ENVIRONMENTS_FILE, environment_names, load_settings
-from tests.infra import checkov_gate
-from tests.infra.conftest import ENVIRONMENTS
-from tests.infra.synth import synthesize
+from tests.conftest import ENVIRONMENTS
+from tests.gates import checkov_gate
+from tests.synth import synthesize
 
 QA_TABLE = """
 [qa]

@@ -22,8 +22,8 @@ import yaml
 from pydantic import BaseModel
 
 from config import EnvironmentSettings
+from tests.fixtures import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
 SKIP_FILE = ROOT / "tools" / "checkov" / "skips.yaml"
 MISSING_CHECKOV = (

@@ -1,6 +1,6 @@
 """Parliament (the IAM policy linter) over every identity policy of a template.
 
-Templates are rendered first (``tests.infra.intrinsics``): parliament reads literal ARNs
+Templates are rendered first (``tests.gates.intrinsics``): parliament reads literal ARNs
 only. Each parliament finding is split per action, so a known limitation can be narrow.
 """
 
@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from components.nag import S3_GRANT_ACTIONS
-from tests.infra.intrinsics import Renderer
+from tests.gates.intrinsics import Renderer
 
 # A misspelled action or service prefix is never parliament's limitation.
 NEVER_EXCUSED = ("UNKNOWN_ACTION", "UNKNOWN_PREFIX")

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.infra.synth import TEST_ACCOUNT, TEST_REGION
+from tests.fixtures import ACCOUNT as TEST_ACCOUNT
+from tests.fixtures import REGION as TEST_REGION
 
 PARTITION = "aws"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from config import environment_names, load_settings, parse_settings
-from tests.infra import checkov_gate
-from tests.infra.checkov_gate import Check, Report, Skip, SkipFileError
+from tests.gates import checkov_gate
+from tests.gates.checkov_gate import Check, Report, Skip, SkipFileError
 
 # Fixed environments for the loader's own tests, whatever the TOML file holds.
 ENVIRONMENTS = {

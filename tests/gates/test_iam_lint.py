@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.infra import iam_lint
+from tests.gates import iam_lint
 
 BUCKET = "arn:aws:s3:::sagemaker-bucket"
 JOBS = "arn:aws:sagemaker:us-east-1:111111111111:automl-job/apstudio-dev-*"

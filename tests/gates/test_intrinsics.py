@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.infra import iam_lint
-from tests.infra.intrinsics import Renderer, UnrenderableError
+from tests.gates import iam_lint
+from tests.gates.intrinsics import Renderer, UnrenderableError
 
 ACCOUNT_REGION = "us-east-1:111111111111"
 TEMPLATE = {

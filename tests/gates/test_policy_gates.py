@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra import checkov_gate, iam_lint
+from tests.gates import checkov_gate, iam_lint
 from tests.once_per_run import once
 
 # W3005 (redundant DependsOn) is what CDK's explicit ordering produces.

@@ -16,7 +16,6 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from config import AutoMLSettings
-from tests.infra.synth import masked
 from tests.integ.integ_autopilot_studio import (
     FEATURE_ROW,
     TEST_NAME,
@@ -25,6 +24,7 @@ from tests.integ.integ_autopilot_studio import (
     project_context,
 )
 from tests.once_per_run import once
+from tests.synth import masked
 
 BANK_FEATURE_COUNT = 20  # 21 columns in the sample, minus the target y
 

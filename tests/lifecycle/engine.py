@@ -5,7 +5,7 @@ advances in ticks of 30 s; every custom resource's handlers are the real entry p
 ``runtime/``, called in-process with events shaped as CloudFormation sends them.
 
 CloudFormation rules modelled (AWS docs: "Custom resources", "Stack failure options",
-"Update behaviors of stack resources"; DESIGN.md, "Rollback semantics of Provider"):
+"Update behaviors of stack resources"; docs/ARCHITECTURE.md, "Rollback semantics"):
 
 - Order: a resource starts once everything it names in ``DependsOn``, ``Ref``,
   ``Fn::GetAtt`` or ``Fn::Sub`` (also inside ``Fn::Join``) is complete; resources with
@@ -839,7 +839,7 @@ class Stack:
     def _native_update(self, lid: str, resource: Resource, props: dict[str, Any]) -> Operation:
         """A create-only property changed: a new resource beside the old one (cleanup deletes
         the old); otherwise an update in place, as the type's schema says."""
-        from tests.infra.update_safety import _at, create_only
+        from tests.stacks.update_safety import _at, create_only
 
         kind = self.template.type(lid)
         if any(_at(resource.properties, p) != _at(props, p) for p in create_only(kind)):

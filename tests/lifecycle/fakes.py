@@ -16,7 +16,8 @@ models, endpoint configs and endpoints. ``Account`` adds, on the same clients:
 - a domain's side effects: CreateDomain creates the home EFS with a mount target per
   subnet and the ``security-group-for-{inbound,outbound}-nfs-<domainId>`` groups, all
   tagged ``ManagedByAmazonSageMakerResource = <domain ARN>``; DeleteDomain keeps them
-  (DESIGN.md, "Studio facts"; CloudFormation's domain handler passes no retention policy);
+  (docs/ARCHITECTURE.md, "Studio facts"; CloudFormation's domain handler passes no
+  retention policy);
 - CloudFormation's DescribeStacks for the stack the harness is running;
 - the AutoML wait's Step Functions executions: StartExecution/StopExecution, and a
   running execution that looks at its job every ``WAIT_POLL_TICKS`` (its Wait state)
@@ -45,10 +46,10 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from moto.sagemaker.models import sagemaker_backends
 
+from tests.csv_factory import bank_rows, comma_csv, sample_zip
 from tests.lifecycle.iam import Ledger, Requests, RolePolicies, state_machine_kms
-from tests.runtime.csv_factory import bank_rows, comma_csv, sample_zip
 
-# The account the templates are synthesized for (tests/infra/synth.py), so that ARNs the
+# The account the templates are synthesized for (tests/synth.py), so that ARNs the
 # template spells out literally match the offline account's; moto reads MOTO_ACCOUNT_ID.
 ACCOUNT = "111111111111"
 REGION = "us-east-1"

@@ -13,11 +13,53 @@ from typing import Any
 
 import pytest
 
-from config import environment_names
+from config import environment_names, load_settings
 from tests.lifecycle.engine import TICK_SECONDS, Failure, Stack
 from tests.lifecycle.fakes import SERVICE_CATALOG_ROLE_PREFIX, leaks, staged_objects
 
 ENVIRONMENTS = environment_names()
+SETTINGS = {name: load_settings(name) for name in ENVIRONMENTS}
+
+
+def creates(name: str, resource_type: str, prefix: str | None = None) -> bool:
+    """Whether the environment's config asks for this resource; where it does not, the
+    template must not have it (test_resources_exist_exactly_where_config_creates_them)."""
+    settings = SETTINGS[name]
+    monitored = settings.monitor.enabled
+    wanted = {
+        ("AWS::KMS::Key", None): settings.encryption.customer_managed_key,
+        ("AWS::ApplicationAutoScaling::ScalableTarget", None): (
+            settings.endpoint.autoscaling.enabled
+        ),
+        ("AWS::ApplicationAutoScaling::ScalingPolicy", None): (
+            settings.endpoint.autoscaling.enabled
+        ),
+        ("Custom::SageMakerProjectsEnablement", None): (
+            settings.studio.projects_and_jumpstart_enabled
+        ),
+        ("AWS::Lambda::Function", "MonitorFunction"): monitored,
+        ("AWS::Events::Rule", None): monitored,
+        ("AWS::CloudWatch::Alarm", "MonitorErrors"): monitored,
+    }
+    return wanted.get((resource_type, prefix), True)
+
+
+def where(*points: tuple, feature=None) -> list[tuple]:
+    """(environment, *point) for every environment whose config creates the point's
+    resource (its first item; its last, when a failure point, names a logical ID prefix)."""
+    return [
+        (name, *point)
+        for name in ENVIRONMENTS
+        for point in points
+        if creates(name, point[0], point[-1] if feature == "prefixed" else None)
+    ]
+
+
+def environments_with(test) -> list[str]:
+    names = [name for name in ENVIRONMENTS if test(SETTINGS[name])]
+    assert names, "no environment in environments.toml has the feature this test covers"
+    return names
+
 
 # (resource type, where it fails, logical ID prefix when the type occurs more than once)
 FAILURE_POINTS = [
@@ -63,7 +105,7 @@ def scenario(account, synthesized, env_name):
 def new_job_inputs(tmp_path_factory):
     """Per environment: the template after a change of the AutoML job's inputs."""
     from config import load_settings
-    from tests.infra.synth import synthesize
+    from tests.synth import synthesize
 
     cache: dict[str, dict[str, Any]] = {}
 
@@ -191,6 +233,18 @@ class Scenario:
         assert found == [], f"left behind: {found}; stack failures: {self.stack.failures}"
 
 
+def test_resources_exist_exactly_where_config_creates_them(synthesized, env_name):
+    template = synthesized[env_name].template["Resources"]
+    points = {(kind, prefix) for kind, _, prefix in FAILURE_POINTS}
+    points |= {(kind, None) for kind, _ in CANCEL_POINTS}
+    points |= {(kind, None) for _, _, kind in CANCELLED_UPDATES}
+    for kind, prefix in sorted(points, key=str):
+        found = any(
+            r["Type"] == kind and lid.startswith(prefix or "") for lid, r in template.items()
+        )
+        assert found == creates(env_name, kind, prefix), (env_name, kind, prefix)
+
+
 def test_deploy_then_destroy(scenario):
     assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
     endpoint = scenario.endpoint_name
@@ -225,10 +279,12 @@ def test_update_of_automl_inputs_waits_on_a_new_wait_condition_and_serves_the_ne
     scenario.assert_nothing_left()
 
 
+@pytest.mark.parametrize(
+    "env_name", environments_with(lambda s: not s.endpoint.autoscaling.enabled)
+)
 def test_update_of_endpoint_settings_switches_config_blue_green(scenario):
-    """A new config (generated name) beside the old; UpdateEndpoint; the old one goes."""
-    if scenario.settings.endpoint.autoscaling.enabled:
-        pytest.skip("test_instance_type_change_of_a_scaled_endpoint_rolls_back covers it")
+    """A new config (generated name) beside the old; UpdateEndpoint; the old one goes.
+    (A scaled endpoint refuses an instance type change: the test after the next.)"""
     scenario.stack.deploy()
     old_config = scenario.configs()
     template = scenario.changed_variant(InstanceType="ml.m5.xlarge")
@@ -267,11 +323,13 @@ def test_canary_that_trips_a_rollback_alarm_returns_to_the_old_model(scenario):
     scenario.assert_nothing_left()
 
 
+SCALED = environments_with(lambda s: s.endpoint.autoscaling.enabled)
+
+
+@pytest.mark.parametrize("env_name", SCALED)
 def test_instance_type_change_of_a_scaled_endpoint_rolls_back(scenario):
     """Application Auto Scaling refuses it: the update fails with the reason, and rolls back
     to the serving config (README: turn autoscaling off first)."""
-    if not scenario.settings.endpoint.autoscaling.enabled:
-        pytest.skip(f"{scenario.settings.name} has no autoscaling")
     scenario.stack.deploy()
     old_configs = scenario.configs()
     template = scenario.changed_variant(InstanceType="ml.m5.xlarge")
@@ -282,9 +340,8 @@ def test_instance_type_change_of_a_scaled_endpoint_rolls_back(scenario):
     scenario.assert_nothing_left()
 
 
+@pytest.mark.parametrize("env_name", SCALED)
 def test_a_scaled_out_endpoint_deletes_cleanly(scenario):
-    if not scenario.settings.endpoint.autoscaling.enabled:
-        pytest.skip(f"{scenario.settings.name} has no autoscaling")
     scenario.stack.deploy()
     scaling = scenario.account.client("application-autoscaling")
     (target,) = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
@@ -297,11 +354,11 @@ def test_a_scaled_out_endpoint_deletes_cleanly(scenario):
     scenario.assert_nothing_left()
 
 
-@pytest.mark.parametrize(("resource_type", "at", "prefix"), FAILURE_POINTS)
+@pytest.mark.parametrize(
+    ("env_name", "resource_type", "at", "prefix"), where(*FAILURE_POINTS, feature="prefixed")
+)
 def test_failed_first_deploy_rolls_back_without_leaks(scenario, resource_type, at, prefix):
     lid = scenario.logical_id(resource_type, prefix)
-    if lid is None:
-        pytest.skip(f"{scenario.settings.name} has no {resource_type}")
     status = scenario.stack.deploy(fail=Failure(lid, at))
     assert status == "ROLLBACK_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
@@ -317,18 +374,17 @@ CANCEL_POINTS = [
 
 
 @pytest.mark.parametrize(
-    ("resource_type", "polls"),
-    CANCEL_POINTS,
+    ("env_name", "resource_type", "polls"),
+    where(*CANCEL_POINTS),
     ids=[
-        f"{kind.split('::')[-1]}-{'before-anything-was-created' if polls == 0 else 'mid-poll'}"
-        for kind, polls in CANCEL_POINTS
+        f"{name}-{kind.split('::')[-1]}-"
+        f"{'before-anything-was-created' if polls == 0 else 'mid-poll'}"
+        for name, kind, polls in where(*CANCEL_POINTS)
     ],
 )
 def test_cancelled_create_leaves_nothing(scenario, resource_type, polls):
     """Another resource fails while this one is in progress: its Delete gets an invented ID."""
     lid = scenario.logical_id(resource_type)
-    if lid is None:
-        pytest.skip(f"{scenario.settings.name} has no {resource_type}")
     status = scenario.stack.deploy(fail=Failure(lid, "cancel", after=polls))
     assert status == "ROLLBACK_COMPLETE", scenario.stack.failures
     scenario.assert_nothing_left()
@@ -505,12 +561,20 @@ CANCELLED_UPDATES = [
 ]
 
 
+_CANCELLED_UPDATES = [
+    (name, cancelled, polls, kind)
+    for name, kind, cancelled, polls in where(
+        *((kind, cancelled, polls) for cancelled, polls, kind in CANCELLED_UPDATES)
+    )
+]
+
+
 @pytest.mark.parametrize(
-    ("cancelled", "polls", "resource_type"),
-    CANCELLED_UPDATES,
+    ("env_name", "cancelled", "polls", "resource_type"),
+    _CANCELLED_UPDATES,
     ids=[
-        f"{kind.split('::')[-1]}-{'before-its-lambda-ran' if polls == 0 else 'mid-wait'}"
-        for kind, polls, _ in CANCELLED_UPDATES
+        f"{name}-{kind.split('::')[-1]}-{'before-its-lambda-ran' if polls == 0 else 'mid-wait'}"
+        for name, kind, polls, _ in _CANCELLED_UPDATES
     ],
 )
 def test_cancelled_update_leaves_nothing_running(
@@ -518,8 +582,6 @@ def test_cancelled_update_leaves_nothing_running(
 ):
     """Another resource fails while this one updates: CloudFormation cancels the update,
     never learns what it made, and rolls back; nothing it started keeps running."""
-    if scenario.logical_id(resource_type) is None:
-        pytest.skip(f"{scenario.settings.name} has no {resource_type}")
     assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
     if resource_type == "Custom::AutoMLJob":
         template = new_job_inputs(env_name)
@@ -539,11 +601,12 @@ def test_cancelled_update_leaves_nothing_running(
     scenario.assert_nothing_left()
 
 
+@pytest.mark.parametrize(
+    "env_name", environments_with(lambda s: s.studio.projects_and_jumpstart_enabled)
+)
 def test_destroy_keeps_the_projects_roles_and_portfolio_while_users_projects_exist(scenario):
     """A project made from a SageMaker template is a provisioned product whose own stack is
     updated and deleted as the Launch and Use roles: they outlive this stack, untagged."""
-    if scenario.logical_id("Custom::SageMakerProjectsEnablement") is None:
-        pytest.skip(f"{scenario.settings.name} has Projects off")
     assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
     scenario.account.projects["churn-mlops"] = "CreateCompleted"
     assert scenario.stack.destroy() == "DELETE_COMPLETE", scenario.stack.failures
@@ -589,15 +652,17 @@ def test_interleaved_deletes_keep_the_projects_roles_for_the_last_stack_and_no_l
     prod.assert_nothing_left()
 
 
+MONITORED = environments_with(lambda s: s.monitor.enabled)
+
+
 def _monitored(scenario) -> str:
-    if not scenario.settings.monitor.enabled:
-        pytest.skip(f"{scenario.settings.name} has monitoring off")
     return scenario.logical_id("AWS::Lambda::Function", "MonitorFunction")
 
 
 RUN = {"source": "aws.events", "detail-type": "Scheduled Event", "time": "2026-12-03T15:15:00Z"}
 
 
+@pytest.mark.parametrize("env_name", MONITORED)
 def test_a_scheduled_run_over_an_idle_window_reports_zero_rows(scenario):
     function = _monitored(scenario)
     assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures
@@ -612,6 +677,7 @@ def test_a_scheduled_run_over_an_idle_window_reports_zero_rows(scenario):
     scenario.assert_nothing_left()
 
 
+@pytest.mark.parametrize("env_name", MONITORED)
 def test_a_failing_analysis_raises_its_alarm_and_tells_the_topic(scenario):
     function = _monitored(scenario)
     assert scenario.stack.deploy() == "CREATE_COMPLETE", scenario.stack.failures

@@ -18,23 +18,11 @@ from typing import Any
 import boto3
 import botocore.endpoint
 import pytest
-from automl_job_responses import PROPS as CR_PROPS
-from automl_job_responses import (
-    STACK_ID,
-    WAIT_PROPS,
-    create_wait_state_machine,
-    described,
-    ensembling_candidate,
-    job_arn,
-)
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
-from csv_factory import bank_rows, comma_csv
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.models import botocore_stubber as moto_send
 from moto.sagemaker.models import sagemaker_backends
-from projects_fakes import make_role, role_names, role_tags
-from projects_fakes import stubs as stubs  # the fixture
 
 from automl_job import handler as automl
 from automl_job import naming as job_naming
@@ -45,6 +33,19 @@ from dataset_staging import handler as dataset
 from projects_enablement import handler as projects
 from projects_enablement.role_specs import ROLE_SPECS
 from studio_cleanup import handler as studio
+from tests.csv_factory import bank_rows, comma_csv
+from tests.fixtures import cfn_event as request_event
+from tests.runtime.automl_job.responses import PROPS as CR_PROPS
+from tests.runtime.automl_job.responses import (
+    STACK_ID,
+    WAIT_PROPS,
+    create_wait_state_machine,
+    described,
+    ensembling_candidate,
+    job_arn,
+)
+from tests.runtime.projects_enablement.fakes import make_role, role_names, role_tags
+from tests.runtime.projects_enablement.fakes import stubs as stubs  # the fixture
 
 REGION = "us-east-1"
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -69,16 +70,9 @@ ENDPOINT = "apstudio-dev-endpoint"
 
 
 def cfn_event(request: str, logical_id: str, props: dict, physical_id: str | None = None):
-    event = {
-        "RequestType": request,
-        "StackId": STACK_ID,
-        "LogicalResourceId": logical_id,
-        "RequestId": "0f9e8d7c-6b5a-4f3e-9d2c-1b0a9f8e7d6c",
-        "ResourceProperties": dict(props),
-    }
-    if physical_id is not None:
-        event["PhysicalResourceId"] = physical_id
-    return event
+    return request_event(
+        request, dict(props), logical_id=logical_id, physical_id=physical_id, stack_id=STACK_ID
+    )
 
 
 def job_event(request: str, physical_id: str | None = None) -> dict:

@@ -17,8 +17,8 @@ import re
 
 import pytest
 
-from tests.infra.botocore_names import check
-from tests.infra.intrinsics import Renderer
+from tests.gates.intrinsics import Renderer
+from tests.stacks.botocore_names import check
 
 VENDED_LOGS_PREFIX = "/aws/vendedlogs/"
 
@@ -126,3 +126,15 @@ def test_the_name_check_itself(value, ok):
     else:
         with pytest.raises(AssertionError):
             check("logs", "CreateLogGroup", "logGroupName", value)
+
+
+def test_no_function_reserves_concurrency(env):
+    """Lambda lets an account reserve concurrency only while 100 stay unreserved, and new
+    accounts often have 10 in all (Lambda Developer Guide, "Configuring reserved
+    concurrency"): a reservation would fail the deploy there."""
+    reserved = {
+        name: function["Properties"]["ReservedConcurrentExecutions"]
+        for name, function in env.resources("AWS::Lambda::Function").items()
+        if "ReservedConcurrentExecutions" in function["Properties"]
+    }
+    assert reserved == {}

@@ -17,7 +17,9 @@ import pytest
 from botocore.validate import ParamValidator
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.infra.synth import TEST_ACCOUNT, TEST_REGION, Synthesized, synthesize
+from tests.fixtures import ACCOUNT as TEST_ACCOUNT
+from tests.fixtures import REGION as TEST_REGION
+from tests.synth import Synthesized, synthesize
 
 SIGNAL_ARN = f"arn:aws:lambda:{TEST_REGION}:{TEST_ACCOUNT}:function:signal"
 SDK_PREFIX = "arn:aws:states:::aws-sdk:"
@@ -201,7 +203,7 @@ def four_hour_hpo(tmp_path_factory) -> Synthesized:
 
 
 def test_four_hour_hpo_budget_synthesizes_and_waits_with_a_wait_condition(four_hour_hpo):
-    from tests.infra.test_policy_gates import cfn_lint
+    from tests.gates.test_policy_gates import cfn_lint
 
     assert four_hour_hpo.nag_findings == []
     (wait,) = four_hour_hpo.resources("AWS::CloudFormation::WaitCondition").values()
@@ -214,7 +216,7 @@ def test_four_hour_hpo_budget_synthesizes_and_waits_with_a_wait_condition(four_h
 
 
 def test_four_hour_hpo_budget_passes_parliament_and_checkov(four_hour_hpo):
-    from tests.infra import checkov_gate, iam_lint
+    from tests.gates import checkov_gate, iam_lint
 
     policies = iam_lint.identity_policies(four_hour_hpo.template)
     assert iam_lint.unexplained([f for p in policies for f in iam_lint.lint(p)]) == []

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.intrinsics import Renderer
+from tests.gates.intrinsics import Renderer
 
 CHECKED_KEY = re.compile(r"^(kms:EncryptionContext:.+|aws:SourceArn|aws:SourceAccount)$", re.I)
 # Policy documents by where they sit in a resource's properties.

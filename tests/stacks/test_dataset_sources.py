@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from config import ENVIRONMENTS_FILE, ConfigError, parse_settings
-from tests.infra.synth import Synthesized, synthesize
-from tests.runtime.csv_factory import bank_rows, comma_csv, sample_zip
+from tests.csv_factory import bank_rows, comma_csv, sample_zip
+from tests.fixtures import ROOT
+from tests.synth import Synthesized, synthesize
 
-ROOT = Path(__file__).resolve().parents[2]
 TRAIN_URI = "s3://my-team-data/bank/train.csv"
 HOLDOUT_URI = "s3://my-team-data/bank/holdout.csv"
 
@@ -273,8 +273,8 @@ def test_app_exits_with_one_line_and_no_traceback(tmp_path):
 
 
 def test_each_source_passes_cfn_lint_and_parliament(synthesized_sources):
-    from tests.infra import iam_lint
-    from tests.infra.test_policy_gates import cfn_lint
+    from tests.gates import iam_lint
+    from tests.gates.test_policy_gates import cfn_lint
 
     result = cfn_lint(*(synth.template_path for synth in synthesized_sources.values()))
     assert result.returncode == 0, result.stdout + result.stderr

@@ -16,9 +16,9 @@ import pytest
 
 from config import environment_names, load_settings, parse_settings, read_environments
 from config.limits import MAX_ENVIRONMENT_NAME_LENGTH
-from tests.infra.botocore_names import check
-from tests.infra.synth import synthesize_template
-from tests.infra.update_safety import _Rendering
+from tests.stacks.botocore_names import check
+from tests.stacks.update_safety import _Rendering
+from tests.synth import synthesize_template
 
 LONGEST = "q" * MAX_ENVIRONMENT_NAME_LENGTH
 STACK_ID = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import ConfigError, parse_settings
-from tests.infra.synth import synthesize
+from tests.synth import synthesize
 
 
 def _domain(template: dict) -> dict:

@@ -8,7 +8,7 @@ import re
 from components.studio_cleanup import OWNER_TAG_KEY
 from projects_enablement import role_specs, roles
 from projects_enablement.role_specs import use_role_policy
-from tests.infra.iam_lint import NEVER_EXCUSED, Policy, lint
+from tests.gates.iam_lint import NEVER_EXCUSED, Policy, lint
 
 ROLE_ARN = re.compile(
     r"^arn:\$\{AWS::Partition\}:iam::\$\{AWS::AccountId\}:role/service-role/(\w+)$"

@@ -6,7 +6,7 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from config import environment_names
-from tests.infra.synth import masked
+from tests.synth import masked
 
 
 @pytest.fixture

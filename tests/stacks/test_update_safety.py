@@ -25,8 +25,8 @@ from config import (
     parse_settings,
     read_environments,
 )
-from tests.infra.synth import synthesize_template
-from tests.infra.update_safety import judge
+from tests.stacks.update_safety import judge
+from tests.synth import synthesize_template
 
 ENVIRONMENTS = environment_names()
 

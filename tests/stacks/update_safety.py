@@ -23,7 +23,7 @@ from typing import Any
 
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
-from tests.infra.intrinsics import Renderer, UnrenderableError
+from tests.gates.intrinsics import Renderer, UnrenderableError
 
 REGION = "us-east-1"
 # The resources whose replacement loses users' data or work.

@@ -13,9 +13,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from tests.fixtures import ROOT
 from tools import integ_stacks
 
-ROOT = Path(__file__).resolve().parents[2]
 MAIN = ("AutopilotStudio-integ", "AutopilotStudio-integ")
 ASSERT = (
     "AutopilotStudioIntegDefaultTestDeployAssert880623D1",

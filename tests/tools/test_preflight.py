@@ -14,9 +14,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from tests.fixtures import ROOT
 from tools import preflight
 
-ROOT = Path(__file__).resolve().parents[2]
 ARN = "arn:aws:sts::111111111111:assumed-role/Admin/alice"
 
 # make's own failure line; a nested make (as under `make test`) says make[1].

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fixtures import ROOT
+
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 
@@ -169,3 +170,32 @@ def test_the_pinned_cli_reads_the_diff_method_from_cdk_method(tmp_path):
     )
     assert done.returncode != 0
     assert 'Argument: method, Given: "no-such-method"' in done.stderr
+
+
+def _deploy_job(workflow: str) -> dict:
+    return load(workflow)["jobs"]["deploy"]
+
+
+@pytest.mark.parametrize(
+    ("workflow", "env_name"), [("deploy-stage.yml", "stage"), ("deploy-prod.yml", "prod")]
+)
+def test_a_deploy_job_outlasts_the_longest_deploy_of_its_environment(workflow, env_name):
+    """A new AutoML job waits its budget and the wait margin; a model update then shifts
+    traffic for up to the deployment timeout. The job and its AWS session outlast both,
+    or the workflow fails while CloudFormation is still updating the stack."""
+    from config import load_settings
+    from config.limits import AUTOML_WAIT_MARGIN_SECONDS
+
+    settings = load_settings(env_name)
+    longest = (
+        settings.automl.max_job_runtime_seconds
+        + AUTOML_WAIT_MARGIN_SECONDS
+        + settings.endpoint.deployment.max_execution_seconds
+        + 30 * 60  # everything else: Studio, staging, the model, install and synth
+    )
+    job = _deploy_job(workflow)
+    assert job["timeout-minutes"] * 60 >= longest, (job["timeout-minutes"], longest / 60)
+    # GitHub-hosted runners stop every job after 6 hours.
+    assert job["timeout-minutes"] <= 360
+    (credentials,) = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+    assert credentials["with"]["role-duration-seconds"] >= job["timeout-minutes"] * 60

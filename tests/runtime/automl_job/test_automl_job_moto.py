@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from automl_job_responses import (
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sagemaker.models import sagemaker_backends
+
+from automl_job import handler, naming
+from tests.fixtures import cfn_event
+from tests.runtime.automl_job.responses import (
     PROPS,
     REGION,
     STACK_ID,
@@ -12,23 +17,17 @@ from automl_job_responses import (
     create_wait_state_machine,
     ensembling_candidate,
 )
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.sagemaker.models import sagemaker_backends
-
-from automl_job import handler, naming
 
 
 def event(request_type: str, physical_id: str | None = None, **props) -> dict:
-    result = {
-        "RequestType": request_type,
-        "StackId": STACK_ID,
-        "LogicalResourceId": "AutoMLJob",
-        "RequestId": "req",
-        "ResourceProperties": {**PROPS, **WAIT_PROPS, **props},
-    }
-    if physical_id is not None:
-        result["PhysicalResourceId"] = physical_id
-    return result
+    return cfn_event(
+        request_type,
+        {**PROPS, **WAIT_PROPS, **props},
+        logical_id="AutoMLJob",
+        resource_type="Custom::AutoMLJob",
+        physical_id=physical_id,
+        stack_id=STACK_ID,
+    )
 
 
 def moto_clients_executions() -> list[dict]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from automl_job_responses import PROPS, STACK_ID
 
 from automl_job import naming
 from automl_job.spec import JobSpec
 from cr_support.properties import PropertyError
+from tests.runtime.automl_job.responses import PROPS, STACK_ID
 
 SAGEMAKER_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
 

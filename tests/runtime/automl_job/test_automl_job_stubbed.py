@@ -6,7 +6,14 @@ import json
 import logging
 
 import pytest
-from automl_job_responses import (
+from botocore.exceptions import ClientError
+
+from automl_job import handler, naming
+from automl_job.spec import JobSpec
+from automl_job.status import JobFailedError
+from cr_support.properties import PropertyError
+from tests.fixtures import cfn_event
+from tests.runtime.automl_job.responses import (
     CRITERIA,
     KMS_KEY,
     OUTPUT_URI,
@@ -21,12 +28,6 @@ from automl_job_responses import (
     job_arn,
     training_channel,
 )
-from botocore.exceptions import ClientError
-
-from automl_job import handler, naming
-from automl_job.spec import JobSpec
-from automl_job.status import JobFailedError
-from cr_support.properties import PropertyError
 
 NAME = JobSpec.from_properties(PROPS).job_name(STACK_ID, "AutoMLJob")
 STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:AutoMLWait-abc"
@@ -92,20 +93,15 @@ HINT = "SageMaker never reuses a job name, so change an input or JobNamePrefix t
 
 
 def event(request_type: str, physical_id: str | None = None, old: dict | None = None, **props):
-    result = {
-        "RequestType": request_type,
-        "ServiceToken": PROPS["ServiceToken"],
-        "StackId": STACK_ID,
-        "LogicalResourceId": "AutoMLJob",
-        "RequestId": "5d4c3b2a-1f0e-4d3c-9b8a-7f6e5d4c3b2a",
-        "ResourceType": "Custom::AutoMLJob",
-        "ResourceProperties": {**PROPS, **props},
-    }
-    if physical_id is not None:
-        result["PhysicalResourceId"] = physical_id
-    if old is not None:
-        result["OldResourceProperties"] = old
-    return result
+    return cfn_event(
+        request_type,
+        {**PROPS, **props},
+        logical_id="AutoMLJob",
+        resource_type="Custom::AutoMLJob",
+        physical_id=physical_id,
+        old_properties=old,
+        stack_id=STACK_ID,
+    )
 
 
 def expect_describe(sagemaker, response: dict, name: str = NAME) -> None:

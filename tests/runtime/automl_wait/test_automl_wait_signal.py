@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
 
 import pytest
-from automl_job_responses import described, ensembling_candidate, hpo_candidate
 
 from automl_wait import handler
+from tests.runtime.automl_job.responses import described, ensembling_candidate, hpo_candidate
 
 NAME = "apstudio-dev-0123456789abcdef0123"
 

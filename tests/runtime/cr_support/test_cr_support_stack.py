@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from cr_support import stack
+from tests.fixtures import cfn_event
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:111111111111:stack/AutopilotStudio-dev/0f1e"
 
 
 def event(request_type: str = "Create", physical_id: str | None = None) -> dict:
-    result = {"RequestType": request_type, "StackId": STACK_ID, "LogicalResourceId": "AutoML0F1"}
-    if physical_id is not None:
-        result["PhysicalResourceId"] = physical_id
-    return result
+    return cfn_event(
+        request_type, {}, logical_id="AutoML0F1", physical_id=physical_id, stack_id=STACK_ID
+    )
 
 
 def expect_status(stub, status: str) -> None:

@@ -6,7 +6,10 @@ import io
 from dataclasses import dataclass
 
 import pytest
-from csv_factory import (
+
+from dataset_staging import csv_validation, sources, streams, validation
+from dataset_staging.errors import DatasetError
+from tests.csv_factory import (
     BANK_COLUMNS,
     bank_rows,
     comma_csv,
@@ -14,9 +17,6 @@ from csv_factory import (
     uci_semicolon_csv,
     zip_archive,
 )
-
-from dataset_staging import csv_validation, sources, streams, validation
-from dataset_staging.errors import DatasetError
 
 SRC = "s3://in/data.csv"
 

@@ -9,11 +9,12 @@ import urllib.error
 import urllib.request
 
 import pytest
-from csv_factory import bank_rows, comma_csv, sample_zip, uci_semicolon_csv
 
 from cr_support.properties import PropertyError
 from dataset_staging import handler
 from dataset_staging.errors import DatasetError
+from tests.csv_factory import bank_rows, comma_csv, sample_zip, uci_semicolon_csv
+from tests.fixtures import cfn_event
 
 BUCKET = "sagemaker-project-data"
 SAMPLE_URL = (
@@ -37,15 +38,14 @@ def event(request_type: str = "Create", physical_id: str | None = None, **props:
         "RetainOnDelete": "false",
         **props,
     }
-    result = {
-        "RequestType": request_type,
-        "ResourceProperties": properties,
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/dev/1",
-        "LogicalResourceId": "Dataset",
-        "RequestId": "req-1",
-    }
-    if physical_id is not None:
-        result["PhysicalResourceId"] = physical_id
+    result = cfn_event(
+        request_type,
+        properties,
+        logical_id="Dataset",
+        resource_type="Custom::TrainingDataset",
+        physical_id=physical_id,
+        stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/dev/1",
+    )
     return result
 
 

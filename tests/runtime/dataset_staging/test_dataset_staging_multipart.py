@@ -8,11 +8,11 @@ import moto.s3.models
 import pytest
 from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
-from csv_factory import bank_rows, comma_csv
 
 from dataset_staging import handler, store
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
+from tests.csv_factory import bank_rows, comma_csv
 
 BUCKET = "sagemaker-project-data"
 SOURCE_KEY = "uploads/bank.csv"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from csv_factory import bank_rows, comma_csv, uci_semicolon_csv
 
 from dataset_staging import handler, pre_split
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
+from tests.csv_factory import bank_rows, comma_csv, uci_semicolon_csv
+from tests.fixtures import cfn_event
 
 BUCKET = "sagemaker-project-data"
 USER_BUCKET = "my-team-data"
@@ -29,10 +30,13 @@ PROPS = {
 
 
 def event(request_type: str = "Create", physical_id: str | None = None, **props: str) -> dict:
-    result = {"RequestType": request_type, "ResourceProperties": {**PROPS, **props}}
-    if physical_id:
-        result["PhysicalResourceId"] = physical_id
-    return result
+    return cfn_event(
+        request_type,
+        {**PROPS, **props},
+        logical_id="Dataset",
+        resource_type="Custom::TrainingDataset",
+        physical_id=physical_id or None,
+    )
 
 
 @pytest.fixture

@@ -8,29 +8,30 @@ import json
 import tracemalloc
 
 import pytest
-from csv_factory import BANK_COLUMNS, bank_rows, comma_csv
 
 from dataset_staging import handler, profiling
 from dataset_staging.split import Strata
 from drift_monitor import profile
+from tests.csv_factory import BANK_COLUMNS, bank_rows, comma_csv
+from tests.fixtures import cfn_event
 
 BUCKET = "sagemaker-project-data"
 
 
 def event(**props: str) -> dict:
-    return {
-        "RequestType": "Create",
-        "ResourceProperties": {
-            "Bucket": BUCKET,
-            "Prefix": "datasets",
-            "SourceUri": f"s3://{BUCKET}/uploads/bank.csv",
-            "TargetAttribute": "y",
-            "HoldoutFraction": "0.1",
-            "Seed": "42",
-            "MinTrainingRows": "100",
-            **props,
-        },
+    properties = {
+        "Bucket": BUCKET,
+        "Prefix": "datasets",
+        "SourceUri": f"s3://{BUCKET}/uploads/bank.csv",
+        "TargetAttribute": "y",
+        "HoldoutFraction": "0.1",
+        "Seed": "42",
+        "MinTrainingRows": "100",
+        **props,
     }
+    return cfn_event(
+        "Create", properties, logical_id="Dataset", resource_type="Custom::TrainingDataset"
+    )
 
 
 @pytest.fixture

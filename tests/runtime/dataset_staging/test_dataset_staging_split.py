@@ -6,9 +6,9 @@ import random
 from collections import Counter
 
 import pytest
-from csv_factory import bank_rows
 
 from dataset_staging import split
+from tests.csv_factory import bank_rows
 
 
 def targets_of(count: int, yes_rate: float = 0.11) -> list[str]:

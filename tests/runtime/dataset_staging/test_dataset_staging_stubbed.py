@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 from botocore.response import StreamingBody
-from csv_factory import bank_rows, comma_csv
 
 from dataset_staging import handler, streams
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
+from tests.csv_factory import bank_rows, comma_csv
+from tests.fixtures import cfn_event
 
 BUCKET = "sagemaker-project-data"
 SOURCE_BUCKET = "cdk-hnb659fds-assets-123456789012-us-east-1"
@@ -47,10 +48,13 @@ class Capture:
 
 
 def event(request_type: str, physical_id: str | None = None, **props: str) -> dict:
-    result = {"RequestType": request_type, "ResourceProperties": {**PROPS, **props}}
-    if physical_id is not None:
-        result["PhysicalResourceId"] = physical_id
-    return result
+    return cfn_event(
+        request_type,
+        {**PROPS, **props},
+        logical_id="Dataset",
+        resource_type="Custom::TrainingDataset",
+        physical_id=physical_id,
+    )
 
 
 def head_source(s3, size: int = 1000) -> None:

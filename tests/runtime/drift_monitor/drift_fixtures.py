@@ -18,7 +18,7 @@ import random
 import uuid
 from datetime import datetime
 
-from tests.runtime.csv_factory import BANK_COLUMNS, bank_rows
+from tests.csv_factory import BANK_COLUMNS, bank_rows
 
 FEATURES = BANK_COLUMNS[:-1]
 RESPONSE_KEYS = ("predicted_label", "probability")

@@ -9,7 +9,7 @@ import pytest
 
 from drift_monitor import batch
 from drift_monitor.capture import Counts, object_rows, prediction, split_response
-from tests.runtime.csv_factory import bank_rows
+from tests.csv_factory import bank_rows
 from tests.runtime.drift_monitor import drift_fixtures as fx
 
 WHEN = datetime(2026, 12, 3, 14, 5, tzinfo=UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.fixtures import ROOT as PROJECT_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "drift_check"
 SCRIPT = PROJECT_ROOT / "tools" / "drift_check.py"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from drift_monitor import handler
-from tests.runtime.csv_factory import bank_rows
+from tests.csv_factory import bank_rows
 from tests.runtime.drift_monitor import drift_fixtures as fx
 
 BUCKET = "apstudio-dev-sagemaker-111111111111"

@@ -14,7 +14,7 @@ from botocore.response import StreamingBody
 
 from drift_monitor import handler, profile
 from drift_monitor.settings import ConfigError
-from tests.runtime.csv_factory import BANK_COLUMNS, bank_rows
+from tests.csv_factory import BANK_COLUMNS, bank_rows
 from tests.runtime.drift_monitor import drift_fixtures as fx
 
 BUCKET = "apstudio-dev-sagemaker-111111111111"

@@ -9,7 +9,11 @@ import re
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from projects_fakes import (
+
+from cr_support import properties
+from projects_enablement import backoff, handler, role_specs, roles
+from tests.fixtures import cfn_event
+from tests.runtime.projects_enablement.fakes import (
     DOCUMENTED_ROLES,
     IMPORTED,
     KEY,
@@ -30,10 +34,7 @@ from projects_fakes import (
     role_tags,
     trusted_services,
 )
-from projects_fakes import stubs as stubs  # the fixture
-
-from cr_support import properties
-from projects_enablement import backoff, handler, role_specs, roles
+from tests.runtime.projects_enablement.fakes import stubs as stubs  # the fixture
 
 STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/dev/1234"
 OTHER_STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/stage/5678"
@@ -52,21 +53,16 @@ OTHERS_CLAIM = roles.claim_key(KEY, OTHER_STACK)
 
 
 def event(request: str, physical_id: str | None = None, stack: str = STACK, **extra) -> dict:
-    body = {
-        "RequestType": request,
-        "StackId": stack,
-        "LogicalResourceId": "ProjectsEnablement",
-        "ResourceProperties": {
-            "ServiceToken": "arn:aws:lambda:us-east-1:111111111111:function:provider",
-            "ExecutionRoleArn": EXEC_ROLE,
-            "OwnerTagKey": KEY,
-            "OwnerTagValue": stack,
-        },
-        **extra,
-    }
-    if physical_id:
-        body["PhysicalResourceId"] = physical_id
-    return body
+    properties = {"ExecutionRoleArn": EXEC_ROLE, "OwnerTagKey": KEY, "OwnerTagValue": stack}
+    body = cfn_event(
+        request,
+        properties,
+        logical_id="ProjectsEnablement",
+        resource_type="Custom::SageMakerProjectsEnablement",
+        physical_id=physical_id or None,
+        stack_id=stack,
+    )
+    return {**body, **extra}
 
 
 def names(*roles_: str) -> str:

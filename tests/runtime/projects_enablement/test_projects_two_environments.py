@@ -11,7 +11,11 @@ from __future__ import annotations
 import os
 
 import pytest
-from projects_fakes import (
+
+from cr_support import aws
+from projects_enablement import backoff, handler, role_specs, roles
+from tests.fixtures import cfn_event
+from tests.runtime.projects_enablement.fakes import (
     DOCUMENTED_ROLES,
     KEY,
     PORTFOLIO,
@@ -23,10 +27,7 @@ from projects_fakes import (
     role_names,
     role_tags,
 )
-from projects_fakes import stubs as stubs  # the fixture
-
-from cr_support import aws
-from projects_enablement import backoff, handler, role_specs, roles
+from tests.runtime.projects_enablement.fakes import stubs as stubs  # the fixture
 
 ACCOUNT = "111111111111"
 ENVIRONMENTS = {
@@ -40,20 +41,19 @@ ENVIRONMENTS = {
 
 def event(env: str, request: str, physical_id: str | None = None) -> dict:
     stack = ENVIRONMENTS[env]["StackId"]
-    body = {
-        "RequestType": request,
-        "StackId": stack,
-        "LogicalResourceId": "ProjectsAndJumpStartResource",
-        "ResourceProperties": {
-            "ServiceToken": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:provider",
-            "ExecutionRoleArn": ENVIRONMENTS[env]["ExecutionRoleArn"],
-            "OwnerTagKey": KEY,
-            "OwnerTagValue": stack,
-        },
+    properties = {
+        "ExecutionRoleArn": ENVIRONMENTS[env]["ExecutionRoleArn"],
+        "OwnerTagKey": KEY,
+        "OwnerTagValue": stack,
     }
-    if physical_id:
-        body["PhysicalResourceId"] = physical_id
-    return body
+    return cfn_event(
+        request,
+        properties,
+        logical_id="ProjectsAndJumpStartResource",
+        resource_type="Custom::SageMakerProjectsEnablement",
+        physical_id=physical_id or None,
+        stack_id=stack,
+    )
 
 
 def deploy(stubs, env: str, *, portfolio_enabled: bool) -> str:

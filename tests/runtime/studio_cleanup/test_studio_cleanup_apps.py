@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from studio_cleanup import handler
+from tests.fixtures import cfn_event
 
 DOMAIN = "d-abc123"
 VPC = "vpc-0123456789abcdef0"
@@ -17,19 +18,15 @@ OUTBOUND = f"security-group-for-outbound-nfs-{DOMAIN}"
 
 
 def event(request: str, **extra) -> dict:
-    return {
-        "RequestType": request,
-        "StackId": STACK,
-        "LogicalResourceId": "StudioAppsCleanup",
-        "ResourceProperties": {
-            "ServiceToken": "arn:aws:lambda:us-east-1:111111111111:function:provider",
-            "DomainId": DOMAIN,
-            "VpcId": VPC,
-            "OwnerTagKey": KEY,
-            "OwnerTagValue": STACK,
-        },
-        **extra,
-    }
+    properties = {"DomainId": DOMAIN, "VpcId": VPC, "OwnerTagKey": KEY, "OwnerTagValue": STACK}
+    body = cfn_event(
+        request,
+        properties,
+        logical_id="StudioAppsCleanup",
+        resource_type="Custom::StudioAppsCleanup",
+        stack_id=STACK,
+    )
+    return {**body, **extra}
 
 
 def delete_event() -> dict:

@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 
 from cr_support import aws
 from studio_cleanup import handler
+from tests.fixtures import cfn_event
 
 REGION = "us-east-1"
 DOMAIN = "d-abc123"
@@ -32,15 +33,14 @@ def props(vpc_id: str, **extra) -> dict:
 
 
 def home_event(request: str, vpc_id: str, **extra_props) -> dict:
-    body = {
-        "RequestType": request,
-        "StackId": STACK,
-        "LogicalResourceId": "StudioHomeCleanup",
-        "ResourceProperties": props(vpc_id, **extra_props),
-    }
-    if request != "Create":
-        body["PhysicalResourceId"] = f"studio-home-cleanup-{vpc_id}"
-    return body
+    return cfn_event(
+        request,
+        props(vpc_id, **extra_props),
+        logical_id="StudioHomeCleanup",
+        resource_type="Custom::StudioHomeCleanup",
+        physical_id=None if request == "Create" else f"studio-home-cleanup-{vpc_id}",
+        stack_id=STACK,
+    )
 
 
 def apps_create_event(vpc_id: str, domain_id: str = DOMAIN) -> dict:
