@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -117,36 +116,17 @@ def moto_clients(monkeypatch):
         yield client_for
 
 
-def _synthesized_once(tmp_path_factory, name: str):
-    """One environment, synthesized once per run and shared across pytest-xdist workers."""
-    from config import load_settings
-    from tests.once_per_run import once
-    from tests.synth import Synthesized, synthesize
-
-    def produce(outdir: Path) -> dict:
-        done = synthesize(load_settings(name), outdir)
-        return {
-            "template_path": str(done.template_path),
-            "nag_findings": done.nag_findings,
-            "termination_protection": done.termination_protection,
-        }
-
-    shared = once(tmp_path_factory, f"cdk-{name}", produce)
-    template_path = Path(shared["template_path"])
-    return Synthesized(
-        settings=load_settings(name),
-        template=json.loads(template_path.read_text()),
-        template_path=template_path,
-        nag_findings=[tuple(finding) for finding in shared["nag_findings"]],
-        termination_protection=shared["termination_protection"],
-    )
-
-
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory):
     """Every environment synthesized once per run, shared by infra and lifecycle tests."""
 
-    return {name: _synthesized_once(tmp_path_factory, name) for name in environment_names()}
+    from config import load_settings
+    from tests.synth import synthesize_once
+
+    return {
+        name: synthesize_once(tmp_path_factory, f"cdk-{name}", lambda _, n=name: load_settings(n))
+        for name in environment_names()
+    }
 
 
 def _no_monitoring_schedules(model, **_):
@@ -192,3 +172,26 @@ def stack_in_progress_client():
 def env(request, synthesized):
     """One environment's synthesized template, for every table in environments.toml."""
     return synthesized[request.param]
+
+
+def four_hour_hpo_settings(_folder: Path | None = None):
+    """dev with a 4-hour HPO budget: the wait condition outlasts CloudFormation's hour."""
+    from config import load_settings
+
+    settings = load_settings("dev")
+    automl = settings.automl.model_copy(
+        update={
+            "mode": "HYPERPARAMETER_TUNING",
+            "max_job_runtime_seconds": 14_400,
+            "max_candidates": 100,
+        }
+    )
+    return settings.model_copy(update={"automl": automl})
+
+
+@pytest.fixture(scope="session")
+def four_hour_hpo(tmp_path_factory):
+    """The 4-hour HPO variant, synthesized once per run."""
+    from tests.synth import synthesize_once
+
+    return synthesize_once(tmp_path_factory, "cdk-four-hour-hpo", four_hour_hpo_settings)

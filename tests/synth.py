@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,37 @@ def synthesize_template(settings: EnvironmentSettings, outdir: Path) -> dict[str
         termination_protection=settings.is_protected,
     )
     return app.synth().get_stack_by_name(stack.stack_name).template
+
+
+def synthesize_once(
+    tmp_path_factory: Any,
+    key: str,
+    settings_in: Callable[[Path], EnvironmentSettings],
+    prepare: Callable[[Path], None] | None = None,
+) -> Synthesized:
+    """``settings_in(folder)`` synthesized once per run, shared by the pytest-xdist workers.
+
+    ``prepare(folder)`` first writes what the settings refer to (a local dataset) into the
+    shared folder, so every worker sees the same paths and the same template.
+    """
+    from tests.once_per_run import once
+
+    def produce(folder: Path) -> dict[str, Any]:
+        if prepare is not None:
+            prepare(folder)
+        done = synthesize(settings_in(folder), folder / "cdk.out")
+        return {
+            "template_path": str(done.template_path),
+            "nag_findings": done.nag_findings,
+            "termination_protection": done.termination_protection,
+        }
+
+    shared = once(tmp_path_factory, key, produce)
+    template_path = Path(shared["template_path"])
+    return Synthesized(
+        settings=settings_in(template_path.parent.parent),
+        template=json.loads(template_path.read_text()),
+        template_path=template_path,
+        nag_findings=[tuple(finding) for finding in shared["nag_findings"]],
+        termination_protection=shared["termination_protection"],
+    )

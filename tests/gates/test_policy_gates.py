@@ -86,18 +86,23 @@ def test_every_parliament_limitation_is_still_needed(parliament_findings):
     assert unused == [], "remove limitations that no longer cover a finding"
 
 
-@pytest.fixture(scope="module")
-def checkov_outcomes(synthesized, tmp_path_factory):
-    """One checkov run over every template and the canary, judged by the skip file.
+# The 4-hour HPO variant of dev, scanned in the same run under its own file name.
+HPO = "four-hour-hpo"
 
-    The run is shared by the pytest-xdist workers (tests/once_per_run.py).
+
+@pytest.fixture(scope="module")
+def checkov_outcomes(synthesized, four_hour_hpo, tmp_path_factory):
+    """One checkov run over every template, the HPO variant and the canary, judged by the
+    skip file. The run is shared by the pytest-xdist workers (tests/once_per_run.py).
     """
     templates = {name: synth.template_path for name, synth in synthesized.items()}
 
     def produce(folder):
         canary = folder / f"{CANARY}.template.json"
         canary.write_text(json.dumps(CANARY_TEMPLATE))
-        return {"output": checkov_gate.checkov_output([*templates.values(), canary])}
+        hpo = folder / f"{HPO}.template.json"
+        hpo.write_text(four_hour_hpo.template_path.read_text())
+        return {"output": checkov_gate.checkov_output([*templates.values(), hpo, canary])}
 
     try:
         output = once(tmp_path_factory, "checkov", produce)["output"]
@@ -106,10 +111,14 @@ def checkov_outcomes(synthesized, tmp_path_factory):
     reports = checkov_gate.parse_report(output)
     templates[CANARY] = Path(f"{CANARY}.template.json")
     skips = checkov_gate.load_skips(environments=_settings(synthesized))
-    return {
+    outcomes = {
         name: checkov_gate.apply_skips(reports.get(path.name, checkov_gate.Report()), skips, name)
         for name, path in templates.items()
     }
+    # Judged as dev, whose settings it shares but for the AutoML budget.
+    hpo = reports.get(f"{HPO}.template.json", checkov_gate.Report())
+    outcomes[HPO] = checkov_gate.apply_skips(hpo, skips, "dev")
+    return outcomes
 
 
 def _ran(outcomes) -> dict[str, checkov_gate.Outcome]:
@@ -120,6 +129,7 @@ def _ran(outcomes) -> dict[str, checkov_gate.Outcome]:
 
 def test_checkov_fails_no_check_outside_the_skip_file(checkov_outcomes, capsys):
     outcomes = _ran(checkov_outcomes)
+    assert HPO in outcomes
     for name, outcome in outcomes.items():
         if name == CANARY:
             continue
@@ -140,6 +150,6 @@ def test_checkov_gate_fails_the_canary(checkov_outcomes):
 
 
 def test_every_checkov_skip_is_still_needed(checkov_outcomes, synthesized):
-    outcomes = {n: o for n, o in _ran(checkov_outcomes).items() if n != CANARY}
+    outcomes = {n: o for n, o in _ran(checkov_outcomes).items() if n not in (CANARY, HPO)}
     skips = checkov_gate.load_skips(environments=_settings(synthesized))
     assert checkov_gate.unused_skips(skips, outcomes) == [], "remove skips that cover nothing"

@@ -17,7 +17,7 @@ import pytest
 from config import ENVIRONMENTS_FILE, ConfigError, parse_settings
 from tests.csv_factory import bank_rows, comma_csv, sample_zip
 from tests.fixtures import ROOT
-from tests.synth import Synthesized, synthesize
+from tests.synth import Synthesized, synthesize_once
 
 TRAIN_URI = "s3://my-team-data/bank/train.csv"
 HOLDOUT_URI = "s3://my-team-data/bank/holdout.csv"
@@ -29,13 +29,6 @@ def dev_with(dataset: dict) -> dict:
         # Pre-split files are copied as they are, so there is no baseline file to monitor.
         raw = {**raw, "monitor": {**raw.get("monitor", {}), "enabled": False}}
     return {**raw, "dataset": dataset}
-
-
-@pytest.fixture(scope="module")
-def good_csv(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("data") / "bank.csv"
-    path.write_bytes(comma_csv(bank_rows(1200)))
-    return path
 
 
 SOURCES = {
@@ -55,13 +48,23 @@ SOURCES = {
 }
 
 
-@pytest.fixture(scope="module")
-def synthesized_sources(good_csv, tmp_path_factory) -> dict[str, Synthesized]:
-    good_csv.with_suffix(".zip").write_bytes(sample_zip(good_csv.read_bytes()))
+def _write_csv_and_zip(folder: Path) -> None:
+    csv = folder / "bank.csv"
+    csv.write_bytes(comma_csv(bank_rows(1200)))
+    csv.with_suffix(".zip").write_bytes(sample_zip(csv.read_bytes()))
+
+
+@pytest.fixture(scope="session")
+def synthesized_sources(tmp_path_factory) -> dict[str, Synthesized]:
+    """Each source's template, synthesized once per run (the local files in its folder)."""
     return {
-        name: synthesize(
-            parse_settings("dev", dev_with(dataset(good_csv))),
-            tmp_path_factory.mktemp(f"cdk-{name}"),
+        name: synthesize_once(
+            tmp_path_factory,
+            f"cdk-source-{name}",
+            lambda folder, dataset=dataset: parse_settings(
+                "dev", dev_with(dataset(folder / "bank.csv"))
+            ),
+            prepare=_write_csv_and_zip,
         )
         for name, dataset in SOURCES.items()
     }
