@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 from aws_cdk import (
-    Aws,
     CfnWaitCondition,
     CfnWaitConditionHandle,
     CustomResource,
@@ -30,7 +29,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from components import nag
+from components import arns, nag
 from components.handler_provider import (
     HANDLER_RUNTIME,
     HandlerProvider,
@@ -67,7 +66,12 @@ def wait_definition(*, signal_function_arn: str, timeout_seconds: int) -> dict[s
         "States": {
             "DescribeJob": {
                 "Type": "Task",
-                "Resource": f"arn:{Aws.PARTITION}:states:::aws-sdk:sagemaker:describeAutoMLJobV2",
+                "Resource": arns.arn(
+                    "states",
+                    "aws-sdk:sagemaker:describeAutoMLJobV2",
+                    regional=False,
+                    in_account=False,
+                ),
                 "Parameters": {"AutoMLJobName.$": "$.JobName"},
                 "ResultPath": "$.Job",
                 "Retry": [
@@ -123,7 +127,7 @@ def wait_definition(*, signal_function_arn: str, timeout_seconds: int) -> dict[s
             },
             signal: {
                 "Type": "Task",
-                "Resource": f"arn:{Aws.PARTITION}:states:::lambda:invoke",
+                "Resource": arns.arn("states", "lambda:invoke", regional=False, in_account=False),
                 "Parameters": {
                     "FunctionName": signal_function_arn,
                     "Payload": {
@@ -183,9 +187,8 @@ class AutoMLJob(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.timeout_seconds = settings.max_job_runtime_seconds + AUTOML_WAIT_MARGIN_SECONDS
-        arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        job_arns = f"{arn}:automl-job/{job_name_prefix}-*"
-        models = f"{arn}:model/{job_name_prefix}-m-*"
+        job_arns = arns.arn("sagemaker", f"automl-job/{job_name_prefix}-*")
+        models = arns.arn("sagemaker", f"model/{job_name_prefix}-m-*")
         self.state_machine = self._state_machine(job_name_prefix, job_arns, encryption_key)
 
         # Delete polls only: a stopped job writes into the bucket until it is Stopped.
@@ -205,7 +208,7 @@ class AutoMLJob(Construct):
         executions = Fn.join(
             "",
             [
-                f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:",
+                arns.arn("states", "execution:"),
                 self.state_machine.state_machine_name,
                 ":*",
             ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from aws_cdk import Aws, CustomResource, Duration
+from aws_cdk import CustomResource, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from components import nag
+from components import arns, nag
 from components.handler_provider import HandlerProvider
 from config import DatasetSettings
 
@@ -132,6 +132,9 @@ class TrainingDataset(Construct):
         self.provider.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"],
-                resources=[f"arn:{Aws.PARTITION}:s3:::{uri.removeprefix('s3://')}" for uri in uris],
+                resources=[
+                    arns.arn("s3", f"{uri.removeprefix('s3://')}", regional=False, in_account=False)
+                    for uri in uris
+                ],
             )
         )

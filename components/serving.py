@@ -8,13 +8,14 @@ back update returns to the old config; and destroy deletes the endpoint, then th
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from components import arns
 from config import DeploymentSettings, EndpointSettings
 
 VARIANT_NAME = "AllTraffic"
@@ -193,7 +194,4 @@ class ModelServing(Construct):
 
     @property
     def endpoint_arn(self) -> str:
-        return (
-            f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:endpoint/"
-            f"{self.endpoint_name}"
-        )
+        return arns.arn("sagemaker", f"endpoint/{self.endpoint_name}")

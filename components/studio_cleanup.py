@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, CustomResource, Duration
+from aws_cdk import CustomResource, Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from components import nag
+from components import arns, nag
 from components.handler_provider import HandlerProvider
 
 # Tag that marks the home EFS and NFS security groups as this stack's to delete.
@@ -26,7 +26,7 @@ SAGEMAKER_DOMAIN_TAG = "ManagedByAmazonSageMakerResource"
 
 
 def _vpc_arn(vpc: ec2.IVpc) -> str:
-    return f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc/{vpc.vpc_id}"
+    return arns.arn("ec2", f"vpc/{vpc.vpc_id}")
 
 
 def _home_delete_statements(
@@ -40,9 +40,7 @@ def _home_delete_statements(
     return [
         iam.PolicyStatement(
             actions=efs_actions,
-            resources=[
-                f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
-            ],
+            resources=[arns.arn("elasticfilesystem", "file-system/*")],
             conditions=efs_conditions,
         ),
         iam.PolicyStatement(
@@ -51,7 +49,7 @@ def _home_delete_statements(
                 "ec2:RevokeSecurityGroupEgress",
                 "ec2:DeleteSecurityGroup",
             ],
-            resources=[f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"],
+            resources=[arns.arn("ec2", "security-group/*")],
             conditions=group_conditions,
         ),
     ]
@@ -112,22 +110,23 @@ class StudioAppsCleanup(Construct):
         super().__init__(scope, construct_id)
         domain_id, domain_arn = domain.attr_domain_id, domain.attr_domain_arn
         self.provider = provider
-        arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         # Its own policy, not the provider role's default one: these statements name the
         # domain, which is created after the home cleanup that shares the provider.
         self.policy = iam.Policy(self, "Policy", roles=[provider.role])
         self.policy.add_statements(
             iam.PolicyStatement(actions=["sagemaker:DescribeDomain"], resources=[domain_arn]),
             iam.PolicyStatement(
-                actions=["sagemaker:DeleteApp"], resources=[f"{arn}:app/{domain_id}/*"]
+                actions=["sagemaker:DeleteApp"],
+                resources=[arns.arn("sagemaker", f"app/{domain_id}/*")],
             ),
             iam.PolicyStatement(
-                actions=["sagemaker:DeleteSpace"], resources=[f"{arn}:space/{domain_id}/*"]
+                actions=["sagemaker:DeleteSpace"],
+                resources=[arns.arn("sagemaker", f"space/{domain_id}/*")],
             ),
             # Profiles users added outside the stack block deleting the domain.
             iam.PolicyStatement(
                 actions=["sagemaker:DeleteUserProfile"],
-                resources=[f"{arn}:user-profile/{domain_id}/*"],
+                resources=[arns.arn("sagemaker", f"user-profile/{domain_id}/*")],
             ),
             # List calls and DescribeSecurityGroups support no resource-level scoping.
             iam.PolicyStatement(
@@ -141,18 +140,14 @@ class StudioAppsCleanup(Construct):
             ),
             iam.PolicyStatement(
                 actions=["elasticfilesystem:TagResource"],
-                resources=[
-                    f"arn:{Aws.PARTITION}:elasticfilesystem:{Aws.REGION}:{Aws.ACCOUNT_ID}:file-system/*"
-                ],
+                resources=[arns.arn("elasticfilesystem", "file-system/*")],
                 conditions={
                     "StringEquals": {"aws:ResourceTag/ManagedByAmazonSageMakerResource": domain_arn}
                 },
             ),
             iam.PolicyStatement(
                 actions=["ec2:CreateTags"],
-                resources=[
-                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:security-group/*"
-                ],
+                resources=[arns.arn("ec2", "security-group/*")],
                 conditions={
                     "ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)},
                     "StringEquals": {f"aws:RequestTag/{OWNER_TAG_KEY}": owner_tag_value},
@@ -235,15 +230,13 @@ class StudioHomeCleanup(Construct):
             # Guard: never delete the home of a domain that still exists.
             iam.PolicyStatement(
                 actions=["sagemaker:DescribeDomain"],
-                resources=[f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:domain/*"],
+                resources=[arns.arn("sagemaker", "domain/*")],
             ),
             *_home_delete_statements(efs_conditions=owned, group_conditions=owned),
             # EFS deletes a mount target's network interface with the caller's rights.
             iam.PolicyStatement(
                 actions=["ec2:DeleteNetworkInterface"],
-                resources=[
-                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:network-interface/*"
-                ],
+                resources=[arns.arn("ec2", "network-interface/*")],
                 conditions={"ArnEquals": {"ec2:Vpc": _vpc_arn(vpc)}},
             ),
         )
@@ -253,9 +246,7 @@ class StudioHomeCleanup(Construct):
             # the cleanup claims the file system with the owner tag before emptying it.
             sagemaker_tagged = {
                 "StringLike": {
-                    f"aws:ResourceTag/{SAGEMAKER_DOMAIN_TAG}": (
-                        f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:domain/*"
-                    )
+                    f"aws:ResourceTag/{SAGEMAKER_DOMAIN_TAG}": (arns.arn("sagemaker", "domain/*"))
                 }
             }
             self.provider.add_to_policy(

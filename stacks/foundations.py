@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from components import nag
+from components import arns, nag
 from components.data_bucket import DataBucket
 from components.network import StudioNetwork
 from components.studio import QuickStartExecutionRole
@@ -103,11 +103,7 @@ def _encryption_key(stack: Stack, settings: EnvironmentSettings) -> kms.Key | No
             ],
             resources=["*"],
             conditions={
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": (
-                        f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
-                    )
-                }
+                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": (arns.arn("logs", "log-group:*"))}
             },
         )
     )
