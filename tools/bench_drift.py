@@ -40,7 +40,7 @@ RUN_TIME = "2026-12-03T15:15:00Z"
 
 
 def _environment(profile_key: str, capture: str) -> dict[str, str]:
-    from tests.runtime.drift_monitor import drift_fixtures as fx
+    from tools.synthetic import capture as fx
 
     return fx.environment(
         bucket=BUCKET,
@@ -54,8 +54,8 @@ def _environment(profile_key: str, capture: str) -> dict[str, str]:
 
 def _upload_window(s3, capture: str, rows: int) -> int:
     """One hour of capture; returns the bytes uploaded."""
-    from tests.runtime.csv_factory import bank_rows
-    from tests.runtime.drift_monitor import drift_fixtures as fx
+    from tools.synthetic import capture as fx
+    from tools.synthetic.bank import bank_rows
 
     when = datetime(2026, 12, 3, 14, 20, tzinfo=UTC)
     pool = [fx.features(bank_rows(ROWS_PER_REQUEST, seed=seed)) for seed in range(20)]
@@ -162,7 +162,7 @@ def drift_benchmark() -> list[dict[str, object]]:
 
 def _stage_profile(s3) -> str:
     """The real staging handler writes the profile, in a child pointed at the server."""
-    from tests.runtime.drift_monitor import drift_fixtures as fx
+    from tools.synthetic import capture as fx
 
     s3.put_object(Bucket=BUCKET, Key="uploads/bank.csv", Body=fx.training_csv(20_000))
     code = (

@@ -27,8 +27,8 @@ import boto3
 from boto3.s3.transfer import TransferConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "runtime"))
-from csv_factory import BANK_COLUMNS, bank_rows  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from tools.synthetic.bank import BANK_COLUMNS, bank_rows  # noqa: E402
 
 MB = 1000 * 1000
 SIZES_MB = (100, 1000, 5000) if os.environ.get("BENCH_LARGE") == "1" else (100, 1000)

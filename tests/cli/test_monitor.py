@@ -17,8 +17,8 @@ import pytest
 from cli import evaluate, monitor_cli
 from drift_monitor import handler as monitor_function
 from tests.cli.fakes import BUCKET, ENDPOINT, REGION, stubbed_stack
-from tests.csv_factory import bank_rows
 from tests.runtime.drift_monitor import drift_fixtures as fx
+from tools.synthetic.bank import bank_rows
 
 CAPTURE = f"datacapture/{ENDPOINT}/AllTraffic"
 HOUR = datetime(2026, 12, 3, 14, 10, 2, tzinfo=UTC)

@@ -46,8 +46,8 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from moto.sagemaker.models import sagemaker_backends
 
-from tests.csv_factory import bank_rows, comma_csv, sample_zip
 from tests.lifecycle.iam import Ledger, Requests, RolePolicies, state_machine_kms
+from tools.synthetic.bank import bank_rows, comma_csv, sample_zip
 
 # The account the templates are synthesized for (tests/synth.py), so that ARNs the
 # template spells out literally match the offline account's; moto reads MOTO_ACCOUNT_ID.

@@ -33,7 +33,6 @@ from dataset_staging import handler as dataset
 from projects_enablement import handler as projects
 from projects_enablement.role_specs import ROLE_SPECS
 from studio_cleanup import handler as studio
-from tests.csv_factory import bank_rows, comma_csv
 from tests.fixtures import cfn_event as request_event
 from tests.runtime.automl_job.responses import PROPS as CR_PROPS
 from tests.runtime.automl_job.responses import (
@@ -46,6 +45,7 @@ from tests.runtime.automl_job.responses import (
 )
 from tests.runtime.projects_enablement.fakes import make_role, role_names, role_tags
 from tests.runtime.projects_enablement.fakes import stubs as stubs  # the fixture
+from tools.synthetic.bank import bank_rows, comma_csv
 
 REGION = "us-east-1"
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from config import ENVIRONMENTS_FILE, ConfigError, parse_settings
-from tests.csv_factory import bank_rows, comma_csv, sample_zip
 from tests.fixtures import ROOT
 from tests.synth import Synthesized, synthesize_once
+from tools.synthetic.bank import bank_rows, comma_csv, sample_zip
 
 TRAIN_URI = "s3://my-team-data/bank/train.csv"
 HOLDOUT_URI = "s3://my-team-data/bank/holdout.csv"

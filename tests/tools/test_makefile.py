@@ -117,3 +117,16 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert script[-1] == "make test"
     assert "make test          # installs everything" in (ROOT / "README.md").read_text()
     assert sys.executable  # the suite itself runs under the project's Python
+
+
+def test_tools_and_production_code_never_import_tests():
+    """Arrows point one way: tests import the code and the tools, never the reverse."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("app.py", "config", "components", "stacks", "runtime", "cli", "tools")
+        for path in ([ROOT / folder] if folder.endswith(".py") else (ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if line.strip().startswith(("from tests", "import tests"))
+        or ("sys.path" in line and '"tests"' in line)
+    ]
+    assert offenders == []

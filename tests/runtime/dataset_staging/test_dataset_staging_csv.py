@@ -9,7 +9,7 @@ import pytest
 
 from dataset_staging import csv_validation, sources, streams, validation
 from dataset_staging.errors import DatasetError
-from tests.csv_factory import (
+from tools.synthetic.bank import (
     BANK_COLUMNS,
     bank_rows,
     comma_csv,

@@ -13,8 +13,8 @@ import pytest
 from cr_support.properties import PropertyError
 from dataset_staging import handler
 from dataset_staging.errors import DatasetError
-from tests.csv_factory import bank_rows, comma_csv, sample_zip, uci_semicolon_csv
 from tests.fixtures import cfn_event
+from tools.synthetic.bank import bank_rows, comma_csv, sample_zip, uci_semicolon_csv
 
 BUCKET = "sagemaker-project-data"
 SAMPLE_URL = (

@@ -12,7 +12,7 @@ from botocore.response import StreamingBody
 from dataset_staging import handler, store
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
-from tests.csv_factory import bank_rows, comma_csv
+from tools.synthetic.bank import bank_rows, comma_csv
 
 BUCKET = "sagemaker-project-data"
 SOURCE_KEY = "uploads/bank.csv"

@@ -11,7 +11,7 @@ from config import ENVIRONMENTS_FILE, ConfigError, parse_settings
 from config.local_dataset import staging_validation
 from dataset_staging import handler, validation
 from dataset_staging.errors import DatasetError
-from tests.csv_factory import bank_rows, comma_csv
+from tools.synthetic.bank import bank_rows, comma_csv
 
 BUCKET = "sagemaker-project-data"
 

@@ -9,8 +9,8 @@ import pytest
 from dataset_staging import handler, pre_split
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
-from tests.csv_factory import bank_rows, comma_csv, uci_semicolon_csv
 from tests.fixtures import cfn_event
+from tools.synthetic.bank import bank_rows, comma_csv, uci_semicolon_csv
 
 BUCKET = "sagemaker-project-data"
 USER_BUCKET = "my-team-data"

@@ -12,8 +12,8 @@ import pytest
 from dataset_staging import handler, profiling
 from dataset_staging.split import Strata
 from drift_monitor import profile
-from tests.csv_factory import BANK_COLUMNS, bank_rows, comma_csv
 from tests.fixtures import cfn_event
+from tools.synthetic.bank import BANK_COLUMNS, bank_rows, comma_csv
 
 BUCKET = "sagemaker-project-data"
 

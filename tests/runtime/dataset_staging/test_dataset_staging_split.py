@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from dataset_staging import split
-from tests.csv_factory import bank_rows
+from tools.synthetic.bank import bank_rows
 
 
 def targets_of(count: int, yes_rate: float = 0.11) -> list[str]:

@@ -12,8 +12,8 @@ from botocore.response import StreamingBody
 from dataset_staging import handler, streams
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
-from tests.csv_factory import bank_rows, comma_csv
 from tests.fixtures import cfn_event
+from tools.synthetic.bank import bank_rows, comma_csv
 
 BUCKET = "sagemaker-project-data"
 SOURCE_BUCKET = "cdk-hnb659fds-assets-123456789012-us-east-1"

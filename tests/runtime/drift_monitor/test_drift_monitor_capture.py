@@ -9,8 +9,8 @@ import pytest
 
 from drift_monitor import batch
 from drift_monitor.capture import Counts, object_rows, prediction, split_response
-from tests.csv_factory import bank_rows
 from tests.runtime.drift_monitor import drift_fixtures as fx
+from tools.synthetic.bank import bank_rows
 
 WHEN = datetime(2026, 12, 3, 14, 5, tzinfo=UTC)
 WIDTH = len(fx.FEATURES)

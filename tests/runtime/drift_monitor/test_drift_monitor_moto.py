@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from drift_monitor import handler
-from tests.csv_factory import bank_rows
 from tests.runtime.drift_monitor import drift_fixtures as fx
+from tools.synthetic.bank import bank_rows
 
 BUCKET = "apstudio-dev-sagemaker-111111111111"
 ENDPOINT = "apstudio-dev-endpoint"

@@ -14,8 +14,8 @@ from botocore.response import StreamingBody
 
 from drift_monitor import handler, profile
 from drift_monitor.settings import ConfigError
-from tests.csv_factory import BANK_COLUMNS, bank_rows
 from tests.runtime.drift_monitor import drift_fixtures as fx
+from tools.synthetic.bank import BANK_COLUMNS, bank_rows
 
 BUCKET = "apstudio-dev-sagemaker-111111111111"
 PROFILE_KEY = "datasets/0123456789abcdef/profile.json"
