@@ -16,7 +16,6 @@ from typing import Any
 from aws_cdk import (
     CfnWaitCondition,
     CfnWaitConditionHandle,
-    CustomResource,
     Duration,
     Fn,
     RemovalPolicy,
@@ -196,8 +195,8 @@ class AutoMLJob(Construct):
         self.provider = HandlerProvider(
             self,
             "Provider",
-            on_event_handler="automl_job.handler.on_event",
-            is_complete_handler="automl_job.handler.is_complete",
+            package="automl_job",
+            polls=True,
             description="Start the Autopilot job and its wait; stop both on delete",
             query_interval=Duration.seconds(poll),
             total_timeout=job_poll_budget(poll),
@@ -300,10 +299,9 @@ class AutoMLJob(Construct):
         # A WaitCondition cannot be updated: a new job needs a new one and a new handle.
         digest = inputs_digest(Stack.of(self), job_inputs)
         handle = CfnWaitConditionHandle(self, f"WaitHandle{digest}")
-        self.resource = CustomResource(
+        self.resource = self.provider.custom_resource(
             self,
             "Resource",
-            service_token=self.provider.service_token,
             resource_type="Custom::AutoMLJob",
             service_timeout=Duration.seconds(CUSTOM_RESOURCE_CAP_SECONDS),
             properties={
@@ -323,10 +321,9 @@ class AutoMLJob(Construct):
         self.wait_condition.node.add_dependency(self.resource)
         # The best candidate, read once the wait succeeded. (The WaitCondition's Data
         # attribute is typed "object" in CloudFormation's schema: not for Fn::Split.)
-        self.result = CustomResource(
+        self.result = self.provider.custom_resource(
             self,
             "Result",
-            service_token=self.provider.service_token,
             resource_type="Custom::AutoMLJobResult",
             # It answers in seconds; the shared provider's poll budget fits this cap.
             service_timeout=Duration.seconds(CUSTOM_RESOURCE_CAP_SECONDS),

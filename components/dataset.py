@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from aws_cdk import CustomResource, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -54,8 +54,7 @@ class TrainingDataset(Construct):
         self.provider = HandlerProvider(
             self,
             "Provider",
-            on_event_handler="dataset_staging.handler.on_event",
-            is_complete_handler=None,
+            package="dataset_staging",
             description="Stage, validate and split the training data",
             memory_size=STAGING_MEMORY_MB,
             timeout=STAGING_TIMEOUT,
@@ -100,10 +99,9 @@ class TrainingDataset(Construct):
             },
         )
 
-        self.resource = CustomResource(
+        self.resource = self.provider.custom_resource(
             self,
             "Resource",
-            service_token=self.provider.service_token,
             resource_type="Custom::TrainingDataset",
             properties={
                 "Bucket": bucket.bucket_name,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, CustomResource, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -79,9 +81,9 @@ def runtime_code() -> lambda_.Code:
 
 
 class HandlerProvider(Construct):
-    """One Provider per resource kind: an on-event handler and, optionally, a poller.
-
-    Handlers are named ``package.module.function`` inside ``runtime/``.
+    """One Provider per runtime package: ``runtime/<package>/handler.py``'s ``on_event``
+    and, with ``polls``, its ``is_complete`` poller. ``custom_resource`` adds a resource
+    of a kind the package handles.
 
     Both functions share one role (``self.role``); the stack grants it exactly what
     the handler module calls. A polling provider's waiter state machine logs to
@@ -94,9 +96,9 @@ class HandlerProvider(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        on_event_handler: str,
-        is_complete_handler: str | None,
+        package: str,
         description: str,
+        polls: bool = False,
         query_interval: Duration = ONE_MINUTE,
         total_timeout: Duration = ONE_HOUR,
         timeout: Duration = MAX_HANDLER_TIMEOUT,
@@ -106,7 +108,6 @@ class HandlerProvider(Construct):
         waiter_log_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        polls = is_complete_handler is not None
         if polls and not waiter_log_name:
             raise ValueError(f"{construct_id}: a polling provider needs waiter_log_name")
         self.role = iam.Role(
@@ -122,25 +123,16 @@ class HandlerProvider(Construct):
             removal_policy=RemovalPolicy.DESTROY,
             encryption_key=encryption_key,
         )
-        self.on_event_function = self._function(
-            "OnEvent",
-            on_event_handler,
-            description,
-            timeout,
-            memory_size,
-            encryption_key,
+        function = functools.partial(
+            self._function,
+            description=description,
+            timeout=timeout,
+            memory_size=memory_size,
+            encryption_key=encryption_key,
         )
+        self.on_event_function = function("OnEvent", f"{package}.handler.on_event")
         self.is_complete_function = (
-            self._function(
-                "IsComplete",
-                is_complete_handler,
-                description,
-                timeout,
-                memory_size,
-                encryption_key,
-            )
-            if is_complete_handler is not None
-            else None
+            function("IsComplete", f"{package}.handler.is_complete") if polls else None
         )
         self.log_group.grant_write(self.role)
 
@@ -252,6 +244,25 @@ class HandlerProvider(Construct):
             role=self.role,
             log_group=self.log_group,
             environment_encryption=encryption_key,
+        )
+
+    def custom_resource(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        resource_type: str,
+        properties: dict[str, Any],
+        service_timeout: Duration | None = None,
+    ) -> CustomResource:
+        """A ``resource_type`` resource in ``scope``, handled by this provider."""
+        return CustomResource(
+            scope,
+            construct_id,
+            service_token=self.service_token,
+            resource_type=resource_type,
+            properties=properties,
+            service_timeout=service_timeout,
         )
 
     def add_to_policy(self, *statements: iam.PolicyStatement) -> None:

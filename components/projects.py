@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CustomResource, Duration, Fn
+from aws_cdk import Aws, Duration, Fn
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -80,8 +80,7 @@ class ProjectsAndJumpStart(Construct):
         self.provider = HandlerProvider(
             self,
             "Provider",
-            on_event_handler="projects_enablement.handler.on_event",
-            is_complete_handler=None,
+            package="projects_enablement",
             description="Enable SageMaker Projects and JumpStart",
             # Waits up to 5 minutes for the portfolio share, and for another stack's
             # release of the shared roles.
@@ -182,10 +181,9 @@ class ProjectsAndJumpStart(Construct):
                 ),
             },
         )
-        self.resource = CustomResource(
+        self.resource = self.provider.custom_resource(
             self,
             "Resource",
-            service_token=self.provider.service_token,
             resource_type="Custom::SageMakerProjectsEnablement",
             properties={
                 "ExecutionRoleArn": execution_role.role_arn,

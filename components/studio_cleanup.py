@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CustomResource, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -70,8 +70,8 @@ class StudioCleanupProvider(Construct):
         self.provider = HandlerProvider(
             self,
             "Provider",
-            on_event_handler="studio_cleanup.handler.on_event",
-            is_complete_handler="studio_cleanup.handler.is_complete",
+            package="studio_cleanup",
+            polls=True,
             description=(
                 "Delete Studio apps and spaces before the domain, its home EFS and NFS "
                 "security groups after it"
@@ -181,10 +181,9 @@ class StudioAppsCleanup(Construct):
                 ),
             },
         )
-        self.resource = CustomResource(
+        self.resource = self.provider.provider.custom_resource(
             self,
             "Resource",
-            service_token=self.provider.service_token,
             resource_type="Custom::StudioAppsCleanup",
             properties={
                 "DomainId": domain_id,
@@ -281,10 +280,9 @@ class StudioHomeCleanup(Construct):
                 ),
             },
         )
-        self.resource = CustomResource(
+        self.resource = self.provider.provider.custom_resource(
             self,
             "Resource",
-            service_token=self.provider.service_token,
             resource_type="Custom::StudioHomeCleanup",
             properties={
                 "VpcId": vpc.vpc_id,
