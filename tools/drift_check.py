@@ -27,7 +27,9 @@ from dataset_staging.errors import DatasetError  # noqa: E402
 from drift_monitor import analysis, drift  # noqa: E402
 from drift_monitor.capture import Counts, is_capture_record, object_rows  # noqa: E402
 
-DEFAULT_MAX_ROWS = 50_000
+# The monitoring function's default sample (monitor.max_rows_per_run), so a local check
+# judges the same number of rows; runs with the standard library, so not read from config.
+DEFAULT_MAX_ROWS = 20_000
 
 
 class InputError(Exception):

@@ -106,3 +106,14 @@ def test_bad_input_is_one_line_and_exit_code_1(overrides, message):
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert message.format(**names) in done.stderr
+
+
+def test_samples_as_many_rows_as_the_monitoring_function_by_default():
+    from config import MonitorSettings
+
+    sys.path.insert(0, str(PROJECT_ROOT / "tools"))
+    try:
+        import drift_check
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "tools"))
+    assert MonitorSettings.model_fields["max_rows_per_run"].default == drift_check.DEFAULT_MAX_ROWS
