@@ -19,6 +19,10 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export UV_PYTHON_DOWNLOADS := never
 # Installs say nothing unless they fail.
 export UV_NO_PROGRESS := 1
+# Installs write bytecode: where PYTHONDONTWRITEBYTECODE is set (many CI images), every
+# synth and every test worker would otherwise compile aws_cdk's modules from source again,
+# seconds each time.
+export UV_COMPILE_BYTECODE := 1
 QUIET_NPM := --no-audit --no-fund --loglevel=error
 
 # The Python version first, in one line, before anything is installed.
