@@ -8,6 +8,7 @@ and one drift-monitor run over windows of 10k, 100k and 1M captured rows
     BENCH_STAGING=0 make bench              # skip the staging benchmark (a few minutes)
     BENCH_DRIFT=0 make bench                # skip the monitoring benchmark (a few minutes)
     python tools/bench.py --suite-only      # only the suite comparison
+    python tools/bench.py --synth-only      # only synth against the floor, in paired rounds
 
 The suite runs alternate (serial, parallel, serial, ...) so that load from other processes
 falls on both alike; BENCH_SUITE_ROUNDS sets how many pairs (default 1).
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from config import environment_names  # noqa: E402
 
 ENVIRONMENTS = environment_names()
-REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 SUITE_ROUNDS = int(os.environ.get("BENCH_SUITE_ROUNDS", "1"))
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 # Serial is how the suite ran before it was parallel; parallel is pyproject's -n auto.
@@ -53,17 +54,23 @@ def _timed(command: list[str], extra_env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def _synth_seconds(script: str, env_name: str | None) -> float:
-    samples = []
-    for _ in range(REPEATS):
-        with tempfile.TemporaryDirectory() as outdir:
-            samples.append(
-                _timed(
-                    [sys.executable, script],
-                    {"CDK_OUTDIR": outdir, "CDK_CONTEXT_JSON": _context(env_name)},
-                )
-            )
-    return statistics.median(samples)
+def _synth_once(script: str, env_name: str | None) -> float:
+    with tempfile.TemporaryDirectory() as outdir:
+        return _timed(
+            [sys.executable, script],
+            {"CDK_OUTDIR": outdir, "CDK_CONTEXT_JSON": _context(env_name)},
+        )
+
+
+def synth_rounds() -> list[dict[str, float]]:
+    """Paired rounds: the floor, then each environment, so load falls on all alike."""
+    return [
+        {
+            "floor": _synth_once("tools/floor_app.py", None),
+            **{name: _synth_once("app.py", name) for name in ENVIRONMENTS},
+        }
+        for _ in range(REPEATS)
+    ]
 
 
 def suite_seconds() -> dict[str, list[float]]:
@@ -77,35 +84,46 @@ def suite_seconds() -> dict[str, list[float]]:
 
 def main() -> None:
     suite_only = "--suite-only" in sys.argv[1:]
+    synth_only = "--synth-only" in sys.argv[1:]
     results: dict[str, object] = {"cpu_count": os.cpu_count(), "load_average": os.getloadavg()}
     if not suite_only:
-        floor = _synth_seconds("tools/floor_app.py", None)
-        per_env = {name: _synth_seconds("app.py", name) for name in ENVIRONMENTS}
+        rounds = synth_rounds()
+        floor = statistics.median(r["floor"] for r in rounds)
+        per_env = {name: statistics.median(r[name] for r in rounds) for name in ENVIRONMENTS}
+        paired = {
+            name: statistics.median(r[name] / r["floor"] for r in rounds) for name in ENVIRONMENTS
+        }
         results |= {
             "repeats": REPEATS,
+            "synth_rounds_s": [{k: round(v, 2) for k, v in r.items()} for r in rounds],
             "floor_one_bucket_app_s": round(floor, 2),
             "synth_s": {name: round(value, 2) for name, value in per_env.items()},
             "synth_all_environments_s": round(sum(per_env.values()), 2),
-            "synth_to_floor_ratio": {
-                name: round(value / floor, 2) for name, value in per_env.items()
-            },
+            "synth_to_floor_paired_ratio": {k: round(v, 2) for k, v in paired.items()},
         }
         print(f"floor (one-bucket app)        {floor:6.2f} s")
         for name, value in per_env.items():
-            print(f"synth {name:<6}                  {value:6.2f} s  ({value / floor:.2f}x floor)")
+            print(
+                f"synth {name:<6}                  {value:6.2f} s  "
+                f"({paired[name]:.2f}x floor, median of paired rounds)"
+            )
         print(f"synth, all environments       {sum(per_env.values()):6.2f} s")
-    suite = suite_seconds()
-    serial, parallel = (statistics.median(suite[mode]) for mode in ("serial", "parallel"))
-    results |= {
-        "test_suite_s": suite,
-        "test_suite_parallel_to_serial": round(parallel / serial, 2),
-    }
+    if not synth_only:
+        suite = suite_seconds()
+        serial, parallel = (statistics.median(suite[mode]) for mode in ("serial", "parallel"))
+        results |= {
+            "test_suite_s": suite,
+            "test_suite_parallel_to_serial": round(parallel / serial, 2),
+        }
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"offline test suite, serial    {serial:6.2f} s  {suite['serial']}")
-    print(f"offline test suite, parallel  {parallel:6.2f} s  {suite['parallel']}")
-    print(f"parallel / serial             {parallel / serial:6.2f}")
+    if not synth_only:
+        print(f"offline test suite, serial    {serial:6.2f} s  {suite['serial']}")
+        print(f"offline test suite, parallel  {parallel:6.2f} s  {suite['parallel']}")
+        print(f"parallel / serial             {parallel / serial:6.2f}")
+    if synth_only:
+        return
     if not suite_only and os.environ.get("BENCH_STAGING", "1") != "0":
         bench_staging.main()
     if not suite_only and os.environ.get("BENCH_DRIFT", "1") != "0":
