@@ -42,7 +42,7 @@ from cli.errors import EvaluationError
 from cli.evaluate import (
     add_aws_arguments,
     add_probability_argument,
-    add_stack_arguments,
+    command_parser,
     non_negative_seconds,
 )
 from cli.scoring import CONTENT_TYPE
@@ -79,13 +79,12 @@ LOG_GROUP = "/aws/sagemaker/TransformJobs"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli batch-predict",
-        description="Score a CSV (local or s3://) with a SageMaker batch transform job on the "
+    parser = command_parser(
+        "batch-predict",
+        "Score a CSV (local or s3://) with a SageMaker batch transform job on the "
         "stack's model, write the input rows with the predictions, and print the metrics of "
         "`make evaluate` when the input has the target column.",
     )
-    add_stack_arguments(parser)
     parser.add_argument(
         "--input", help="CSV with a header: the training columns, in any order (+ the target)"
     )

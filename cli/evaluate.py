@@ -26,18 +26,35 @@ SUBCOMMANDS = {
 }
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def number_in(
+    low: float, high: float | None = None, *, kind: Callable[[str], Any] = int, note: str = ""
+) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)``, refused outside ``low`` to ``high``."""
+
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}" + (f" ({note})" if note else ""))
+        return value
+
+    return parse
 
 
-def non_negative_seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
+non_negative_seconds = number_in(0, kind=float)
+
+
+def command_parser(
+    command: str | None, description: str, epilog: str | None = None
+) -> argparse.ArgumentParser:
+    """``python -m cli <command>``'s parser, with the stack arguments every command takes."""
+    parser = argparse.ArgumentParser(
+        prog=" ".join(filter(None, ("python -m cli", command))),
+        description=description,
+        epilog=epilog,
+    )
+    add_stack_arguments(parser)
+    return parser
 
 
 def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,18 +78,17 @@ def add_probability_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli",
-        description="Score the deployed Autopilot endpoint on the held-out data, write "
+    parser = command_parser(
+        None,
+        "Score the deployed Autopilot endpoint on the held-out data, write "
         "report.json, report.md and confusion_matrix.png, and check its data capture.",
-        epilog="Other commands: "
+        "Other commands: "
         "python -m cli {monitor,progress,studio,invoke,leaderboard,batch-predict} "
         "--help",
     )
-    add_stack_arguments(parser)
     parser.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=number_in(1),
         default=DEFAULT_BATCH_SIZE,
         help=f"rows per request (default {DEFAULT_BATCH_SIZE}; requests stay under 5 MB)",
     )

@@ -8,26 +8,21 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cli.errors import EvaluationError
-from cli.evaluate import add_aws_arguments, add_stack_arguments
-
-
-def _row_number(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1 (rows are numbered from 1)")
-    return value
+from cli.evaluate import add_aws_arguments, command_parser, number_in
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli invoke",
-        description="Send one held-out row (target column removed) to the endpoint as "
+    parser = command_parser(
+        "invoke",
+        "Send one held-out row (target column removed) to the endpoint as "
         "text/csv, print the prediction, and print the equivalent "
         "`aws sagemaker-runtime invoke-endpoint` command.",
     )
-    add_stack_arguments(parser)
     parser.add_argument(
-        "--row", type=_row_number, default=1, help="held-out row to send (default 1)"
+        "--row",
+        type=number_in(1, note="rows are numbered from 1"),
+        default=1,
+        help="held-out row to send (default 1)",
     )
     parser.add_argument(
         "--out", type=Path, help="where the request body is written (default reports/<env>)"

@@ -8,18 +8,17 @@ from typing import Any, TextIO
 
 from cli import monitoring, stack_outputs
 from cli.errors import EvaluationError
-from cli.evaluate import add_aws_arguments, add_stack_arguments
+from cli.evaluate import add_aws_arguments, command_parser
 
 JOB_OUTPUT = "AutoMLJobName"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli leaderboard",
-        description="List the stack's AutoML candidates ranked by the job's objective metric, "
+    parser = command_parser(
+        "leaderboard",
+        "List the stack's AutoML candidates ranked by the job's objective metric, "
         "and where the explainability, model-insight and data-exploration reports are.",
     )
-    add_stack_arguments(parser)
     parser.add_argument("--job-name", help=f"AutoML job (default: the stack's {JOB_OUTPUT})")
     add_aws_arguments(parser)
     return parser

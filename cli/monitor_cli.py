@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from cli import monitoring, stack_outputs
 from cli.errors import EvaluationError
-from cli.evaluate import add_aws_arguments, add_stack_arguments
+from cli.evaluate import add_aws_arguments, command_parser, number_in
 
 DEFAULT_RUNS = 10
 DEFAULT_DAYS = 7
@@ -36,33 +36,22 @@ OPTIONAL = ("GroundTruthS3Uri",)
 VARIANT = "AllTraffic"
 
 
-def _bounded(low: int, high: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli monitor",
-        description="Report the monitoring function's recent runs: rows, drifted features "
+    parser = command_parser(
+        "monitor",
+        "Report the monitoring function's recent runs: rows, drifted features "
         "with baseline against current values, prediction drift and model quality, a PNG "
         "of the drifted distributions and Evidently HTML reports.",
     )
-    add_stack_arguments(parser)
     parser.add_argument(
-        "--runs", type=_bounded(1, 200), default=DEFAULT_RUNS, help="runs to list (10)"
+        "--runs", type=number_in(1, 200), default=DEFAULT_RUNS, help="runs to list (10)"
     )
     parser.add_argument(
-        "--days", type=_bounded(1, 90), default=DEFAULT_DAYS, help="days to look back (7)"
+        "--days", type=number_in(1, 90), default=DEFAULT_DAYS, help="days to look back (7)"
     )
     parser.add_argument(
         "--sample-rows",
-        type=_bounded(100, 500_000),
+        type=number_in(100, 500_000),
         default=DEFAULT_SAMPLE_ROWS,
         help=f"rows of training data and of capture for the HTML report ({DEFAULT_SAMPLE_ROWS})",
     )

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, TextIO, TypeVar
 
 from cli import stack_outputs
-from cli.evaluate import add_aws_arguments, add_stack_arguments
+from cli.evaluate import add_aws_arguments, command_parser
 
 DEFAULT_INTERVAL = 15
 JOB_TYPE = "Custom::AutoMLJob"
@@ -253,12 +253,11 @@ def follow(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli progress",
-        description="Watch the AutoML job and the endpoint while `make deploy` runs; "
+    parser = command_parser(
+        "progress",
+        "Watch the AutoML job and the endpoint while `make deploy` runs; "
         "ends when the deploy has finished.",
     )
-    add_stack_arguments(parser)
     add_aws_arguments(parser)
     parser.add_argument(
         "--interval",

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from cli import stack_outputs
 from cli.errors import EvaluationError
-from cli.evaluate import add_aws_arguments, add_stack_arguments
+from cli.evaluate import add_aws_arguments, command_parser, number_in
 
 OUTPUTS = ("StudioDomainId", "StudioUserProfileName")
 # CreatePresignedDomainUrl: the URL must be used within ExpiresInSeconds (5-300, default 300);
@@ -19,24 +19,16 @@ URL_LIFETIME_SECONDS = 300
 DEFAULT_SESSION_HOURS = 12
 
 
-def _hours(text: str) -> float:
-    value = float(text)
-    if not 0.5 <= value <= 12:
-        raise argparse.ArgumentTypeError("must be between 0.5 and 12 (SageMaker's limits)")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli studio",
-        description="Print a presigned URL that opens SageMaker Studio as the stack's default "
+    parser = command_parser(
+        "studio",
+        "Print a presigned URL that opens SageMaker Studio as the stack's default "
         "user profile, and open it in a browser when one is available.",
     )
-    add_stack_arguments(parser)
     parser.add_argument("--user-profile", help="profile to sign in as (default: the stack's)")
     parser.add_argument(
         "--session-hours",
-        type=_hours,
+        type=number_in(0.5, 12, kind=float, note="SageMaker's limits"),
         default=DEFAULT_SESSION_HOURS,
         help=f"how long the Studio session lasts (default {DEFAULT_SESSION_HOURS})",
     )
