@@ -10,8 +10,9 @@ import boto3
 import requests
 from botocore.stub import Stubber
 
-ACCOUNT = "123456789012"  # moto's default account
-REGION = "us-east-1"
+from tests.fixtures import MOTO_ACCOUNT as ACCOUNT
+from tests.fixtures import REGION
+
 STACK = "AutopilotStudio-dev"
 ENDPOINT = "apstudio-dev-endpoint"
 BUCKET = f"apstudio-dev-sagemaker-{ACCOUNT}"

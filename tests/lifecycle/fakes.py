@@ -46,13 +46,12 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from moto.sagemaker.models import sagemaker_backends
 
+from tests.fixtures import ACCOUNT, REGION
 from tests.lifecycle.iam import Ledger, Requests, RolePolicies, state_machine_kms
 from tools.synthetic.bank import bank_rows, comma_csv, sample_zip
 
 # The account the templates are synthesized for (tests/synth.py), so that ARNs the
 # template spells out literally match the offline account's; moto reads MOTO_ACCOUNT_ID.
-ACCOUNT = "111111111111"
-REGION = "us-east-1"
 SAGEMAKER_TAG = "ManagedByAmazonSageMakerResource"
 SERVICE_CATALOG_ROLE_PREFIX = "AmazonSageMakerServiceCatalogProducts"
 # How many harness ticks (30 s each) things take.

@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 
+from tests.fixtures import REGION
+
 if TYPE_CHECKING:
     from tests.lifecycle.engine import Stack
     from tests.lifecycle.fakes import Account
 
-REGION = "us-east-1"
 # The AWS account that shares the SageMaker Service Catalog portfolio into every account.
 PORTFOLIO_OWNER = "999999999999"
 # botocore's service name -> the IAM action prefix, where they differ.

@@ -33,6 +33,7 @@ from dataset_staging import handler as dataset
 from projects_enablement import handler as projects
 from projects_enablement.role_specs import ROLE_SPECS
 from studio_cleanup import handler as studio
+from tests.fixtures import REGION
 from tests.fixtures import cfn_event as request_event
 from tests.runtime.automl_job.responses import PROPS as CR_PROPS
 from tests.runtime.automl_job.responses import (
@@ -47,7 +48,6 @@ from tests.runtime.projects_enablement.fakes import make_role, role_names, role_
 from tests.runtime.projects_enablement.fakes import stubs as stubs  # the fixture
 from tools.synthetic.bank import bank_rows, comma_csv
 
-REGION = "us-east-1"
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 JOB_PROPS = {**CR_PROPS, **WAIT_PROPS}
 JOB = JobSpec.from_properties(JOB_PROPS).job_name(STACK_ID, "AutoMLJob")

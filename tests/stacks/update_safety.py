@@ -23,9 +23,9 @@ from typing import Any
 
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
+from tests.fixtures import REGION
 from tests.gates.intrinsics import Renderer, UnrenderableError
 
-REGION = "us-east-1"
 # The resources whose replacement loses users' data or work.
 PROTECTED_TYPES = ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::SageMaker::Domain")
 PROTECTED_LOGICAL_IDS = ("DataBucket", "StudioDomain", "StudioDefaultUserProfile")

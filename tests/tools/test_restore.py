@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from tests.fixtures import ROOT
+from tests.fixtures import MOTO_ACCOUNT, REGION, ROOT
 from tools.restore import __main__ as command
 from tools.restore.account import Finder, Target, check_no_stack
 from tools.restore.plan import (
@@ -27,8 +27,6 @@ from tools.restore.plan import (
     retained_resources,
 )
 
-MOTO_ACCOUNT = "123456789012"
-REGION = "us-east-1"
 SUFFIX = "1a2b3c4d5e6f"
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{MOTO_ACCOUNT}:stack/AutopilotStudio-prod/1"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
+from tests.fixtures import MOTO_ACCOUNT as ACCOUNT
+from tests.fixtures import REGION
+
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/apstudio-dev/0f1e2d3c-4b5a-6978"
 BUCKET = "sagemaker-apstudio-dev-123456789012"
 TRAIN_URI = f"s3://{BUCKET}/datasets/0123456789abcdef/train.csv"

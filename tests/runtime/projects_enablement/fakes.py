@@ -12,8 +12,8 @@ import pytest
 from botocore.stub import Stubber
 
 from cr_support import aws, clock
+from tests.fixtures import REGION
 
-REGION = "us-east-1"
 KEY = "autopilot-studio:owner-stack"
 PORTFOLIO = "port-abcdefghijklm"
 SAGEMAKER_PORTFOLIO = {

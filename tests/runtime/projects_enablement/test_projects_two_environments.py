@@ -14,7 +14,7 @@ import pytest
 
 from cr_support import aws
 from projects_enablement import backoff, handler, role_specs, roles
-from tests.fixtures import cfn_event
+from tests.fixtures import ACCOUNT, cfn_event
 from tests.runtime.projects_enablement.fakes import (
     DOCUMENTED_ROLES,
     KEY,
@@ -29,7 +29,6 @@ from tests.runtime.projects_enablement.fakes import (
 )
 from tests.runtime.projects_enablement.fakes import stubs as stubs  # the fixture
 
-ACCOUNT = "111111111111"
 ENVIRONMENTS = {
     name: {
         "StackId": f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/apstudio-{name}/{suffix}",

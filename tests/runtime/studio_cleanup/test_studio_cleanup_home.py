@@ -12,9 +12,8 @@ from botocore.stub import Stubber
 
 from cr_support import aws
 from studio_cleanup import handler
-from tests.fixtures import cfn_event
+from tests.fixtures import REGION, cfn_event
 
-REGION = "us-east-1"
 DOMAIN = "d-abc123"
 KEY = "autopilot-studio:owner-stack"
 STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/dev/1234"
