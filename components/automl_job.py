@@ -368,7 +368,7 @@ class AutoMLJob(Construct):
             "Signal",
             runtime=HANDLER_RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            code=runtime_code(),
+            code=runtime_code(self),
             handler="automl_wait.handler.handler",
             description="Signal the AutoML wait condition with the job's outcome",
             timeout=Duration.minutes(1),

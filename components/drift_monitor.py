@@ -88,7 +88,7 @@ class DriftMonitor(Construct):
             "Function",
             runtime=HANDLER_RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            code=runtime_code(),
+            code=runtime_code(self),
             handler="drift_monitor.handler.handler",
             description="Drift and model quality of the endpoint's captured traffic",
             timeout=TIMEOUT,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Aws, CustomResource, Duration, RemovalPolicy
+from aws_cdk import Aws, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -73,11 +74,18 @@ def stack_status_statement() -> iam.PolicyStatement:
     return iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])
 
 
-def runtime_code() -> lambda_.Code:
-    """One small asset with every handler package and their shared support code."""
-    return lambda_.Code.from_asset(
-        str(RUNTIME_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/tests", "*.md"]
-    )
+_RUNTIME_CODE: weakref.WeakKeyDictionary[Stack, lambda_.Code] = weakref.WeakKeyDictionary()
+
+
+def runtime_code(scope: Construct) -> lambda_.Code:
+    """One small asset with every handler package and their shared support code, staged
+    and hashed once per stack however many functions run it."""
+    stack = Stack.of(scope)
+    if stack not in _RUNTIME_CODE:
+        _RUNTIME_CODE[stack] = lambda_.Code.from_asset(
+            str(RUNTIME_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/tests", "*.md"]
+        )
+    return _RUNTIME_CODE[stack]
 
 
 class HandlerProvider(Construct):
@@ -236,7 +244,7 @@ class HandlerProvider(Construct):
             construct_id,
             runtime=HANDLER_RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            code=runtime_code(),
+            code=runtime_code(self),
             handler=handler,
             description=description,
             timeout=timeout,
