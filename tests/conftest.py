@@ -13,6 +13,9 @@ from config import environment_names
 from cr_support import aws
 from tests.fixtures import REGION as TEST_REGION
 from tests.fixtures import ROOT as PROJECT_ROOT
+from tests.speedups import install as install_speedups
+
+install_speedups()
 
 # Every table of config/environments.toml: a new environment is tested without edits.
 ENVIRONMENTS = environment_names()
