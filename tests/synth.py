@@ -82,10 +82,17 @@ def _nag_findings(report_path: Path) -> list[tuple[str, str]]:
 
 
 def synthesize_template(settings: EnvironmentSettings, outdir: Path) -> dict[str, Any]:
-    """The template alone, without cdk-nag (its checks never change a template)."""
+    """The template alone: without cdk-nag, CDK's built-in CloudFormation validation and
+    the construct tree. None of them changes a template; ``synthesize`` runs the first
+    two on every environment."""
     from stacks.autopilot_studio_stack import AutopilotStudioStack
 
-    app = cdk.App(outdir=str(outdir), context=_cdk_json_context())
+    app = cdk.App(
+        outdir=str(outdir),
+        context=_cdk_json_context(),
+        builtin_cloud_formation_validation=False,
+        tree_metadata=False,
+    )
     stack = AutopilotStudioStack(
         app,
         settings.stack_name,

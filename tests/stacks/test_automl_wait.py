@@ -264,7 +264,7 @@ def test_definition_polls_until_the_job_ends_then_signals(synthesized, outcome, 
     from moto.sagemaker.models import sagemaker_backends
 
     monkeypatch.setenv("AWS_DEFAULT_REGION", TEST_REGION)
-    asl = json.dumps(definition(synthesized["dev"])).replace('"Seconds": 60', '"Seconds": 1')
+    asl = json.dumps(definition(synthesized["dev"])).replace('"Seconds": 60', '"Seconds": 0')
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         sagemaker = boto3.client("sagemaker", region_name=TEST_REGION)
         sfn = boto3.client("stepfunctions", region_name=TEST_REGION)
@@ -280,7 +280,7 @@ def test_definition_polls_until_the_job_ends_then_signals(synthesized, outcome, 
         deadline = time.monotonic() + 20
         while len(_entered(_history(sfn, execution), "WaitAMinute")) < 2:
             assert time.monotonic() < deadline, _history(sfn, execution)
-            time.sleep(0.2)
+            time.sleep(0.05)
         job = sagemaker_backends[DEFAULT_ACCOUNT_ID][TEST_REGION].auto_ml_jobs[name]
         job.auto_ml_job_status = outcome
         job.auto_ml_job_secondary_status = outcome
@@ -288,7 +288,7 @@ def test_definition_polls_until_the_job_ends_then_signals(synthesized, outcome, 
             job.failure_reason = "ClientError: fewer than 500 rows"
         while not _entered(_history(sfn, execution), "SignalWaitCondition"):
             assert time.monotonic() < deadline + 20, _history(sfn, execution)
-            time.sleep(0.2)
+            time.sleep(0.05)
         (signal_input,) = _entered(_history(sfn, execution), "SignalWaitCondition")
         sfn.stop_execution(executionArn=execution)
     assert signal_input["Job"]["AutoMLJobStatus"] == outcome

@@ -35,7 +35,8 @@ def wait_handle() -> Iterator[tuple[str, list]]:
     """A presigned-URL stand-in on 127.0.0.1 that records each request."""
     server = HTTPServer(("127.0.0.1", 0), _Handle)
     _Handle.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for one.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}/waitcondition?X-Amz-Signature=abc"
     yield url, _Handle.received
