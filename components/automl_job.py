@@ -18,23 +18,21 @@ from aws_cdk import (
     CfnWaitConditionHandle,
     Duration,
     Fn,
-    RemovalPolicy,
     Stack,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from components import arns, nag
 from components.handler_provider import (
-    HANDLER_RUNTIME,
     HandlerProvider,
     job_poll_budget,
+    lambda_role,
+    log_group,
     pass_to_sagemaker,
-    runtime_code,
+    runtime_function,
     stack_status_statement,
     vended_log_group_name,
 )
@@ -349,35 +347,26 @@ class AutoMLJob(Construct):
     ) -> sfn.StateMachine:
         # Named, so the KMS condition CDK writes for its role names its real ARN.
         name = f"{job_name_prefix}-automl-wait"
-        log_group = logs.LogGroup(
-            self,
-            "WaitLogs",
-            log_group_name=vended_log_group_name(name),
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.DESTROY,
-            encryption_key=encryption_key,
+        logs_to = log_group(
+            self, "WaitLogs", name=vended_log_group_name(name), encryption_key=encryption_key
         )
-        signal_role = iam.Role(
+        signal_role = lambda_role(
             self,
             "SignalRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Signals the AutoML wait condition; the URL is presigned, so logs only",
+            "Signals the AutoML wait condition; the URL is presigned, so logs only",
         )
-        signal_function = lambda_.Function(
+        signal_function = runtime_function(
             self,
             "Signal",
-            runtime=HANDLER_RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            code=runtime_code(self),
             handler="automl_wait.handler.handler",
             description="Signal the AutoML wait condition with the job's outcome",
+            role=signal_role,
+            logs_to=logs_to,
             timeout=Duration.minutes(1),
             memory_size=128,
-            role=signal_role,
-            log_group=log_group,
-            environment_encryption=encryption_key,
+            encryption_key=encryption_key,
         )
-        log_group.grant_write(signal_role)
+        logs_to.grant_write(signal_role)
 
         state_machine = sfn.StateMachine(
             self,
@@ -392,7 +381,7 @@ class AutoMLJob(Construct):
                 )
             ),
             state_machine_type=sfn.StateMachineType.STANDARD,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL),
+            logs=sfn.LogOptions(destination=logs_to, level=sfn.LogLevel.ALL),
             encryption_configuration=(
                 sfn.CustomerManagedEncryptionConfiguration(encryption_key)
                 if encryption_key

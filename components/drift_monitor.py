@@ -10,22 +10,20 @@ capture of the hours since its last run; it writes one JSON report under
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Fn, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from components import nag
-from components.handler_provider import HANDLER_RUNTIME, runtime_code
+from components.handler_provider import lambda_role, log_group, runtime_function
 from config import MonitorSettings
 
 REPORTS_PREFIX = "monitoring/reports"
@@ -69,33 +67,19 @@ class DriftMonitor(Construct):
             f"{batch_capture_prefix}/",
             f"{GROUND_TRUTH_PREFIX}/",
         )
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Drift and model-quality analysis of the captured traffic",
-        )
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.DESTROY,
-            encryption_key=encryption_key,
-        )
-        log_group.grant_write(role)
-        self.function = lambda_.Function(
+        role = lambda_role(self, "Role", "Drift and model-quality analysis of the captured traffic")
+        logs_to = log_group(self, "Logs", encryption_key=encryption_key)
+        logs_to.grant_write(role)
+        self.function = runtime_function(
             self,
             "Function",
-            runtime=HANDLER_RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            code=runtime_code(self),
             handler="drift_monitor.handler.handler",
             description="Drift and model quality of the endpoint's captured traffic",
+            role=role,
+            logs_to=logs_to,
             timeout=TIMEOUT,
             memory_size=MEMORY_MB,
-            role=role,
-            log_group=log_group,
-            environment_encryption=encryption_key,
+            encryption_key=encryption_key,
             # No reserved concurrency: an account may reserve only what leaves 100 unreserved
             # (new accounts often have 10 in all). Runs cannot overlap anyway: the schedule
             # is at least an hour apart, a run at most TIMEOUT, and nothing retries it.

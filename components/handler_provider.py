@@ -88,6 +88,66 @@ def runtime_code(scope: Construct) -> lambda_.Code:
     return _RUNTIME_CODE[stack]
 
 
+def lambda_role(scope: Construct, construct_id: str, description: str) -> iam.Role:
+    """A role for Lambda functions; callers grant it what their handler calls."""
+    return iam.Role(
+        scope,
+        construct_id,
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=description,
+    )
+
+
+def log_group(
+    scope: Construct,
+    construct_id: str,
+    *,
+    encryption_key: kms.IKey | None,
+    name: str | None = None,
+    retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+) -> logs.LogGroup:
+    """A log group that goes with the stack, encrypted with ``encryption_key`` if any."""
+    return logs.LogGroup(
+        scope,
+        construct_id,
+        log_group_name=name,
+        retention=retention,
+        removal_policy=RemovalPolicy.DESTROY,
+        encryption_key=encryption_key,
+    )
+
+
+def runtime_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    handler: str,
+    description: str,
+    role: iam.IRole,
+    logs_to: logs.ILogGroup,
+    timeout: Duration,
+    memory_size: int,
+    encryption_key: kms.IKey | None,
+    **options: Any,
+) -> lambda_.Function:
+    """A function running ``handler`` (``package.module.function``) from ``runtime/``."""
+    return lambda_.Function(
+        scope,
+        construct_id,
+        runtime=HANDLER_RUNTIME,
+        architecture=lambda_.Architecture.ARM_64,
+        code=runtime_code(scope),
+        handler=handler,
+        description=description,
+        timeout=timeout,
+        memory_size=memory_size,
+        role=role,
+        log_group=logs_to,
+        environment_encryption=encryption_key,
+        **options,
+    )
+
+
 class HandlerProvider(Construct):
     """One Provider per runtime package: ``runtime/<package>/handler.py``'s ``on_event``
     and, with ``polls``, its ``is_complete`` poller. ``custom_resource`` adds a resource
@@ -118,42 +178,33 @@ class HandlerProvider(Construct):
         super().__init__(scope, construct_id)
         if polls and not waiter_log_name:
             raise ValueError(f"{construct_id}: a polling provider needs waiter_log_name")
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Custom resource handlers: {description}",
-        )
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
-            encryption_key=encryption_key,
+        self.role = lambda_role(self, "Role", f"Custom resource handlers: {description}")
+        self.log_group = log_group(
+            self, "Logs", retention=log_retention, encryption_key=encryption_key
         )
         function = functools.partial(
-            self._function,
+            runtime_function,
+            self,
             description=description,
+            role=self.role,
+            logs_to=self.log_group,
             timeout=timeout,
             memory_size=memory_size,
             encryption_key=encryption_key,
         )
-        self.on_event_function = function("OnEvent", f"{package}.handler.on_event")
+        self.on_event_function = function("OnEvent", handler=f"{package}.handler.on_event")
         self.is_complete_function = (
-            function("IsComplete", f"{package}.handler.is_complete") if polls else None
+            function("IsComplete", handler=f"{package}.handler.is_complete") if polls else None
         )
         self.log_group.grant_write(self.role)
 
         # The framework's functions log here, and so does its waiter state machine.
-        provider_logs = logs.LogGroup(
+        provider_logs = log_group(
             self,
             "ProviderLogs",
             # A polling provider has a waiter_log_name (checked above).
-            log_group_name=(
-                vended_log_group_name(waiter_log_name) if polls and waiter_log_name else None
-            ),
+            name=vended_log_group_name(waiter_log_name) if polls and waiter_log_name else None,
             retention=log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
             encryption_key=encryption_key,
         )
         # By default each framework function gets a role of its own. isComplete and
@@ -187,12 +238,7 @@ class HandlerProvider(Construct):
     def _framework_role(
         self, construct_id: str, description: str, logs_group: logs.ILogGroup
     ) -> iam.Role:
-        role = iam.Role(
-            self,
-            construct_id,
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"CDK Provider framework functions: {description}",
-        )
+        role = lambda_role(self, construct_id, f"CDK Provider framework functions: {description}")
         logs_group.grant_write(role)
         return role
 
@@ -229,30 +275,6 @@ class HandlerProvider(Construct):
             }
         )
         nag.acknowledge(self, findings)
-
-    def _function(
-        self,
-        construct_id: str,
-        handler: str,
-        description: str,
-        timeout: Duration,
-        memory_size: int,
-        encryption_key: kms.IKey | None,
-    ) -> lambda_.Function:
-        return lambda_.Function(
-            self,
-            construct_id,
-            runtime=HANDLER_RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            code=runtime_code(self),
-            handler=handler,
-            description=description,
-            timeout=timeout,
-            memory_size=memory_size,
-            role=self.role,
-            log_group=self.log_group,
-            environment_encryption=encryption_key,
-        )
 
     def custom_resource(
         self,

@@ -6,20 +6,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from config import aws_catalog
+from config import aws_catalog, sections
 from config.errors import SettingError, show
 from config.limits import ALWAYS_PROTECTED, DEFAULT_INSTANCE_TYPE, REGRESSION_RESPONSE_KEYS
-from config.sections import (
-    AutoMLSettings,
-    DatasetSettings,
-    EncryptionSettings,
-    EndpointSettings,
-    MonitorSettings,
-    NetworkSettings,
-    StorageSettings,
-    StudioSettings,
-    _Settings,
-)
+from config.sections import _Settings
 
 
 class EnvironmentSettings(_Settings):
@@ -35,14 +25,14 @@ class EnvironmentSettings(_Settings):
     # Must name the environment, so that copying a table does not copy the consent.
     acknowledge_data_deletion: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
-    network: NetworkSettings = NetworkSettings()
-    storage: StorageSettings = StorageSettings()
-    encryption: EncryptionSettings = EncryptionSettings()
-    studio: StudioSettings = StudioSettings()
-    dataset: DatasetSettings = DatasetSettings()
-    automl: AutoMLSettings = AutoMLSettings()
-    endpoint: EndpointSettings = EndpointSettings()
-    monitor: MonitorSettings = MonitorSettings()
+    network: sections.NetworkSettings = sections.NetworkSettings()
+    storage: sections.StorageSettings = sections.StorageSettings()
+    encryption: sections.EncryptionSettings = sections.EncryptionSettings()
+    studio: sections.StudioSettings = sections.StudioSettings()
+    dataset: sections.DatasetSettings = sections.DatasetSettings()
+    automl: sections.AutoMLSettings = sections.AutoMLSettings()
+    endpoint: sections.EndpointSettings = sections.EndpointSettings()
+    monitor: sections.MonitorSettings = sections.MonitorSettings()
 
     @field_validator("region")
     @classmethod

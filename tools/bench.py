@@ -125,9 +125,9 @@ def main() -> None:
     if synth_only:
         return
     if not suite_only and os.environ.get("BENCH_STAGING", "1") != "0":
-        bench_staging.main()
+        bench_staging.run()
     if not suite_only and os.environ.get("BENCH_DRIFT", "1") != "0":
-        bench_drift.main()
+        bench_drift.run()
 
 
 if __name__ == "__main__":

@@ -15,18 +15,14 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-import boto3
-from bench_staging import _free_port
+import bench_support
+from bench_support import CREDENTIALS, ROOT, in_child, measure_child, moto_server
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BUCKET = "bench-monitor"
@@ -87,60 +83,27 @@ def _upload_window(s3, capture: str, rows: int) -> int:
 
 def _child(endpoint: str, environment: str) -> None:
     """Runs in the measured process: the handler, end to end, nothing else."""
-    sys.path.insert(0, str(ROOT / "runtime"))
     os.environ.update(json.loads(environment))
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    from drift_monitor import handler
 
-    started = time.perf_counter()
-    result = handler.handler({"time": RUN_TIME})
-    seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_rss_mib": peak_kib / 1024, **result}))
+    def analyse() -> dict[str, object]:
+        from drift_monitor import handler
+
+        return handler.handler({"time": RUN_TIME})
+
+    in_child(endpoint, analyse)
 
 
 def drift_benchmark() -> list[dict[str, object]]:
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    credentials = {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    try:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-        )
-        for _ in range(100):
-            try:
-                s3.list_buckets()
-                break
-            except Exception:  # the server is still starting
-                time.sleep(0.1)
+    with moto_server() as (endpoint, s3):
         s3.create_bucket(Bucket=BUCKET)
         profile_key = _stage_profile(s3)
         results = []
         for rows in WINDOWS:
             capture = f"datacapture/{ENDPOINT}-{rows}/AllTraffic"
             uploaded = _upload_window(s3, capture, rows)
-            child = subprocess.run(
-                [sys.executable, __file__, "--child", endpoint,
-                 json.dumps(_environment(profile_key, capture))],
-                env={**os.environ, **credentials},
-                check=True,
-                capture_output=True,
-                text=True,
-            )  # fmt: skip
-            measured = json.loads(child.stdout.strip().splitlines()[-1])
+            measured, _ = measure_child(
+                __file__, endpoint, json.dumps(_environment(profile_key, capture))
+            )
             results.append(
                 {
                     "window_rows": rows,
@@ -155,9 +118,6 @@ def drift_benchmark() -> list[dict[str, object]]:
             )
             print(json.dumps(results[-1]), flush=True)
         return results
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def _stage_profile(s3) -> str:
@@ -172,37 +132,27 @@ def _stage_profile(s3) -> str:
         f"'Bucket': '{BUCKET}', 'Prefix': 'datasets', 'SourceUri': 's3://{BUCKET}/uploads/"
         "bank.csv', 'TargetAttribute': 'y'}})['Data']))"
     )
-    env = {**os.environ, "AWS_ENDPOINT_URL": s3.meta.endpoint_url, "AWS_ACCESS_KEY_ID": "bench",
-           "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+    env = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": s3.meta.endpoint_url}
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])["ProfileKey"]
 
 
-def print_table(results: list[dict[str, object]]) -> None:
-    print(
-        f"{'window':>10} {'capture':>10} {'analysed':>9} {'time':>8} {'rows/s':>9} "
-        f"{'peak RSS':>10} {'rows in 15 min':>15}"
-    )
-    for r in results:
-        print(
-            f"{r['window_rows']:>10} {r['capture_mb']:>7} MB {r['rows_analysed']:>9} "
-            f"{r['seconds']:>6} s {r['rows_per_s']:>9} {r['peak_rss_mib']:>6} MiB "
-            f"{r['rows_in_15_min']:>15}"
-        )
+COLUMNS = [
+    ("window", 10, "window_rows", "{}"),
+    ("capture", 10, "capture_mb", "{} MB"),
+    ("analysed", 9, "rows_analysed", "{}"),
+    ("time", 8, "seconds", "{} s"),
+    ("rows/s", 9, "rows_per_s", "{}"),
+    ("peak RSS", 10, "peak_rss_mib", "{} MiB"),
+    ("rows in 15 min", 15, "rows_in_15_min", "{}"),
+]
 
 
-def main() -> None:
-    results = drift_benchmark()
-    out = ROOT / "bench-results"
-    out.mkdir(exist_ok=True)
-    (out / "drift.json").write_text(json.dumps(results, indent=2) + "\n")
-    print_table(results)
+def run() -> None:
+    bench_support.report("drift", drift_benchmark(), COLUMNS)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
-        _child(sys.argv[2], sys.argv[3])
-    else:
-        main()
+    bench_support.main(run, _child)

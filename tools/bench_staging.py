@@ -14,33 +14,23 @@ import json
 import logging
 import os
 import random
-import resource
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import boto3
+import bench_support
+from bench_support import ROOT, in_child, measure_child, moto_server
 from boto3.s3.transfer import TransferConfig
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tools.synthetic.bank import BANK_COLUMNS, bank_rows  # noqa: E402
+from tools.synthetic.bank import BANK_COLUMNS, bank_rows
 
 MB = 1000 * 1000
 SIZES_MB = (100, 1000, 5000) if os.environ.get("BENCH_LARGE") == "1" else (100, 1000)
 BUCKET = "bench-staging"
 SOURCE_BUCKET = "bench-source"
 POOL_ROWS = 100_000
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _generate(path: Path, size_mb: int) -> int:
@@ -60,14 +50,12 @@ def _generate(path: Path, size_mb: int) -> int:
 
 def _stage_child(endpoint: str, key: str) -> None:
     """Runs in the measured process: the handler, end to end, nothing else."""
-    sys.path.insert(0, str(ROOT / "runtime"))
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
-    from dataset_staging import handler
 
-    started = time.perf_counter()
-    response = handler.on_event(
-        {
+    def stage() -> dict[str, object]:
+        from dataset_staging import handler
+
+        event = {
             "RequestType": "Create",
             "ResourceProperties": {
                 "Bucket": BUCKET,
@@ -79,10 +67,9 @@ def _stage_child(endpoint: str, key: str) -> None:
                 "MinTrainingRows": "500",
             },
         }
-    )
-    seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_rss_mib": peak_kib / 1024, **response["Data"]}))
+        return handler.on_event(event)["Data"]
+
+    in_child(endpoint, stage)
 
 
 def _positives(s3, key: str) -> tuple[int, int, int]:
@@ -106,24 +93,10 @@ def _run(endpoint: str, s3, workdir: Path, size_mb: int) -> dict[str, object]:
     key = path.name
     s3.upload_file(str(path), SOURCE_BUCKET, key, Config=TransferConfig(max_concurrency=2))
     path.unlink()
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "TMPDIR": str(workdir),
-    }
-    child = subprocess.run(
-        [sys.executable, __file__, "--child", endpoint, key],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result, log = measure_child(__file__, endpoint, key, env={"TMPDIR": str(workdir)})
     staged_log = [
         json.loads(line)
-        for line in child.stderr.splitlines()
+        for line in log.splitlines()
         if line.startswith("{") and '"message": "staged"' in line
     ][-1]
     train_bytes, train_rows, train_yes = _positives(s3, result["TrainKey"])
@@ -150,66 +123,37 @@ def _run(endpoint: str, s3, workdir: Path, size_mb: int) -> dict[str, object]:
 
 
 def staging_benchmark() -> list[dict[str, object]]:
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
     workdir = Path(tempfile.mkdtemp(prefix="bench-staging-"))
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-        )
-        for _ in range(100):
-            try:
-                s3.list_buckets()
-                break
-            except Exception:  # the server is still starting
-                time.sleep(0.1)
-        s3.create_bucket(Bucket=BUCKET)
-        s3.create_bucket(Bucket=SOURCE_BUCKET)
-        results = []
-        for size_mb in SIZES_MB:
-            results.append(_run(endpoint, s3, workdir, size_mb))
-            print(json.dumps(results[-1]), flush=True)
-        return results
+        with moto_server() as (endpoint, s3):
+            s3.create_bucket(Bucket=BUCKET)
+            s3.create_bucket(Bucket=SOURCE_BUCKET)
+            results = []
+            for size_mb in SIZES_MB:
+                results.append(_run(endpoint, s3, workdir, size_mb))
+                print(json.dumps(results[-1]), flush=True)
+            return results
     finally:
-        server.terminate()
-        server.wait()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def print_table(results: list[dict[str, object]]) -> None:
-    print(
-        f"{'source':>9} {'rows':>10} {'time':>8} {'(read)':>8} {'MB/s':>6} {'peak RSS':>10} "
-        f"{'train':>9} {'holdout':>9} {'yes train':>10} {'yes holdout':>12}"
-    )
-    for r in results:
-        print(
-            f"{r['source_mb']:>6} MB {r['rows']:>10} {r['seconds']:>6} s "
-            f"{r['validate_and_spool_s']:>6} s "
-            f"{r['throughput_mb_s']:>6} {r['peak_rss_mib']:>6} MiB {r['train_mb']:>6} MB "
-            f"{r['holdout_mb']:>6} MB {r['train_positive_rate']:>10.4f} "
-            f"{r['holdout_positive_rate']:>12.4f}"
-        )
+COLUMNS = [
+    ("source", 9, "source_mb", "{} MB"),
+    ("rows", 10, "rows", "{}"),
+    ("time", 8, "seconds", "{} s"),
+    ("(read)", 8, "validate_and_spool_s", "{} s"),
+    ("MB/s", 6, "throughput_mb_s", "{}"),
+    ("peak RSS", 10, "peak_rss_mib", "{} MiB"),
+    ("train", 9, "train_mb", "{} MB"),
+    ("holdout", 9, "holdout_mb", "{} MB"),
+    ("yes train", 10, "train_positive_rate", "{:.4f}"),
+    ("yes holdout", 12, "holdout_positive_rate", "{:.4f}"),
+]
 
 
-def main() -> None:
-    results = staging_benchmark()
-    out = ROOT / "bench-results"
-    out.mkdir(exist_ok=True)
-    (out / "staging.json").write_text(json.dumps(results, indent=2) + "\n")
-    print_table(results)
+def run() -> None:
+    bench_support.report("staging", staging_benchmark(), COLUMNS)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
-        _stage_child(sys.argv[2], sys.argv[3])
-    else:
-        main()
+    bench_support.main(run, _stage_child)

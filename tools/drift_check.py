@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +139,7 @@ def run(args: argparse.Namespace) -> dict:
         positive_class=args.positive_class,
         ground_truth=ground_truth if truth_folder else None,
     )
-    report["counts"] = counts.as_dict()
+    report["counts"] = asdict(counts)
     report["profile"] = {"baseline": str(baseline_path), "rows": baseline["rows"]}
     return report
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
 from typing import Any
 
 from drift_monitor import drift, quality
@@ -97,7 +98,7 @@ def analyse(
         "drifted_feature_share": len(drifted) / len(columns) if columns else 0.0,
         "max_psi": max((verdict["score"] for verdict in features.values()), default=0.0),
         "prediction": prediction_report,
-        "thresholds": thresholds.as_dict(),
+        "thresholds": asdict(thresholds),
     }
     if ground_truth is not None:
         report |= _model_quality(predicted, ground_truth, positive_class)
@@ -136,7 +137,7 @@ def _model_quality(
 ) -> dict[str, Any]:
     pairs, counts, unlabelled = labelled(predicted, ground_truth)
     result: dict[str, Any] = {
-        "ground_truth": {**counts.as_dict(), "rows_without_label": unlabelled},
+        "ground_truth": {**asdict(counts), "rows_without_label": unlabelled},
     }
     if pairs:
         result["model_quality"] = quality.metrics(pairs, positive_class)

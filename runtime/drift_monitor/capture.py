@@ -27,7 +27,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -45,9 +45,6 @@ class Counts:
     # their rows count for drift, their predictions are dropped.
     unpaired_requests: int = 0
     skipped_objects: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from drift_monitor import profile
@@ -36,9 +36,6 @@ class Thresholds:
     unseen: float = 0.1
     completeness_drop: float = 0.1
     prediction_drift: float = 0.1
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
 
 
 def psi(expected: Sequence[float], actual: Sequence[float]) -> float:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from drift_monitor.capture import decode
@@ -28,9 +28,6 @@ class GroundTruthCounts:
     records: int = 0
     matched_records: int = 0
     malformed_lines: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 def collect(

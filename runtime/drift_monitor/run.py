@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -132,7 +133,8 @@ def run(settings: Settings, run_time: datetime) -> dict[str, Any]:
         positive_class=settings.positive_class,
         ground_truth=lambda _wanted: ground_truth_objects(settings, window),
     )
-    totals = {key: realtime.as_dict()[key] + batched.as_dict()[key] for key in realtime.as_dict()}
+    realtime_counts, batch_counts = asdict(realtime), asdict(batched)
+    totals = {key: realtime_counts[key] + batch_counts[key] for key in realtime_counts}
     report |= {
         "endpoint_name": settings.endpoint_name,
         "window": {**window.as_dict(), "hours": settings.window_hours},
@@ -141,7 +143,7 @@ def run(settings: Settings, run_time: datetime) -> dict[str, Any]:
             "rows": baseline["rows"],
             "sample": baseline.get("sample"),
         },
-        "counts": {**totals, "realtime": realtime.as_dict(), "batch": batched.as_dict()},
+        "counts": {**totals, "realtime": realtime_counts, "batch": batch_counts},
     }
     key = report_key(settings, window)
     store.put_report(settings.bucket, key, report)

@@ -7,6 +7,7 @@ whether anything is still on its way out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -76,17 +77,8 @@ def delete_apps(domain_id: str) -> int:
             "AppName": app["AppName"],
             **_app_owner(app),
         }
-        try:
-            client.delete_app(**request)
-        except ClientError as error:
-            if aws.is_not_found(error):
-                pending -= 1
-                continue
-            if not _retry_later(error, status):
-                raise
-            log(domain_id, "app busy, retrying next poll", app=request, status=status)
-            continue
-        log(domain_id, "deleting app", app=request, status=status)
+        if not _delete(domain_id, client.delete_app, request, status, kind="app"):
+            pending -= 1
     return pending
 
 
@@ -99,17 +91,32 @@ def delete_spaces(domain_id: str) -> int:
         status = space.get("Status", "")
         if status == DELETING:
             continue
-        try:
-            client.delete_space(DomainId=domain_id, SpaceName=name)
-        except ClientError as error:
-            if aws.is_not_found(error):
-                continue
-            if not _retry_later(error, status):
-                raise
-            log(domain_id, "space busy, retrying next poll", space=name, status=status)
-            continue
-        log(domain_id, "deleting space", space=name, status=status)
+        request = {"DomainId": domain_id, "SpaceName": name}
+        _delete(domain_id, client.delete_space, request, status, kind="space")
     return len(spaces)
+
+
+def _delete(
+    domain_id: str,
+    delete: Callable[..., Any],
+    request: dict[str, str],
+    status: str,
+    *,
+    kind: str,
+) -> bool:
+    """Issue one delete; False when the app or space is already gone. One that is busy
+    (still starting, say) is left for the next poll."""
+    try:
+        delete(**request)
+    except ClientError as error:
+        if aws.is_not_found(error):
+            return False
+        if not _retry_later(error, status):
+            raise
+        log(domain_id, f"{kind} busy, retrying next poll", request=request, status=status)
+        return True
+    log(domain_id, f"deleting {kind}", request=request, status=status)
+    return True
 
 
 def delete_extra_profiles(domain_id: str, keep_profile: str | None) -> int:

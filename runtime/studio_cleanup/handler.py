@@ -46,15 +46,23 @@ def _poll(resource: str, step: Callable[[], object]) -> dict[str, Any]:
         raise
 
 
-def apps_on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def _begin(event: dict[str, Any], kind: str, key: str) -> tuple[dict[str, Any], str, str]:
+    """The properties, the ``key`` property that names the resource in logs, and the
+    physical ID (``<kind>-<that value>``, or the one a Delete carries)."""
     props = event["ResourceProperties"]
-    domain_id = properties.string(props, "DomainId")
-    physical_id = f"studio-apps-cleanup-{domain_id}"
-    request = event["RequestType"]
-    log(domain_id, f"{request} StudioAppsCleanup")
-    if request == "Delete":
+    value = properties.string(props, key)
+    log(value, f"{event['RequestType']} {kind}")
+    physical_id = f"{kind}-{value}"
+    if event["RequestType"] == "Delete":
         # is_complete does the deleting, poll by poll.
-        return {"PhysicalResourceId": event.get("PhysicalResourceId") or physical_id}
+        physical_id = event.get("PhysicalResourceId") or physical_id
+    return props, value, physical_id
+
+
+def apps_on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    props, domain_id, physical_id = _begin(event, "studio-apps-cleanup", "DomainId")
+    if event["RequestType"] == "Delete":
+        return {"PhysicalResourceId": physical_id}
     vpc_id = properties.string(props, "VpcId")
     file_system_id = home_efs.tag_home_resources(domain_id, vpc_id, _owner(props))
     return {
@@ -73,13 +81,9 @@ def apps_is_complete(event: dict[str, Any], context: Any = None) -> dict[str, An
 
 
 def home_on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    props = event["ResourceProperties"]
-    vpc_id = properties.string(props, "VpcId")
-    physical_id = f"studio-home-cleanup-{vpc_id}"
-    request = event["RequestType"]
-    log(vpc_id, f"{request} StudioHomeCleanup")
-    if request == "Delete":
-        return {"PhysicalResourceId": event.get("PhysicalResourceId") or physical_id}
+    props, _, physical_id = _begin(event, "studio-home-cleanup", "VpcId")
+    if event["RequestType"] == "Delete":
+        return {"PhysicalResourceId": physical_id}
     # Fail the deploy early on a missing or malformed property, not at delete time.
     _owner(props)
     _retain_home(props)

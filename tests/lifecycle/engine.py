@@ -70,6 +70,7 @@ from botocore.exceptions import ClientError
 
 from tests.lifecycle.fakes import ACCOUNT, REGION, Account
 from tests.lifecycle.iam import RolePolicies
+from tools.restore.plan import SUB_VARIABLE, references
 
 TICK_SECONDS = 30
 WAIT_CONDITION = "AWS::CloudFormation::WaitCondition"
@@ -79,7 +80,6 @@ PROVIDER_IS_COMPLETE = "USER_IS_COMPLETE_FUNCTION_ARN"
 PROVIDER_WAITER = "WAITER_STATE_MACHINE_ARN"
 # Native resources whose create takes a while (ticks); the rest complete in one tick.
 NATIVE_CREATE_TICKS = {"AWS::SageMaker::Domain": 6, "AWS::SageMaker::UserProfile": 2}
-_SUB = re.compile(r"\$\{([^}!]+)\}")
 
 
 class ResourceFailed(Exception):
@@ -105,28 +105,6 @@ class Failure:
 
 
 # -- the template ---------------------------------------------------------------------
-
-
-def references(value: Any) -> set[str]:
-    """Logical IDs a property value names through Ref, Fn::GetAtt or Fn::Sub."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "Ref" and isinstance(inner, str):
-                found.add(inner)
-            elif key == "Fn::GetAtt":
-                found.add(inner[0] if isinstance(inner, list) else inner.split(".")[0])
-            elif key == "Fn::Sub":
-                text = inner if isinstance(inner, str) else inner[0]
-                found.update(name.split(".")[0] for name in _SUB.findall(text))
-                if isinstance(inner, list):
-                    found |= references(inner[1])
-            else:
-                found |= references(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            found |= references(inner)
-    return {name for name in found if not name.startswith("AWS::")}
 
 
 @dataclass(frozen=True)
@@ -896,7 +874,9 @@ class Stack:
                 return [f"{REGION}a", f"{REGION}b", f"{REGION}c"]
             if key == "Fn::Sub":
                 text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
-                return _SUB.sub(lambda m: str(extra.get(m.group(1)) or self._sub(m.group(1))), text)
+                return SUB_VARIABLE.sub(
+                    lambda m: str(extra.get(m.group(1)) or self._sub(m.group(1))), text
+                )
         return {k: self.resolve(v) for k, v in value.items()}
 
     def _sub(self, name: str) -> Any:

@@ -94,19 +94,31 @@ def _strategy(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
     return raw
 
 
+def _merge(raw: dict[str, Any], *path: str, values: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with ``values`` set in its table at ``path``."""
+    table = raw
+    for key in path:
+        table = table.setdefault(key, {})
+    table.update(values)
+    return raw
+
+
 def _deployment_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
     current = settings.endpoint.deployment
-    raw.setdefault("endpoint", {})["deployment"] = {
-        **raw.get("endpoint", {}).get("deployment", {}),
-        "canary_percent": _other(20, 10)(current.canary_percent),
-        "linear_step_percent": _other(20, 25)(current.linear_step_percent),
-        "wait_seconds": current.wait_seconds + 60,
-        "baking_seconds": current.baking_seconds + 60,
-        "errors_5xx_threshold": current.errors_5xx_threshold + 1,
-        "model_errors_threshold": current.model_errors_threshold + 1,
-        "latency_p99_ms": current.latency_p99_ms + 500,
-    }
-    return raw
+    return _merge(
+        raw,
+        "endpoint",
+        "deployment",
+        values={
+            "canary_percent": _other(20, 10)(current.canary_percent),
+            "linear_step_percent": _other(20, 25)(current.linear_step_percent),
+            "wait_seconds": current.wait_seconds + 60,
+            "baking_seconds": current.baking_seconds + 60,
+            "errors_5xx_threshold": current.errors_5xx_threshold + 1,
+            "model_errors_threshold": current.model_errors_threshold + 1,
+            "latency_p99_ms": current.latency_p99_ms + 500,
+        },
+    )
 
 
 def _autoscaling_toggle(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
@@ -123,14 +135,17 @@ def _autoscaling_toggle(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
 
 def _autoscaling_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
     current = settings.endpoint.autoscaling
-    raw.setdefault("endpoint", {})["autoscaling"] = {
-        **raw.get("endpoint", {}).get("autoscaling", {}),
-        "max_capacity": current.max_capacity + 1,
-        "target_invocations_per_instance": current.target_invocations_per_instance + 50,
-        "scale_in_cooldown_seconds": current.scale_in_cooldown_seconds + 60,
-        "scale_out_cooldown_seconds": current.scale_out_cooldown_seconds + 30,
-    }
-    return raw
+    return _merge(
+        raw,
+        "endpoint",
+        "autoscaling",
+        values={
+            "max_capacity": current.max_capacity + 1,
+            "target_invocations_per_instance": current.target_invocations_per_instance + 50,
+            "scale_in_cooldown_seconds": current.scale_in_cooldown_seconds + 60,
+            "scale_out_cooldown_seconds": current.scale_out_cooldown_seconds + 30,
+        },
+    )
 
 
 def _autoscaling_minimum(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
@@ -154,8 +169,10 @@ MONITOR_EDITS = {
 
 def _monitor_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
     current = settings.monitor
-    raw.setdefault("monitor", {}).update(
-        {
+    return _merge(
+        raw,
+        "monitor",
+        values={
             "max_rows_per_run": current.max_rows_per_run + 1000,
             "psi_threshold": current.psi_threshold + 0.05,
             "unseen_threshold": current.unseen_threshold + 0.05,
@@ -163,9 +180,8 @@ def _monitor_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
             "prediction_drift_threshold": current.prediction_drift_threshold + 0.05,
             "drift_share_alarm": current.drift_share_alarm + 0.1,
             "f1_tolerance": current.f1_tolerance + 0.05,
-        }
+        },
     )
-    return raw
 
 
 def _monitor_floor(raw: dict[str, Any], settings: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from cli.aws_config import NO_CREDENTIALS, NO_REGION
 from tests.fixtures import ROOT
 from tools import preflight
 
@@ -115,14 +116,6 @@ def test_no_region_and_no_credentials_are_two_lines_and_exit_1(no_aws_config, mo
 
 # --- every problem at once ---------------------------------------------------------------
 
-NO_CREDENTIALS = (
-    "no AWS credentials found: run `aws configure` (access keys), or `aws sso login "
-    "--profile NAME` and set AWS_PROFILE=NAME"
-)
-NO_REGION = (
-    "no AWS region configured: set AWS_REGION=REGION, or give your profile one with "
-    "`aws configure set region REGION`"
-)
 UNKNOWN_PROFILE = (
     "AWS profile 'nope' is not in your AWS config files: check AWS_PROFILE / --profile, or "
     "create it with `aws configure --profile nope` or `aws configure sso --profile nope`"

@@ -15,6 +15,7 @@ a CloudFormation stack", "Resource type support"):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,10 @@ def check_supported(resources: list[Retained]) -> None:
         )
 
 
+# A ${Name} or ${Name.Attribute} in Fn::Sub; ${!Literal} is text.
+SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+
+
 def references(value: Any) -> set[str]:
     """Logical IDs that ``value`` refers to (Ref, Fn::GetAtt, Fn::Sub), pseudo parameters aside."""
     found: set[str] = set()
@@ -83,7 +88,7 @@ def references(value: Any) -> set[str]:
                 found.add(target)
             elif key == "Fn::Sub":
                 text = inner[0] if isinstance(inner, list) else inner
-                found |= {part.split("}")[0].split(".")[0] for part in text.split("${")[1:]}
+                found |= {name.split(".")[0] for name in SUB_VARIABLE.findall(text)}
                 if isinstance(inner, list):
                     found |= references(inner[1:])
             else:

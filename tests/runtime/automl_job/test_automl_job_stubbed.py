@@ -108,19 +108,10 @@ def expect_describe(sagemaker, response: dict, name: str = NAME) -> None:
     sagemaker.add_response("describe_auto_ml_job_v2", response, {"AutoMLJobName": name})
 
 
-def expect_describe_error(sagemaker, code: str, message: str = "", name: str = NAME) -> None:
+def expect_error(sagemaker, operation: str, code: str, message: str = "", name: str = NAME) -> None:
+    """``operation`` on job ``name`` fails with ``code``."""
     sagemaker.add_client_error(
-        "describe_auto_ml_job_v2",
-        service_error_code=code,
-        service_message=message,
-        http_status_code=400,
-        expected_params={"AutoMLJobName": name},
-    )
-
-
-def expect_stop_error(sagemaker, code: str, message: str = "", name: str = NAME) -> None:
-    sagemaker.add_client_error(
-        "stop_auto_ml_job",
+        operation,
         service_error_code=code,
         service_message=message,
         http_status_code=400,
@@ -402,7 +393,7 @@ def test_tag_only_update_with_a_new_handle_starts_a_new_wait(stub):
 
 def test_other_describe_errors_fail(stub):
     sagemaker = stub("sagemaker")
-    expect_describe_error(sagemaker, "AccessDeniedException", "not authorized")
+    expect_error(sagemaker, "describe_auto_ml_job_v2", "AccessDeniedException", "not authorized")
     with pytest.raises(ClientError, match="AccessDeniedException"):
         handler.on_event(result_event(), None)
 
@@ -433,21 +424,21 @@ def test_delete_leaves_a_finished_job_alone(stub, status):
 )
 def test_delete_of_a_missing_job_is_done(stub, code, message):
     sagemaker = stub("sagemaker")
-    expect_describe_error(sagemaker, code, message)
+    expect_error(sagemaker, "describe_auto_ml_job_v2", code, message)
     assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}
 
 
 def test_delete_when_job_vanishes_before_stop(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
-    expect_stop_error(sagemaker, "ResourceNotFound")
+    expect_error(sagemaker, "stop_auto_ml_job", "ResourceNotFound")
     handler.on_event(event("Delete", NAME), None)
 
 
 def test_throttled_stop_is_retried_by_the_delete_poll_until_the_job_stops(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
-    expect_stop_error(sagemaker, "ThrottlingException", "Rate exceeded")
+    expect_error(sagemaker, "stop_auto_ml_job", "ThrottlingException", "Rate exceeded")
     response = handler.on_event(event("Delete", NAME), None)
     assert response == {"PhysicalResourceId": NAME, "Data": {"StopPending": "true"}}
     poll = {**event("Delete", NAME), **response}
@@ -476,14 +467,14 @@ def test_delete_of_an_id_it_did_not_issue_stops_the_job_named_by_the_event(stub,
     expect_describe(sagemaker, described(NAME))
     sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
     for retry in retries:
-        expect_describe_error(sagemaker, "ResourceNotFound", name=retry)
+        expect_error(sagemaker, "describe_auto_ml_job_v2", "ResourceNotFound", name=retry)
     response = handler.on_event(event("Delete", physical_id), None)
     assert response["PhysicalResourceId"] == physical_id
     assert set(response["Data"]) == {handler.DELETE_ARRIVED}
     expect_describe(sagemaker, described(NAME, "Stopping", "Stopping"))
     assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": False}
     for name in (NAME, *retries):
-        expect_describe_error(sagemaker, "ResourceNotFound", name=name)
+        expect_error(sagemaker, "describe_auto_ml_job_v2", "ResourceNotFound", name=name)
     assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": True}
 
 
@@ -502,14 +493,16 @@ def test_delete_completes_once_nothing_runs(stub, status, done):
 )
 def test_delete_completion_on_describe_errors(stub, code, done):
     sagemaker = stub("sagemaker")
-    expect_describe_error(sagemaker, code)
+    expect_error(sagemaker, "describe_auto_ml_job_v2", code)
     assert handler.is_complete(event("Delete", NAME), None) == {"IsComplete": done}
 
 
 def test_duplicate_name_that_cannot_be_described_is_explained(stub):
     sagemaker = stub("sagemaker")
     in_use(sagemaker)
-    expect_describe_error(sagemaker, "ResourceNotFound", "Could not find AutoML job")
+    expect_error(
+        sagemaker, "describe_auto_ml_job_v2", "ResourceNotFound", "Could not find AutoML job"
+    )
     with pytest.raises(RuntimeError, match="differs only in letter case; job names can never"):
         handler.on_event(event("Create"), None)
 
@@ -528,7 +521,7 @@ def test_log_lines_name_the_job(stub, caplog):
 def test_stop_refused_because_the_job_is_finishing_does_not_fail_the_delete(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
-    expect_stop_error(sagemaker, "ValidationException", "Job is not in progress")
+    expect_error(sagemaker, "stop_auto_ml_job", "ValidationException", "Job is not in progress")
     assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}
 
 

@@ -140,6 +140,18 @@ def backoff_pauses(monkeypatch) -> list[float]:
     return pauses
 
 
+# What a Create answers when it enabled the portfolio and created all eleven roles.
+ENABLED_FROM_SCRATCH = {
+    "PhysicalResourceId": ENABLED_BY_STACK,
+    "Data": {
+        "CreatedRoles": names(*ROLE_NAMES),
+        "ClaimedRoles": "",
+        "PortfolioEnabledByStack": "true",
+        "PortfolioId": PORTFOLIO,
+    },
+}
+
+
 class TestCreate:
     def test_all_absent_creates_the_eleven_roles_as_the_console_does(self, stubs):
         stubs.status("Disabled")
@@ -148,15 +160,7 @@ class TestCreate:
 
         result = handler.on_event(event("Create"))
 
-        assert result == {
-            "PhysicalResourceId": ENABLED_BY_STACK,
-            "Data": {
-                "CreatedRoles": names(*ROLE_NAMES),
-                "ClaimedRoles": "",
-                "PortfolioEnabledByStack": "true",
-                "PortfolioId": PORTFOLIO,
-            },
-        }
+        assert result == ENABLED_FROM_SCRATCH
         assert stubs.calls == shared_calls(STATUS, ENABLE)
         assert stubs.slept == []
         iam = stubs.iam
@@ -301,15 +305,7 @@ class TestPortfolioShare:
 
         result = handler.on_event(event("Create"))
 
-        assert result == {
-            "PhysicalResourceId": ENABLED_BY_STACK,
-            "Data": {
-                "CreatedRoles": names(*ROLE_NAMES),
-                "ClaimedRoles": "",
-                "PortfolioEnabledByStack": "true",
-                "PortfolioId": PORTFOLIO,
-            },
-        }
+        assert result == ENABLED_FROM_SCRATCH
         # A pause between looks, none after the one that found it.
         assert stubs.slept == [handler.VISIBLE_PAUSE_SECONDS] * 2
         shares = ["ListAcceptedPortfolioShares"]
