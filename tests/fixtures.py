@@ -50,3 +50,28 @@ def cfn_event(
     if old_properties is not None:
         event["OldResourceProperties"] = old_properties
     return event
+
+
+class Capture:
+    """Matches any value in a Stubber's expected_params and keeps it in ``value``."""
+
+    value = None
+
+    def __eq__(self, other):
+        self.value = other
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def expect_error(
+    stubber: Any, operation: str, code: str, message: str = "", status: int = 400, **params: Any
+) -> None:
+    """The stubbed ``operation`` fails with ``code``; with ``params``, only for exactly those."""
+    stubber.add_client_error(
+        operation,
+        service_error_code=code,
+        service_message=message,
+        http_status_code=status,
+        expected_params=params or None,
+    )

@@ -27,6 +27,22 @@ EVALUATE_OUTPUTS = {
 }
 
 
+def expect_endpoint_in_service(stubber: Stubber) -> Stubber:
+    """DescribeEndpoint of ENDPOINT answers InService."""
+    stubber.add_response(
+        "describe_endpoint",
+        {
+            "EndpointName": ENDPOINT,
+            "EndpointArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{ENDPOINT}",
+            "EndpointStatus": "InService",
+            "CreationTime": datetime(2025, 1, 1, tzinfo=UTC),
+            "LastModifiedTime": datetime(2025, 1, 1, tzinfo=UTC),
+        },
+        {"EndpointName": ENDPOINT},
+    )
+    return stubber
+
+
 def stubbed_stack(outputs, error=None):
     """DescribeStacks of the dev stack with ``outputs``, or failing with ``error``."""
     client = boto3.client("cloudformation", region_name=REGION)

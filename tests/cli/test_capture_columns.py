@@ -17,7 +17,6 @@ import io
 import json
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -30,10 +29,10 @@ from drift_monitor.capture import Counts, object_rows
 from tests.cli.fakes import (
     ACCOUNT,
     BUCKET,
-    ENDPOINT,
     EVALUATE_OUTPUTS,
     HOLDOUT_KEY,
     REGION,
+    expect_endpoint_in_service,
     invoked_bodies,
     queue_endpoint_answers,
     stubbed_stack,
@@ -118,17 +117,7 @@ def profile_columns(staged, target="y"):
 def stubbed_endpoint():
     sagemaker = boto3.client("sagemaker", region_name=REGION)
     stubber = Stubber(sagemaker)
-    stubber.add_response(
-        "describe_endpoint",
-        {
-            "EndpointName": ENDPOINT,
-            "EndpointArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{ENDPOINT}",
-            "EndpointStatus": "InService",
-            "CreationTime": datetime(2025, 1, 1, tzinfo=UTC),
-            "LastModifiedTime": datetime(2025, 1, 1, tzinfo=UTC),
-        },
-        {"EndpointName": ENDPOINT},
-    )
+    expect_endpoint_in_service(stubber)
     stubber.activate()
     return sagemaker
 

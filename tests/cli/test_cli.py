@@ -303,6 +303,7 @@ def test_no_region(no_aws_config, monkeypatch):
     [
         (["--help"], "usage: python -m cli"),
         (["monitor", "--help"], "usage: python -m cli monitor"),
+        (["batch-predict", "--help"], "usage: python -m cli batch-predict"),
     ],
 )
 def test_help_does_not_import_aws_libraries(argv, usage):
@@ -314,7 +315,8 @@ def test_help_does_not_import_aws_libraries(argv, usage):
         f"sys.argv = ['cli', *{argv!r}]\n"
         "try:\n    runpy.run_module('cli', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('boto3', 'matplotlib', 'sagemaker') if m in sys.modules))\n"
+        "print(sorted(m for m in ('boto3', 'rich', 'matplotlib', 'sagemaker', 'config')"
+        " if m in sys.modules))\n"
     )
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(

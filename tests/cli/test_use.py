@@ -18,6 +18,7 @@ from tests.cli.fakes import (
     EVALUATE_OUTPUTS,
     HOLDOUT_KEY,
     REGION,
+    expect_endpoint_in_service,
     stubbed_stack,
 )
 
@@ -137,17 +138,7 @@ def holdout_stub():
 
 def endpoint_stub():
     sagemaker = stubbed("sagemaker")
-    sagemaker.add_response(
-        "describe_endpoint",
-        {
-            "EndpointName": ENDPOINT,
-            "EndpointArn": f"arn:aws:sagemaker:{REGION}:123456789012:endpoint/{ENDPOINT}",
-            "EndpointStatus": "InService",
-            "CreationTime": datetime(2025, 1, 1, tzinfo=UTC),
-            "LastModifiedTime": datetime(2025, 1, 1, tzinfo=UTC),
-        },
-        {"EndpointName": ENDPOINT},
-    )
+    expect_endpoint_in_service(sagemaker)
     return sagemaker
 
 

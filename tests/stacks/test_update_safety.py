@@ -94,31 +94,36 @@ def _strategy(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
     return raw
 
 
-def _merge(raw: dict[str, Any], *path: str, values: dict[str, Any]) -> dict[str, Any]:
-    """``raw`` with ``values`` set in its table at ``path``."""
-    table = raw
-    for key in path:
-        table = table.setdefault(key, {})
-    table.update(values)
-    return raw
+def _tuning(
+    *path: str, deltas: dict[str, float], choices: dict[str, Callable[[Any], Any]] | None = None
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """An edit of the table at ``path``: each of ``deltas`` moved by its amount, each of
+    ``choices`` set to what its chooser picks instead of the current value."""
+
+    def apply(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
+        current, table = settings, raw
+        for key in path:
+            current, table = getattr(current, key), table.setdefault(key, {})
+        table.update({key: getattr(current, key) + delta for key, delta in deltas.items()})
+        for key, choose in (choices or {}).items():
+            table[key] = choose(getattr(current, key))
+        return raw
+
+    return apply
 
 
-def _deployment_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
-    current = settings.endpoint.deployment
-    return _merge(
-        raw,
-        "endpoint",
-        "deployment",
-        values={
-            "canary_percent": _other(20, 10)(current.canary_percent),
-            "linear_step_percent": _other(20, 25)(current.linear_step_percent),
-            "wait_seconds": current.wait_seconds + 60,
-            "baking_seconds": current.baking_seconds + 60,
-            "errors_5xx_threshold": current.errors_5xx_threshold + 1,
-            "model_errors_threshold": current.model_errors_threshold + 1,
-            "latency_p99_ms": current.latency_p99_ms + 500,
-        },
-    )
+_deployment_tuning = _tuning(
+    "endpoint",
+    "deployment",
+    deltas={
+        "wait_seconds": 60,
+        "baking_seconds": 60,
+        "errors_5xx_threshold": 1,
+        "model_errors_threshold": 1,
+        "latency_p99_ms": 500,
+    },
+    choices={"canary_percent": _other(20, 10), "linear_step_percent": _other(20, 25)},
+)
 
 
 def _autoscaling_toggle(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
@@ -133,19 +138,16 @@ def _autoscaling_toggle(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
     return raw
 
 
-def _autoscaling_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
-    current = settings.endpoint.autoscaling
-    return _merge(
-        raw,
-        "endpoint",
-        "autoscaling",
-        values={
-            "max_capacity": current.max_capacity + 1,
-            "target_invocations_per_instance": current.target_invocations_per_instance + 50,
-            "scale_in_cooldown_seconds": current.scale_in_cooldown_seconds + 60,
-            "scale_out_cooldown_seconds": current.scale_out_cooldown_seconds + 30,
-        },
-    )
+_autoscaling_tuning = _tuning(
+    "endpoint",
+    "autoscaling",
+    deltas={
+        "max_capacity": 1,
+        "target_invocations_per_instance": 50,
+        "scale_in_cooldown_seconds": 60,
+        "scale_out_cooldown_seconds": 30,
+    },
+)
 
 
 def _autoscaling_minimum(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
@@ -167,21 +169,18 @@ MONITOR_EDITS = {
 }
 
 
-def _monitor_tuning(raw: dict[str, Any], settings: Any) -> dict[str, Any]:
-    current = settings.monitor
-    return _merge(
-        raw,
-        "monitor",
-        values={
-            "max_rows_per_run": current.max_rows_per_run + 1000,
-            "psi_threshold": current.psi_threshold + 0.05,
-            "unseen_threshold": current.unseen_threshold + 0.05,
-            "completeness_drop_threshold": current.completeness_drop_threshold + 0.05,
-            "prediction_drift_threshold": current.prediction_drift_threshold + 0.05,
-            "drift_share_alarm": current.drift_share_alarm + 0.1,
-            "f1_tolerance": current.f1_tolerance + 0.05,
-        },
-    )
+_monitor_tuning = _tuning(
+    "monitor",
+    deltas={
+        "max_rows_per_run": 1000,
+        "psi_threshold": 0.05,
+        "unseen_threshold": 0.05,
+        "completeness_drop_threshold": 0.05,
+        "prediction_drift_threshold": 0.05,
+        "drift_share_alarm": 0.1,
+        "f1_tolerance": 0.05,
+    },
+)
 
 
 def _monitor_floor(raw: dict[str, Any], settings: Any) -> dict[str, Any]:

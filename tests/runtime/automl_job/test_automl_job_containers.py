@@ -143,10 +143,15 @@ def test_no_keys_keeps_containers_unchanged():
     assert containers.wire_response_keys(two, []) == two
 
 
-def test_unsupported_key_names_setting_key_container_and_supported_keys():
+def refusal(layout: list, keys: list[str]) -> str:
+    """The message wire_response_keys refuses ``keys`` on ``layout`` with."""
     with pytest.raises(containers.ContainerError) as caught:
-        containers.wire_response_keys(ENSEMBLING, ["predicted_label", "score"])
-    message = str(caught.value)
+        containers.wire_response_keys(layout, keys)
+    return str(caught.value)
+
+
+def test_unsupported_key_names_setting_key_container_and_supported_keys():
+    message = refusal(ENSEMBLING, ["predicted_label", "score"])
     assert message.startswith("endpoint.inference_response_keys: key 'score'")
     assert "container 0" in message
     assert "autogluon-inference:0.4.3" in message
@@ -203,11 +208,7 @@ def test_hpo_regression_serves_predicted_label(regressor_env):
 
 
 def test_hpo_regression_refuses_classification_keys_naming_the_setting():
-    with pytest.raises(containers.ContainerError) as caught:
-        containers.wire_response_keys(
-            [FEATURE_TRANSFORM, REGRESSOR], ["predicted_label", "probability"]
-        )
-    assert str(caught.value) == (
+    assert refusal([FEATURE_TRANSFORM, REGRESSOR], ["predicted_label", "probability"]) == (
         "endpoint.inference_response_keys = ['predicted_label', 'probability']: the best "
         "candidate is an HPO regression model (feature transform and regressor), which "
         "returns only its prediction; allowed: ['predicted_label']"
@@ -221,9 +222,7 @@ def test_other_layouts_serve_the_default_output_unchanged():
 
 def test_other_layouts_name_the_known_ones():
     layout = [copy.deepcopy(ALGORITHM) for _ in range(4)]
-    with pytest.raises(containers.ContainerError) as caught:
-        containers.wire_response_keys(layout, ["predicted_label", "probability"])
-    message = str(caught.value)
+    message = refusal(layout, ["predicted_label", "probability"])
     assert message.startswith("endpoint.inference_response_keys = ['predicted_label', 'proba")
     assert "4 containers" in message
     assert "1 container (ensembling), 2 (HPO regression) and 3 (HPO classification" in message

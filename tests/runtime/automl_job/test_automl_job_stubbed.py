@@ -12,7 +12,7 @@ from automl_job import handler, naming
 from automl_job.spec import JobSpec
 from automl_job.status import JobFailedError
 from cr_support.properties import PropertyError
-from tests.fixtures import cfn_event
+from tests.fixtures import cfn_event, expect_error
 from tests.runtime.automl_job.responses import (
     CRITERIA,
     KMS_KEY,
@@ -108,15 +108,11 @@ def expect_describe(sagemaker, response: dict, name: str = NAME) -> None:
     sagemaker.add_response("describe_auto_ml_job_v2", response, {"AutoMLJobName": name})
 
 
-def expect_error(sagemaker, operation: str, code: str, message: str = "", name: str = NAME) -> None:
+def expect_job_error(
+    sagemaker, operation: str, code: str, message: str = "", name: str = NAME
+) -> None:
     """``operation`` on job ``name`` fails with ``code``."""
-    sagemaker.add_client_error(
-        operation,
-        service_error_code=code,
-        service_message=message,
-        http_status_code=400,
-        expected_params={"AutoMLJobName": name},
-    )
+    expect_error(sagemaker, operation, code, message, AutoMLJobName=name)
 
 
 def expected_create(
@@ -178,11 +174,11 @@ def test_create_with_kms_and_inferred_problem_type(stub):
 
 
 def in_use(sagemaker) -> None:
-    sagemaker.add_client_error(
+    expect_error(
+        sagemaker,
         "create_auto_ml_job_v2",
-        service_error_code="ResourceInUse",
-        service_message=f"Resource Already Exists: Auto ML Job with name {NAME} already exists.",
-        http_status_code=400,
+        "ResourceInUse",
+        f"Resource Already Exists: Auto ML Job with name {NAME} already exists.",
     )
 
 
@@ -210,11 +206,11 @@ def test_duplicate_name_with_other_inputs_is_rejected(stub):
 
 def test_quota_errors_propagate(stub):
     sagemaker = stub("sagemaker")
-    sagemaker.add_client_error(
+    expect_error(
+        sagemaker,
         "create_auto_ml_job_v2",
-        service_error_code="ResourceLimitExceeded",
-        service_message="The account-level service limit 'Number of concurrent AutoML jobs' is 1",
-        http_status_code=400,
+        "ResourceLimitExceeded",
+        "The account-level service limit 'Number of concurrent AutoML jobs' is 1",
     )
     with pytest.raises(ClientError, match="Number of concurrent AutoML jobs"):
         handler.on_event(event("Create"), None)
@@ -393,7 +389,9 @@ def test_tag_only_update_with_a_new_handle_starts_a_new_wait(stub):
 
 def test_other_describe_errors_fail(stub):
     sagemaker = stub("sagemaker")
-    expect_error(sagemaker, "describe_auto_ml_job_v2", "AccessDeniedException", "not authorized")
+    expect_job_error(
+        sagemaker, "describe_auto_ml_job_v2", "AccessDeniedException", "not authorized"
+    )
     with pytest.raises(ClientError, match="AccessDeniedException"):
         handler.on_event(result_event(), None)
 
@@ -424,21 +422,21 @@ def test_delete_leaves_a_finished_job_alone(stub, status):
 )
 def test_delete_of_a_missing_job_is_done(stub, code, message):
     sagemaker = stub("sagemaker")
-    expect_error(sagemaker, "describe_auto_ml_job_v2", code, message)
+    expect_job_error(sagemaker, "describe_auto_ml_job_v2", code, message)
     assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}
 
 
 def test_delete_when_job_vanishes_before_stop(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
-    expect_error(sagemaker, "stop_auto_ml_job", "ResourceNotFound")
+    expect_job_error(sagemaker, "stop_auto_ml_job", "ResourceNotFound")
     handler.on_event(event("Delete", NAME), None)
 
 
 def test_throttled_stop_is_retried_by_the_delete_poll_until_the_job_stops(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
-    expect_error(sagemaker, "stop_auto_ml_job", "ThrottlingException", "Rate exceeded")
+    expect_job_error(sagemaker, "stop_auto_ml_job", "ThrottlingException", "Rate exceeded")
     response = handler.on_event(event("Delete", NAME), None)
     assert response == {"PhysicalResourceId": NAME, "Data": {"StopPending": "true"}}
     poll = {**event("Delete", NAME), **response}
@@ -467,14 +465,14 @@ def test_delete_of_an_id_it_did_not_issue_stops_the_job_named_by_the_event(stub,
     expect_describe(sagemaker, described(NAME))
     sagemaker.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": NAME})
     for retry in retries:
-        expect_error(sagemaker, "describe_auto_ml_job_v2", "ResourceNotFound", name=retry)
+        expect_job_error(sagemaker, "describe_auto_ml_job_v2", "ResourceNotFound", name=retry)
     response = handler.on_event(event("Delete", physical_id), None)
     assert response["PhysicalResourceId"] == physical_id
     assert set(response["Data"]) == {handler.DELETE_ARRIVED}
     expect_describe(sagemaker, described(NAME, "Stopping", "Stopping"))
     assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": False}
     for name in (NAME, *retries):
-        expect_error(sagemaker, "describe_auto_ml_job_v2", "ResourceNotFound", name=name)
+        expect_job_error(sagemaker, "describe_auto_ml_job_v2", "ResourceNotFound", name=name)
     assert handler.is_complete(event("Delete", physical_id), None) == {"IsComplete": True}
 
 
@@ -493,7 +491,7 @@ def test_delete_completes_once_nothing_runs(stub, status, done):
 )
 def test_delete_completion_on_describe_errors(stub, code, done):
     sagemaker = stub("sagemaker")
-    expect_error(sagemaker, "describe_auto_ml_job_v2", code)
+    expect_job_error(sagemaker, "describe_auto_ml_job_v2", code)
     assert handler.is_complete(event("Delete", NAME), None) == {"IsComplete": done}
 
 
@@ -521,7 +519,7 @@ def test_log_lines_name_the_job(stub, caplog):
 def test_stop_refused_because_the_job_is_finishing_does_not_fail_the_delete(stub):
     sagemaker = stub("sagemaker")
     expect_describe(sagemaker, described(NAME))
-    expect_error(sagemaker, "stop_auto_ml_job", "ValidationException", "Job is not in progress")
+    expect_job_error(sagemaker, "stop_auto_ml_job", "ValidationException", "Job is not in progress")
     assert handler.on_event(event("Delete", NAME), None) == {"PhysicalResourceId": NAME}
 
 
@@ -535,11 +533,11 @@ def test_an_update_that_reuses_the_model_syncs_its_tags(stub):
         "apstudio-dev", job=NAME, candidate=best["CandidateName"],
         keys=["predicted_label", "probability"], role=ROLE,
     )  # fmt: skip
-    sagemaker.add_client_error(
+    expect_error(
+        sagemaker,
         "create_model",
-        service_error_code="ValidationException",
-        service_message=f'Cannot create already existing model "arn:...:model/{name}".',
-        http_status_code=400,
+        "ValidationException",
+        f'Cannot create already existing model "arn:...:model/{name}".',
     )
     arn = f"arn:aws:sagemaker:us-east-1:123456789012:model/{name}"
     sagemaker.add_response(
@@ -575,12 +573,12 @@ def test_delete_removes_its_model_and_never_a_job_name(stub, physical):
 
 def test_delete_of_a_model_removed_by_hand_is_done(stub):
     sagemaker = stub("sagemaker")
-    sagemaker.add_client_error(
+    expect_error(
+        sagemaker,
         "delete_model",
-        service_error_code="ValidationException",
-        service_message="Could not find model",
-        http_status_code=400,
-        expected_params={"ModelName": "apstudio-dev-m-0123456789"},
+        "ValidationException",
+        "Could not find model",
+        ModelName="apstudio-dev-m-0123456789",
     )
     delete = {**result_event("Delete"), "PhysicalResourceId": "apstudio-dev-m-0123456789"}
     assert handler.on_event(delete, None)["PhysicalResourceId"] == "apstudio-dev-m-0123456789"

@@ -12,7 +12,7 @@ from botocore.response import StreamingBody
 from dataset_staging import handler, streams
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
-from tests.fixtures import cfn_event
+from tests.fixtures import Capture, cfn_event, expect_error
 from tools.synthetic.bank import bank_rows, comma_csv
 
 BUCKET = "sagemaker-project-data"
@@ -33,18 +33,6 @@ PROPS = {
 VERSION = dataset_version(StagingRequest.from_properties(PROPS), ETAG)
 PREFIX = f"datasets/{VERSION}/"
 PHYSICAL_ID = f"s3://{BUCKET}/{PREFIX}"
-
-
-class Capture:
-    """Matches any value in Stubber's expected_params and keeps it."""
-
-    value = None
-
-    def __eq__(self, other):
-        self.value = other
-        return True
-
-    __hash__ = None
 
 
 def event(request_type: str, physical_id: str | None = None, **props: str) -> dict:
@@ -182,12 +170,7 @@ def test_update_with_unchanged_inputs_only_reads_metadata(stub):
 def test_update_does_not_hide_access_errors_on_staged_objects(stub):
     s3 = stub("s3")
     head_source(s3)
-    s3.add_client_error(
-        "head_object",
-        service_error_code="403",
-        http_status_code=403,
-        expected_params={"Bucket": BUCKET, "Key": f"{PREFIX}train.csv"},
-    )
+    expect_error(s3, "head_object", "403", status=403, Bucket=BUCKET, Key=f"{PREFIX}train.csv")
     with pytest.raises(Exception, match="403"):
         handler.on_event(event("Update", PHYSICAL_ID), None)
 
@@ -195,11 +178,14 @@ def test_update_does_not_hide_access_errors_on_staged_objects(stub):
 def test_source_changed_between_head_and_get(stub):
     s3 = stub("s3")
     head_source(s3)
-    s3.add_client_error(
+    expect_error(
+        s3,
         "get_object",
-        service_error_code="PreconditionFailed",
-        http_status_code=412,
-        expected_params={"Bucket": SOURCE_BUCKET, "Key": SOURCE_KEY, "IfMatch": ETAG},
+        "PreconditionFailed",
+        status=412,
+        Bucket=SOURCE_BUCKET,
+        Key=SOURCE_KEY,
+        IfMatch=ETAG,
     )
     with pytest.raises(DatasetError) as raised:
         handler.on_event(event("Create"), None)
@@ -278,12 +264,7 @@ def test_delete_of_an_empty_prefix_deletes_nothing(stub):
 
 def test_delete_with_missing_bucket_is_done(stub):
     s3 = stub("s3")
-    s3.add_client_error(
-        "list_objects_v2",
-        service_error_code="NoSuchBucket",
-        http_status_code=404,
-        expected_params={"Bucket": BUCKET, "Prefix": PREFIX},
-    )
+    expect_error(s3, "list_objects_v2", "NoSuchBucket", status=404, Bucket=BUCKET, Prefix=PREFIX)
     handler.on_event(event("Delete", PHYSICAL_ID), None)
 
 

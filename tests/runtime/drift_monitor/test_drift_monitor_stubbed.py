@@ -14,6 +14,7 @@ from botocore.response import StreamingBody
 
 from drift_monitor import handler, profile
 from drift_monitor.settings import ConfigError
+from tests.fixtures import Capture
 from tests.runtime.drift_monitor import drift_fixtures as fx
 from tools.synthetic.bank import BANK_COLUMNS, bank_rows
 
@@ -24,16 +25,6 @@ ENV = fx.environment(
     bucket=BUCKET, profile_key=PROFILE_KEY, endpoint="apstudio-dev-endpoint", MAX_ROWS="1000"
 )
 RUN_TIME = datetime(2026, 12, 3, 15, 15, tzinfo=UTC)
-
-
-class Capture:
-    value = None
-
-    def __eq__(self, other):
-        self.value = other
-        return True
-
-    __hash__ = None
 
 
 @pytest.fixture
