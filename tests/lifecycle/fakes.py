@@ -160,6 +160,17 @@ def _client(service: str, hooked: bool):
     return client
 
 
+def _in_domain(
+    statuses: dict[tuple[str, str], str], name_key: str, domain_id: str | None
+) -> list[dict[str, str]]:
+    """List entries of (domain, name) -> status, of one domain or of all."""
+    return [
+        {"DomainId": domain, name_key: name, "Status": status}
+        for (domain, name), status in statuses.items()
+        if domain_id in (None, domain)
+    ]
+
+
 def _remember_params(params, context, **_):
     context["api_params"] = dict(params)
 
@@ -440,13 +451,7 @@ class Account:
         return {"DomainId": DomainId, "UserProfileName": UserProfileName, "Status": "InService"}
 
     def _sagemaker_ListUserProfiles(self, DomainIdEquals=None, **_):
-        return {
-            "UserProfiles": [
-                {"DomainId": d, "UserProfileName": p, "Status": s}
-                for (d, p), s in self.profiles.items()
-                if DomainIdEquals in (None, d)
-            ]
-        }
+        return {"UserProfiles": _in_domain(self.profiles, "UserProfileName", DomainIdEquals)}
 
     def _sagemaker_DeleteUserProfile(self, DomainId, UserProfileName):
         if (DomainId, UserProfileName) not in self.profiles:
@@ -463,13 +468,7 @@ class Account:
         return {"SpaceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:space/{DomainId}/{SpaceName}"}
 
     def _sagemaker_ListSpaces(self, DomainIdEquals=None, **_):
-        return {
-            "Spaces": [
-                {"DomainId": d, "SpaceName": s, "Status": status}
-                for (d, s), status in self.spaces.items()
-                if DomainIdEquals in (None, d)
-            ]
-        }
+        return {"Spaces": _in_domain(self.spaces, "SpaceName", DomainIdEquals)}
 
     def _sagemaker_DeleteSpace(self, DomainId, SpaceName):
         key = (DomainId, SpaceName)
