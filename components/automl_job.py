@@ -259,8 +259,7 @@ class AutoMLJob(Construct):
                     },
                 )
             )
-        nag.acknowledge(
-            self.provider.role,
+        self.provider.acknowledge(
             {
                 nag.wildcard_resource(nag.arn("sagemaker", f"automl-job/{job_name_prefix}-*")): (
                     "Job names end in a hash of the job inputs, known only at deploy; "
@@ -275,7 +274,7 @@ class AutoMLJob(Construct):
                     "Model names end in a hash of the job, candidate, response keys and role, "
                     "known only at deploy; the prefix limits them to this stack's models"
                 ),
-            },
+            }
         )
 
         job_inputs: dict[str, Any] = {

@@ -13,7 +13,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from components import arns, nag
-from components.handler_provider import HandlerProvider
+from components.handler_provider import ProvidedConstruct
 from config import DatasetSettings
 
 DATASET_PREFIX = "datasets"
@@ -30,7 +30,7 @@ STAGING_EPHEMERAL_STORAGE_MB = 8192
 STAGING_TIMEOUT = Duration.minutes(14)
 
 
-class TrainingDataset(Construct):
+class TrainingDataset(ProvidedConstruct):
     """Copies the source CSV into the bucket as ``train.csv`` and ``holdout.csv``.
 
     The source is the public bank-marketing sample, a local file (uploaded as a CDK
@@ -50,10 +50,9 @@ class TrainingDataset(Construct):
         retain_on_delete: bool,
         encryption_key: kms.IKey | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
-        self.provider = HandlerProvider(
-            self,
-            "Provider",
+        super().__init__(
+            scope,
+            construct_id,
             package="dataset_staging",
             description="Stage, validate and split the training data",
             memory_size=STAGING_MEMORY_MB,
@@ -87,8 +86,7 @@ class TrainingDataset(Construct):
                 "HoldoutSourceUri": holdout_uri,
             }
         bucket.grant_read_write(self.provider.role, f"{DATASET_PREFIX}/*")
-        nag.acknowledge(
-            self.provider.role,
+        self.provider.acknowledge(
             {
                 **nag.s3_grant_findings("CDK's bucket grant, limited to the datasets/ prefix"),
                 **nag.kms_grant_findings("CDK's grant on the project key, for the bucket"),
@@ -96,7 +94,7 @@ class TrainingDataset(Construct):
                     "Staged objects are written under datasets/<version>/, a hash known "
                     "only at deploy time"
                 ),
-            },
+            }
         )
 
         self.resource = self.provider.custom_resource(

@@ -295,6 +295,19 @@ class HandlerProvider(Construct):
             service_timeout=service_timeout,
         )
 
+    def acknowledge(self, findings: dict[str, str]) -> None:
+        """Acknowledge cdk-nag ``findings`` (ID -> reason) on the handlers' role."""
+        nag.acknowledge(self.role, findings)
+
     def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
         for statement in statements:
             self.role.add_to_principal_policy(statement)
+
+
+class ProvidedConstruct(Construct):
+    """Base of a construct with a HandlerProvider of its own (``self.provider``, construct
+    ID "Provider"); ``provider_options`` are HandlerProvider's."""
+
+    def __init__(self, scope: Construct, construct_id: str, **provider_options: Any) -> None:
+        super().__init__(scope, construct_id)
+        self.provider = HandlerProvider(self, "Provider", **provider_options)

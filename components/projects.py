@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from components import nag
-from components.handler_provider import HandlerProvider
+from components.handler_provider import ProvidedConstruct
 from components.studio_cleanup import OWNER_TAG_KEY
 
 # The account-wide roles the handler ensures (runtime/projects_enablement/role_specs.py), all
@@ -58,7 +58,7 @@ def _role_arns(names: tuple[str, ...]) -> list[str]:
     ]
 
 
-class ProjectsAndJumpStart(Construct):
+class ProjectsAndJumpStart(ProvidedConstruct):
     """Enables the SageMaker Service Catalog portfolio and its 11 account-wide roles.
 
     A role is created only when absent and tagged as this stack's; a role another stack
@@ -76,10 +76,9 @@ class ProjectsAndJumpStart(Construct):
         owner_tag_value: str,
         encryption_key: kms.IKey | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
-        self.provider = HandlerProvider(
-            self,
-            "Provider",
+        super().__init__(
+            scope,
+            construct_id,
             package="projects_enablement",
             description="Enable SageMaker Projects and JumpStart",
             # Waits up to 5 minutes for the portfolio share, and for another stack's
@@ -167,8 +166,7 @@ class ProjectsAndJumpStart(Construct):
                 conditions=owned,
             ),
         )
-        nag.acknowledge(
-            self.provider.role,
+        self.provider.acknowledge(
             {
                 nag.wildcard_resource("*"): (
                     "The SageMaker portfolio status calls, sagemaker:ListProjects and "
@@ -179,7 +177,7 @@ class ProjectsAndJumpStart(Construct):
                     "The SageMaker portfolio is shared into the account by AWS; its ID is "
                     "known only after enabling"
                 ),
-            },
+            }
         )
         self.resource = self.provider.custom_resource(
             self,

@@ -17,7 +17,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from components import arns, nag
-from components.handler_provider import HandlerProvider
+from components.handler_provider import ProvidedConstruct
 
 # Tag that marks the home EFS and NFS security groups as this stack's to delete.
 OWNER_TAG_KEY = "autopilot-studio:owner-stack"
@@ -55,7 +55,7 @@ def _home_delete_statements(
     ]
 
 
-class StudioCleanupProvider(Construct):
+class StudioCleanupProvider(ProvidedConstruct):
     """One provider for both cleanups: they share the ``studio_cleanup`` handler package."""
 
     def __init__(
@@ -66,10 +66,9 @@ class StudioCleanupProvider(Construct):
         name_prefix: str,
         encryption_key: kms.IKey | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
-        self.provider = HandlerProvider(
-            self,
-            "Provider",
+        super().__init__(
+            scope,
+            construct_id,
             package="studio_cleanup",
             polls=True,
             description=(
@@ -255,8 +254,7 @@ class StudioHomeCleanup(Construct):
                     claim=True,
                 )
             )
-        nag.acknowledge(
-            self.provider.role,
+        self.provider.provider.acknowledge(
             {
                 nag.wildcard_resource("*"): (
                     "elasticfilesystem:DescribeFileSystems and ec2:DescribeSecurityGroups "
@@ -278,7 +276,7 @@ class StudioHomeCleanup(Construct):
                     "EFS removes mount-target interfaces with the caller's rights; the "
                     "condition limits it to this stack's VPC"
                 ),
-            },
+            }
         )
         self.resource = self.provider.provider.custom_resource(
             self,
