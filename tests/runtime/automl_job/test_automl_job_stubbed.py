@@ -308,40 +308,48 @@ def test_completed_hpo_job_with_inferred_problem_type(stub):
     assert data["BestCandidateName"] == f"{NAME[:20]}-tuning-003-a1b2c3d4"
 
 
-def test_completed_without_best_candidate_fails_clearly(stub):
+FAILURE_REASON = (
+    "ClientError: The training data must have at least 500 rows, but only 312 rows were "
+    "found. Provide more data and try again."
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "secondary", "reason", "message"),
+    [
+        (
+            "Completed",
+            "MaxAutoMLJobRuntimeReached",
+            None,
+            f"AutoML job {NAME} completed without a best candidate (secondary status: "
+            "MaxAutoMLJobRuntimeReached); no candidate finished training: raise "
+            "MaxAutoMLJobRuntimeInSeconds or MaxRuntimePerTrainingJobInSeconds, and check the "
+            f"data; {HINT}",
+        ),
+        (
+            "Failed",
+            "Failed",
+            FAILURE_REASON,
+            f"AutoML job {NAME} failed: {FAILURE_REASON} ({HINT})",
+        ),
+        (
+            "Stopped",
+            "Stopped",
+            None,
+            f"AutoML job {NAME} was stopped before completing (secondary status: Stopped); {HINT}",
+        ),
+    ],
+    ids=["completed-without-best-candidate", "failed-with-the-aws-reason", "stopped"],
+)
+def test_an_unusable_job_fails_the_deploy_saying_what_to_change(
+    stub, status, secondary, reason, message
+):
     sagemaker = stub("sagemaker")
-    expect_describe(sagemaker, described(NAME, "Completed", "MaxAutoMLJobRuntimeReached"))
+    extra = {"failure_reason": reason} if reason else {}
+    expect_describe(sagemaker, described(NAME, status, secondary, **extra))
     with pytest.raises(JobFailedError) as raised:
         handler.on_event(result_event(), None)
-    assert str(raised.value) == (
-        f"AutoML job {NAME} completed without a best candidate (secondary status: "
-        "MaxAutoMLJobRuntimeReached); no candidate finished training: raise "
-        "MaxAutoMLJobRuntimeInSeconds or MaxRuntimePerTrainingJobInSeconds, and check the "
-        f"data; {HINT}"
-    )
-
-
-def test_failed_job_fails_the_deploy_with_the_aws_reason(stub):
-    reason = (
-        "ClientError: The training data must have at least 500 rows, but only 312 rows were "
-        "found. Provide more data and try again."
-    )
-    sagemaker = stub("sagemaker")
-    expect_describe(sagemaker, described(NAME, "Failed", "Failed", failure_reason=reason))
-    with pytest.raises(JobFailedError) as raised:
-        handler.on_event(result_event(), None)
-    assert str(raised.value) == f"AutoML job {NAME} failed: {reason} ({HINT})"
-    assert str(raised.value).startswith(f"AutoML job {NAME} failed: {reason}")
-
-
-def test_stopped_job_fails_the_deploy(stub):
-    sagemaker = stub("sagemaker")
-    expect_describe(sagemaker, described(NAME, "Stopped", "Stopped"))
-    with pytest.raises(JobFailedError) as raised:
-        handler.on_event(result_event(), None)
-    assert str(raised.value) == (
-        f"AutoML job {NAME} was stopped before completing (secondary status: Stopped); {HINT}"
-    )
+    assert str(raised.value) == message
 
 
 def test_result_delete_touches_nothing(stub):

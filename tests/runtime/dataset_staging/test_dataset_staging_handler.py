@@ -84,6 +84,11 @@ def body(s3, key: str) -> bytes:
     return s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
 
 
+def content_type_and_metadata(s3, key: str) -> tuple[str, dict[str, str]]:
+    head = s3.head_object(Bucket=BUCKET, Key=key)
+    return head["ContentType"], head["Metadata"]
+
+
 def test_https_zip_is_staged_end_to_end(s3, downloads):
     data = comma_csv(bank_rows(1200))
     downloads["payload"] = sample_zip(data)
@@ -123,22 +128,16 @@ def test_https_zip_is_staged_end_to_end(s3, downloads):
     assert profile["columns"] == train[0].strip().split(",")[:-1]
     assert (profile["rows"], profile["sample"]["rows"]) == (1140, 1140)
     assert profile["positive_rate"] == sum(line.endswith(",yes\n") for line in train) / 1140
-    profile_head = s3.head_object(Bucket=BUCKET, Key=f"datasets/{version}/profile.json")
-    assert profile_head["ContentType"] == "application/json"
-    assert profile_head["Metadata"] == {
-        "version": version,
-        "rows": "1140",
-        "format": "1",
-        "positive-class": "yes",
-    }
-    head = s3.head_object(Bucket=BUCKET, Key=f"datasets/{version}/train.csv")
-    assert head["ContentType"] == "text/csv"
-    assert head["Metadata"] == {
-        "version": version,
-        "columns": "21",
-        "source-format": "comma",
-        "rows": "1140",
-    }
+    profile_metadata = {"version": version, "rows": "1140", "format": "1", "positive-class": "yes"}
+    assert content_type_and_metadata(s3, f"datasets/{version}/profile.json") == (
+        "application/json",
+        profile_metadata,
+    )
+    train_metadata = {"version": version, "columns": "21", "source-format": "comma", "rows": "1140"}
+    assert content_type_and_metadata(s3, f"datasets/{version}/train.csv") == (
+        "text/csv",
+        train_metadata,
+    )
 
 
 def test_s3_semicolon_source_is_converted_and_versioned_by_etag(s3):

@@ -56,6 +56,16 @@ def app(name: str, status: str, *, user: str | None = None, space: str | None = 
     return body
 
 
+def expect_apps(sm, apps: list) -> None:
+    """A poll's first reads: the domain, then one page of its apps."""
+    sm.add_response("describe_domain", domain(), {"DomainId": DOMAIN})
+    sm.add_response("list_apps", {"Apps": apps}, {"DomainIdEquals": DOMAIN})
+
+
+def expect_spaces(sm, spaces: list) -> None:
+    sm.add_response("list_spaces", {"Spaces": spaces}, {"DomainIdEquals": DOMAIN})
+
+
 class TestCreate:
     def test_tags_home_file_system_and_both_nfs_groups(self, stub):
         sagemaker, efs, ec2 = stub("sagemaker"), stub("efs"), stub("ec2")
@@ -173,23 +183,15 @@ class TestDelete:
 
     def test_deletes_spaces_once_apps_are_finished(self, stub):
         sm = stub("sagemaker")
-        sm.add_response("describe_domain", domain(), {"DomainId": DOMAIN})
-        sm.add_response(
-            "list_apps", {"Apps": [app("old", "Deleted", space="lab")]}, {"DomainIdEquals": DOMAIN}
-        )
-        sm.add_response(
-            "list_spaces",
-            {"Spaces": [{"DomainId": DOMAIN, "SpaceName": "lab", "Status": "InService"}]},
-            {"DomainIdEquals": DOMAIN},
-        )
+        expect_apps(sm, [app("old", "Deleted", space="lab")])
+        expect_spaces(sm, [{"DomainId": DOMAIN, "SpaceName": "lab", "Status": "InService"}])
         sm.add_response("delete_space", {}, {"DomainId": DOMAIN, "SpaceName": "lab"})
 
         assert handler.apps_is_complete(delete_event()) == {"IsComplete": False}
 
     def test_space_pagination_and_deleting_space_not_reissued(self, stub):
         sm = stub("sagemaker")
-        sm.add_response("describe_domain", domain(), {"DomainId": DOMAIN})
-        sm.add_response("list_apps", {"Apps": []}, {"DomainIdEquals": DOMAIN})
+        expect_apps(sm, [])
         sm.add_response(
             "list_spaces",
             {
@@ -209,52 +211,33 @@ class TestDelete:
 
     def test_complete_when_no_app_or_space_is_left(self, stub):
         sm = stub("sagemaker")
-        sm.add_response("describe_domain", domain(), {"DomainId": DOMAIN})
-        sm.add_response(
-            "list_apps",
-            {"Apps": [app("x", "Deleted", user="alice"), app("y", "Failed", space="s")]},
-            {"DomainIdEquals": DOMAIN},
-        )
-        sm.add_response("list_spaces", {"Spaces": []}, {"DomainIdEquals": DOMAIN})
+        expect_apps(sm, [app("x", "Deleted", user="alice"), app("y", "Failed", space="s")])
+        expect_spaces(sm, [])
 
         assert handler.apps_is_complete(delete_event()) == {"IsComplete": True}
 
     def test_app_already_gone_counts_as_done(self, stub):
         sm = stub("sagemaker")
-        sm.add_response("describe_domain", domain(), {"DomainId": DOMAIN})
-        sm.add_response(
-            "list_apps", {"Apps": [app("x", "InService", user="alice")]}, {"DomainIdEquals": DOMAIN}
-        )
+        expect_apps(sm, [app("x", "InService", user="alice")])
         sm.add_client_error("delete_app", "ResourceNotFound", "App does not exist", 400)
-        sm.add_response("list_spaces", {"Spaces": []}, {"DomainIdEquals": DOMAIN})
+        expect_spaces(sm, [])
 
         assert handler.apps_is_complete(delete_event()) == {"IsComplete": True}
 
     def test_busy_app_and_space_retry_next_poll(self, stub):
         sm = stub("sagemaker")
-        sm.add_response("describe_domain", domain(), {"DomainId": DOMAIN})
-        sm.add_response(
-            "list_apps", {"Apps": [app("x", "Pending", space="lab")]}, {"DomainIdEquals": DOMAIN}
-        )
+        expect_apps(sm, [app("x", "Pending", space="lab")])
         sm.add_client_error("delete_app", "ValidationException", "App is still starting", 400)
         assert handler.apps_is_complete(delete_event()) == {"IsComplete": False}
 
-        sm.add_response("describe_domain", domain(), {"DomainId": DOMAIN})
-        sm.add_response("list_apps", {"Apps": []}, {"DomainIdEquals": DOMAIN})
-        sm.add_response(
-            "list_spaces",
-            {"Spaces": [{"DomainId": DOMAIN, "SpaceName": "lab", "Status": "Updating"}]},
-            {"DomainIdEquals": DOMAIN},
-        )
+        expect_apps(sm, [])
+        expect_spaces(sm, [{"DomainId": DOMAIN, "SpaceName": "lab", "Status": "Updating"}])
         sm.add_client_error("delete_space", "ResourceInUse", "Space is updating", 400)
         assert handler.apps_is_complete(delete_event()) == {"IsComplete": False}
 
     def test_refused_delete_of_a_running_app_fails(self, stub):
         sm = stub("sagemaker")
-        sm.add_response("describe_domain", domain(), {"DomainId": DOMAIN})
-        sm.add_response(
-            "list_apps", {"Apps": [app("x", "InService", user="alice")]}, {"DomainIdEquals": DOMAIN}
-        )
+        expect_apps(sm, [app("x", "InService", user="alice")])
         sm.add_client_error("delete_app", "ValidationException", "bad app type", 400)
 
         with pytest.raises(ClientError, match="bad app type"):
