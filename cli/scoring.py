@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from cli.errors import EvaluationError
+from runtime.drift_monitor.capture import split_response
 
 CONTENT_TYPE = "text/csv"
 # InvokeEndpoint accepts up to 6 MB; stay well below it.
@@ -137,26 +138,6 @@ def invoke(
     raise AssertionError("unreachable")
 
 
-def _split_fields(line: str) -> list[str]:
-    """Split on commas outside brackets and quotes: list values may be unquoted."""
-    fields, current, depth, quote = [], [], 0, False
-    for char in line:
-        if char == '"':
-            quote = not quote
-            continue
-        if not quote and char == "[":
-            depth += 1
-        elif not quote and char == "]":
-            depth -= 1
-        if char == "," and depth == 0 and not quote:
-            fields.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    fields.append("".join(current))
-    return fields
-
-
 def _list_value(text: str) -> list[Any]:
     try:
         value = json.loads(text)
@@ -174,7 +155,8 @@ def response_fields(line: str, keys: Sequence[str]) -> list[str]:
     """One response line's fields, one per key, as text without quotes."""
     fields = next(csv.reader([line]))
     if len(fields) != len(keys):
-        fields = _split_fields(line)
+        # The monitor's own splitter: commas in brackets or quotes do not split.
+        fields = split_response(line)
     if len(fields) != len(keys):
         raise EvaluationError(
             f"response line {line!r} has {len(fields)} fields, expected {len(keys)} "

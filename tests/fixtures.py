@@ -3,6 +3,7 @@ custom-resource requests CloudFormation sends through the CDK Provider framework
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +76,24 @@ def expect_error(
         http_status_code=status,
         expected_params=params or None,
     )
+
+
+def event_builder(
+    defaults: dict[str, Any], *, logical_id: str, resource_type: str, stack_id: str = STACK_ID
+) -> Callable[..., dict[str, Any]]:
+    """``event(request_type="Create", physical_id=None, **props)`` for one resource: the
+    ``defaults`` properties with ``props`` over them."""
+
+    def event(
+        request_type: str = "Create", physical_id: str | None = None, **props: Any
+    ) -> dict[str, Any]:
+        return cfn_event(
+            request_type,
+            {**defaults, **props},
+            logical_id=logical_id,
+            resource_type=resource_type,
+            physical_id=physical_id,
+            stack_id=stack_id,
+        )
+
+    return event

@@ -7,7 +7,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import sagemaker_backends
 
 from automl_job import handler, naming
-from tests.fixtures import cfn_event
+from tests.fixtures import event_builder
 from tests.runtime.automl_job.responses import (
     PROPS,
     REGION,
@@ -18,16 +18,12 @@ from tests.runtime.automl_job.responses import (
     ensembling_candidate,
 )
 
-
-def event(request_type: str, physical_id: str | None = None, **props) -> dict:
-    return cfn_event(
-        request_type,
-        {**PROPS, **WAIT_PROPS, **props},
-        logical_id="AutoMLJob",
-        resource_type="Custom::AutoMLJob",
-        physical_id=physical_id,
-        stack_id=STACK_ID,
-    )
+event = event_builder(
+    {**PROPS, **WAIT_PROPS},
+    logical_id="AutoMLJob",
+    resource_type="Custom::AutoMLJob",
+    stack_id=STACK_ID,
+)
 
 
 def moto_clients_executions() -> list[dict]:

@@ -9,7 +9,7 @@ import pytest
 from dataset_staging import handler, pre_split
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
-from tests.fixtures import cfn_event
+from tests.fixtures import event_builder
 from tools.synthetic.bank import bank_rows, comma_csv, uci_semicolon_csv
 
 BUCKET = "sagemaker-project-data"
@@ -29,14 +29,7 @@ PROPS = {
 }
 
 
-def event(request_type: str = "Create", physical_id: str | None = None, **props: str) -> dict:
-    return cfn_event(
-        request_type,
-        {**PROPS, **props},
-        logical_id="Dataset",
-        resource_type="Custom::TrainingDataset",
-        physical_id=physical_id or None,
-    )
+event = event_builder(PROPS, logical_id="Dataset", resource_type="Custom::TrainingDataset")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from botocore.response import StreamingBody
 from dataset_staging import handler, streams
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
-from tests.fixtures import Capture, cfn_event, expect_error
+from tests.fixtures import Capture, event_builder, expect_error
 from tools.synthetic.bank import bank_rows, comma_csv
 
 BUCKET = "sagemaker-project-data"
@@ -35,14 +35,7 @@ PREFIX = f"datasets/{VERSION}/"
 PHYSICAL_ID = f"s3://{BUCKET}/{PREFIX}"
 
 
-def event(request_type: str, physical_id: str | None = None, **props: str) -> dict:
-    return cfn_event(
-        request_type,
-        {**PROPS, **props},
-        logical_id="Dataset",
-        resource_type="Custom::TrainingDataset",
-        physical_id=physical_id,
-    )
+event = event_builder(PROPS, logical_id="Dataset", resource_type="Custom::TrainingDataset")
 
 
 def head_source(s3, size: int = 1000) -> None:
