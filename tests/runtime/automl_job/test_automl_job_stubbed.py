@@ -136,11 +136,16 @@ def expected_create(
     }
 
 
+def expect_create(sagemaker, name: str, request: dict) -> None:
+    """CreateAutoMLJobV2 of job ``name``, exactly ``request``."""
+    sagemaker.add_response("create_auto_ml_job_v2", {"AutoMLJobArn": job_arn(name)}, request)
+
+
 def test_create_sends_the_exact_request(stub):
     sagemaker = stub("sagemaker")
-    sagemaker.add_response(
-        "create_auto_ml_job_v2",
-        {"AutoMLJobArn": job_arn(NAME)},
+    expect_create(
+        sagemaker,
+        NAME,
         expected_create(
             NAME,
             tabular={"ProblemType": "BinaryClassification"},
@@ -160,9 +165,9 @@ def test_create_with_kms_and_inferred_problem_type(stub):
     name = JobSpec.from_properties({**PROPS, **props}).job_name(STACK_ID, "AutoMLJob")
     assert name != NAME
     sagemaker = stub("sagemaker")
-    sagemaker.add_response(
-        "create_auto_ml_job_v2",
-        {"AutoMLJobArn": job_arn(name)},
+    expect_create(
+        sagemaker,
+        name,
         expected_create(
             name,
             output={"KmsKeyId": KMS_KEY},
@@ -242,9 +247,9 @@ def test_update_with_changed_inputs_creates_a_new_job(stub):
         STACK_ID, "AutoMLJob"
     )
     sagemaker = stub("sagemaker")
-    sagemaker.add_response(
-        "create_auto_ml_job_v2",
-        {"AutoMLJobArn": job_arn(new_name)},
+    expect_create(
+        sagemaker,
+        new_name,
         JobSpec.from_properties({**PROPS, "TrainingDataUri": new_uri}).create_request(new_name),
     )
     expect_start(stub, new_name)
@@ -601,9 +606,7 @@ def test_an_update_that_starts_a_job_while_its_stack_rolls_back_stops_it(stub, m
     sagemaker, stepfunctions = stub("sagemaker"), stub("stepfunctions")
     spec = JobSpec.from_properties({**PROPS, **WAIT_PROPS})
     name = spec.job_name(STACK_ID, "AutoMLJob")
-    sagemaker.add_response(
-        "create_auto_ml_job_v2", {"AutoMLJobArn": job_arn(name)}, spec.create_request(name)
-    )
+    expect_create(sagemaker, name, spec.create_request(name))
     machine = WAIT_PROPS["StateMachineArn"]
     execution = naming.execution_name(name, WAIT_PROPS["WaitHandleUrl"])
     stepfunctions.add_response(

@@ -10,6 +10,7 @@ from dataset_staging import handler, pre_split
 from dataset_staging.errors import DatasetError
 from dataset_staging.settings import StagingRequest, dataset_version
 from tests.fixtures import event_builder
+from tests.runtime.dataset_staging.faults import fail_profile_upload
 from tools.synthetic.bank import bank_rows, comma_csv, uci_semicolon_csv
 
 BUCKET = "sagemaker-project-data"
@@ -77,14 +78,7 @@ def test_pre_split_files_are_copied_as_they_are(s3):
 
 def test_failed_profile_upload_removes_both_copies(s3, monkeypatch):
     upload(s3, comma_csv(bank_rows(900)), comma_csv(bank_rows(100)))
-    real_close = handler.store.CsvWriter.close
-
-    def fail_on_profile(self):
-        if self.key.endswith("profile.json"):
-            raise RuntimeError("profile upload failed")
-        real_close(self)
-
-    monkeypatch.setattr(handler.store.CsvWriter, "close", fail_on_profile)
+    fail_profile_upload(monkeypatch, "profile upload failed")
     with pytest.raises(RuntimeError, match="profile upload failed"):
         handler.on_event(event(), None)
     assert staged(s3) == []

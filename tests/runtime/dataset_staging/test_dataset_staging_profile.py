@@ -13,6 +13,7 @@ from dataset_staging import handler, profiling
 from dataset_staging.split import Strata
 from drift_monitor import profile
 from tests.fixtures import cfn_event
+from tests.runtime.dataset_staging.faults import fail_profile_upload
 from tools.synthetic.bank import BANK_COLUMNS, bank_rows, comma_csv
 
 BUCKET = "sagemaker-project-data"
@@ -177,14 +178,7 @@ def test_failure_while_profiling_leaves_nothing(s3, monkeypatch, failing):
 
         monkeypatch.setattr(profiling, "document", broken)
     else:
-        original = handler.store.CsvWriter.close
-
-        def close(self):
-            if self.key.endswith("profile.json"):
-                raise RuntimeError("profile failed")
-            original(self)
-
-        monkeypatch.setattr(handler.store.CsvWriter, "close", close)
+        fail_profile_upload(monkeypatch, "profile failed")
     s3.put_object(Bucket=BUCKET, Key="uploads/bank.csv", Body=comma_csv(bank_rows(1000)))
     with pytest.raises(RuntimeError, match="profile failed"):
         handler.on_event(event(), None)
