@@ -128,6 +128,16 @@ def ensembling_candidate(name: str) -> dict[str, Any]:
     }
 
 
+# The environment of an HPO candidate's feature-transform container, as Autopilot returns it.
+FEATURE_TRANSFORM_ENVIRONMENT = {
+    "AUTOML_SPARSE_ENCODE_RECORDIO_PROTOBUF": "1",
+    "AUTOML_TRANSFORM_MODE": "feature-transform",
+    "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/x-recordio-protobuf",
+    "SAGEMAKER_PROGRAM": "sagemaker_serve",
+    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+}
+
+
 def hpo_candidate(name: str) -> dict[str, Any]:
     sklearn = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3"
     candidate = f"{name[:20]}-tuning-003-a1b2c3d4"
@@ -149,13 +159,7 @@ def hpo_candidate(name: str) -> dict[str, Any]:
             {
                 "Image": sklearn,
                 "ModelDataUrl": f"{OUTPUT_URI}{name}/data-processor-models/dpp0/model.tar.gz",
-                "Environment": {
-                    "AUTOML_SPARSE_ENCODE_RECORDIO_PROTOBUF": "1",
-                    "AUTOML_TRANSFORM_MODE": "feature-transform",
-                    "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/x-recordio-protobuf",
-                    "SAGEMAKER_PROGRAM": "sagemaker_serve",
-                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-                },
+                "Environment": dict(FEATURE_TRANSFORM_ENVIRONMENT),
             },
             {
                 "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",

@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from automl_job import containers
+from tests.runtime.automl_job.responses import FEATURE_TRANSFORM_ENVIRONMENT
 
 # Environments as Autopilot returns them. HPO: the AWS SageMaker Developer Guide's
 # "Deploy Autopilot models for real-time inference" create-model example.
@@ -31,13 +32,7 @@ ENSEMBLING = [AUTOGLUON]
 FEATURE_TRANSFORM = {
     "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3",
     "ModelDataUrl": "s3://bucket/automl/job/data-processor-models/job-dpp0-1-e569ff7/output/model.tar.gz",
-    "Environment": {
-        "AUTOML_SPARSE_ENCODE_RECORDIO_PROTOBUF": "1",
-        "AUTOML_TRANSFORM_MODE": "feature-transform",
-        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/x-recordio-protobuf",
-        "SAGEMAKER_PROGRAM": "sagemaker_serve",
-        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-    },
+    "Environment": dict(FEATURE_TRANSFORM_ENVIRONMENT),
 }
 ALGORITHM = {
     "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.3-1-cpu-py3",
