@@ -106,30 +106,66 @@ def test_a_name_key_cannot_rename_the_environment():
 # Generic validation: unknown keys, types, ranges, literals
 
 
-def test_unknown_key_suggests_the_nearest_and_lists_the_allowed_keys():
-    assert _error({"automl": {"max_candidate": 5}}) == (
+# Each bad value fails in one line that names the key, the value and what is allowed.
+ONE_LINE_ERRORS = {
+    "unknown-key-suggests-the-nearest-and-lists-the-allowed-keys": (
+        {"automl": {"max_candidate": 5}},
         "dev.automl.max_candidate = 5: unknown key; did you mean 'max_candidates'? allowed "
         "keys here: mode, problem_type, objective, max_candidates, "
-        "max_runtime_per_training_job_seconds, max_job_runtime_seconds"
-    )
+        "max_runtime_per_training_job_seconds, max_job_runtime_seconds",
+    ),
+    "wrong-type-names-key-and-value": (
+        {"endpoint": {"capture_sampling_percentage": "50"}},
+        "dev.endpoint.capture_sampling_percentage = '50': input should be a valid integer",
+    ),
+    "value-out-of-range-names-the-bound": (
+        {"endpoint": {"capture_sampling_percentage": 150}},
+        "dev.endpoint.capture_sampling_percentage = 150: input should be less than or equal to 100",
+    ),
+    "literal-value-lists-the-allowed-values": (
+        {"automl": {"mode": "FAST"}},
+        "dev.automl.mode = 'FAST': input should be 'ENSEMBLING', 'HYPERPARAMETER_TUNING' or 'AUTO'",
+    ),
+    "instance-type-typo-suggests-the-nearest-and-lists-the-family": (
+        {"endpoint": {"instance_type": "ml.m5.larg"}},
+        "dev.endpoint.instance_type = 'ml.m5.larg': not a SageMaker real-time endpoint "
+        "instance type; did you mean 'ml.m5.large'? allowed: ml.m5.large, ml.m5.xlarge, "
+        "ml.m5.2xlarge, ml.m5.4xlarge, ml.m5.12xlarge, ml.m5.24xlarge",
+    ),
+    "vpc-only-is-refused-with-the-dedicated-vpc": (
+        {"studio": {"app_network_access_type": "VpcOnly"}},
+        "dev.studio.app_network_access_type = 'VpcOnly': the dedicated VPC has no NAT gateway "
+        "and no VPC endpoints, so Studio apps could reach nothing; allowed: "
+        "'PublicInternetOnly' with network.mode = 'dedicated'; 'VpcOnly' with network.mode = "
+        "'existing' and subnets that reach the SageMaker API and runtime, STS, S3 and "
+        "CloudWatch Logs (NAT or VPC endpoints)",
+    ),
+    "max-candidates-is-refused-where-autopilot-ignores-it": (
+        {"automl": {"mode": "ENSEMBLING", "max_candidates": 10}},
+        "dev.automl.max_candidates = 10: Autopilot ignores it in mode 'ENSEMBLING' (it runs "
+        "its own 10 trials); allowed: unset with 'ENSEMBLING', or mode "
+        "'HYPERPARAMETER_TUNING' or 'AUTO'",
+    ),
+    "time-budget-over-the-wait-condition-cap-names-the-limit": (
+        {"automl": {"max_job_runtime_seconds": 43_200}},
+        "dev.automl.max_job_runtime_seconds = 43200: with the 1800 s wait margin it exceeds "
+        "CloudFormation's 43200 s (12 h) wait-condition limit; allowed: 600 to 41400",
+    ),
+    "objective-must-fit-the-problem-type": (
+        {"automl": {"problem_type": "Regression", "objective": "F1"}},
+        "dev.automl.objective = 'F1': does not fit problem_type 'Regression'; "
+        "allowed: MSE, RMSE, MAE, R2",
+    ),
+    "reserved-tag-prefix-is-rejected": (
+        {"tags": {"aws:owner": "me"}},
+        "dev.tags.aws:owner = 'me': the 'aws:' prefix is reserved for AWS; allowed: any other key",
+    ),
+}
 
 
-def test_wrong_type_names_key_and_value():
-    assert _error({"endpoint": {"capture_sampling_percentage": "50"}}) == (
-        "dev.endpoint.capture_sampling_percentage = '50': input should be a valid integer"
-    )
-
-
-def test_value_out_of_range_names_the_bound():
-    assert _error({"endpoint": {"capture_sampling_percentage": 150}}) == (
-        "dev.endpoint.capture_sampling_percentage = 150: input should be less than or equal to 100"
-    )
-
-
-def test_literal_value_lists_the_allowed_values():
-    assert _error({"automl": {"mode": "FAST"}}) == (
-        "dev.automl.mode = 'FAST': input should be 'ENSEMBLING', 'HYPERPARAMETER_TUNING' or 'AUTO'"
-    )
+@pytest.mark.parametrize(("raw", "message"), ONE_LINE_ERRORS.values(), ids=ONE_LINE_ERRORS)
+def test_bad_value_fails_in_one_line(raw, message):
+    assert _error(raw) == message
 
 
 def test_missing_removal_policy_lists_the_allowed_values():
@@ -150,14 +186,6 @@ def test_every_problem_is_its_own_line():
 
 
 # AWS's own lists
-
-
-def test_instance_type_typo_suggests_the_nearest_and_lists_the_family():
-    assert _error({"endpoint": {"instance_type": "ml.m5.larg"}}) == (
-        "dev.endpoint.instance_type = 'ml.m5.larg': not a SageMaker real-time endpoint "
-        "instance type; did you mean 'ml.m5.large'? allowed: ml.m5.large, ml.m5.xlarge, "
-        "ml.m5.2xlarge, ml.m5.4xlarge, ml.m5.12xlarge, ml.m5.24xlarge"
-    )
 
 
 def test_instance_type_the_old_pattern_accepted_lists_the_families():
@@ -207,16 +235,6 @@ def test_regions_of_every_partition_are_accepted():
 
 
 # Cross-field rules
-
-
-def test_vpc_only_is_refused_with_the_dedicated_vpc():
-    assert _error({"studio": {"app_network_access_type": "VpcOnly"}}) == (
-        "dev.studio.app_network_access_type = 'VpcOnly': the dedicated VPC has no NAT gateway "
-        "and no VPC endpoints, so Studio apps could reach nothing; allowed: "
-        "'PublicInternetOnly' with network.mode = 'dedicated'; 'VpcOnly' with network.mode = "
-        "'existing' and subnets that reach the SageMaker API and runtime, STS, S3 and "
-        "CloudWatch Logs (NAT or VPC endpoints)"
-    )
 
 
 def test_vpc_only_is_accepted_with_an_existing_vpc():
@@ -363,14 +381,6 @@ def test_classification_serves_all_four_keys_in_every_mode(mode, problem_type):
     )
 
 
-def test_max_candidates_is_refused_where_autopilot_ignores_it():
-    assert _error({"automl": {"mode": "ENSEMBLING", "max_candidates": 10}}) == (
-        "dev.automl.max_candidates = 10: Autopilot ignores it in mode 'ENSEMBLING' (it runs "
-        "its own 10 trials); allowed: unset with 'ENSEMBLING', or mode "
-        "'HYPERPARAMETER_TUNING' or 'AUTO'"
-    )
-
-
 @pytest.mark.parametrize("mode", ["HYPERPARAMETER_TUNING", "AUTO"])
 def test_max_candidates_is_accepted_where_autopilot_honours_it(mode):
     settings = parse_settings("dev", {**VALID, "automl": {"mode": mode, "max_candidates": 25}})
@@ -388,13 +398,6 @@ def test_budgets_are_whole_poll_intervals(key, value, allowed):
     assert _error({"automl": {key: value}}) == (
         f"dev.automl.{key} = {value}: not a whole number of the 60 s poll interval; "
         f"allowed: a multiple of 60, {allowed}"
-    )
-
-
-def test_time_budget_over_the_wait_condition_cap_names_the_limit():
-    assert _error({"automl": {"max_job_runtime_seconds": 43_200}}) == (
-        "dev.automl.max_job_runtime_seconds = 43200: with the 1800 s wait margin it exceeds "
-        "CloudFormation's 43200 s (12 h) wait-condition limit; allowed: 600 to 41400"
     )
 
 
@@ -418,13 +421,6 @@ def test_problem_type_and_objective_go_together():
     )
 
 
-def test_objective_must_fit_the_problem_type():
-    assert _error({"automl": {"problem_type": "Regression", "objective": "F1"}}) == (
-        "dev.automl.objective = 'F1': does not fit problem_type 'Regression'; "
-        "allowed: MSE, RMSE, MAE, R2"
-    )
-
-
 @pytest.mark.parametrize("key", ["target_attribute", "positive_class"])
 def test_blank_dataset_names_are_refused(key):
     assert _error({"dataset": {key: " "}}).startswith(
@@ -437,12 +433,6 @@ def test_existing_network_needs_vpc_and_subnets():
     assert _error(raw) == (
         "dev.network.subnet_ids = []: network.mode 'existing' needs the subnets for Studio; "
         "allowed: ['subnet-...', 'subnet-...']"
-    )
-
-
-def test_reserved_tag_prefix_is_rejected():
-    assert _error({"tags": {"aws:owner": "me"}}) == (
-        "dev.tags.aws:owner = 'me': the 'aws:' prefix is reserved for AWS; allowed: any other key"
     )
 
 
