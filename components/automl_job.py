@@ -261,7 +261,7 @@ class AutoMLJob(Construct):
             )
         self.provider.acknowledge(
             {
-                nag.wildcard_resource(nag.arn("sagemaker", f"automl-job/{job_name_prefix}-*")): (
+                nag.wildcard_arn("sagemaker", f"automl-job/{job_name_prefix}-*"): (
                     "Job names end in a hash of the job inputs, known only at deploy; "
                     "the prefix limits them to this stack's jobs"
                 ),
@@ -270,7 +270,7 @@ class AutoMLJob(Construct):
                     f"{nag.attribute_ref(self.state_machine, 'Name')}:*"
                 ): "Executions of this stack's wait state machine only; their names end in "
                 "a hash known only at deploy",
-                nag.wildcard_resource(nag.arn("sagemaker", f"model/{job_name_prefix}-m-*")): (
+                nag.wildcard_arn("sagemaker", f"model/{job_name_prefix}-m-*"): (
                     "Model names end in a hash of the job, candidate, response keys and role, "
                     "known only at deploy; the prefix limits them to this stack's models"
                 ),
@@ -402,7 +402,7 @@ class AutoMLJob(Construct):
                     "CloudWatch Logs delivery actions (logs:CreateLogDelivery etc.) support "
                     "no resource-level scoping"
                 ),
-                nag.wildcard_resource(nag.arn("sagemaker", f"automl-job/{job_name_prefix}-*")): (
+                nag.wildcard_arn("sagemaker", f"automl-job/{job_name_prefix}-*"): (
                     "Job names end in a hash of the job inputs, known only at deploy; "
                     "the prefix limits them to this stack's jobs"
                 ),

@@ -32,6 +32,11 @@ def wildcard_resource(resource: str) -> str:
     return f"AwsSolutions-IAM5[Resource::{resource}]"
 
 
+def wildcard_arn(service: str, resource: str) -> str:
+    """The IAM5 finding of a wildcard in a resource of ``service`` in this account and region."""
+    return wildcard_resource(arn(service, resource))
+
+
 def s3_grant_findings(reason: str) -> dict[str, str]:
     """The action groups of a CDK bucket grant, acknowledged with one reason."""
     return {f"AwsSolutions-IAM5[Action::{action}]": reason for action in S3_GRANT_ACTIONS}

@@ -157,24 +157,24 @@ class StudioAppsCleanup(Construct):
         nag.acknowledge(
             self.policy,
             {
-                nag.wildcard_resource(nag.arn("sagemaker", f"app/{domain_ref}/*")): (
+                nag.wildcard_arn("sagemaker", f"app/{domain_ref}/*"): (
                     "Apps that users start in this domain have names unknown at deploy"
                 ),
-                nag.wildcard_resource(nag.arn("sagemaker", f"space/{domain_ref}/*")): (
+                nag.wildcard_arn("sagemaker", f"space/{domain_ref}/*"): (
                     "Spaces that users create in this domain have names unknown at deploy"
                 ),
-                nag.wildcard_resource(nag.arn("sagemaker", f"user-profile/{domain_ref}/*")): (
+                nag.wildcard_arn("sagemaker", f"user-profile/{domain_ref}/*"): (
                     "Profiles that users add to this domain have names unknown at deploy"
                 ),
                 nag.wildcard_resource("*"): (
                     "sagemaker:ListApps, sagemaker:ListSpaces, sagemaker:ListUserProfiles and "
                     "ec2:DescribeSecurityGroups support no resource-level scoping"
                 ),
-                nag.wildcard_resource(nag.arn("elasticfilesystem", "file-system/*")): (
+                nag.wildcard_arn("elasticfilesystem", "file-system/*"): (
                     "SageMaker creates the home EFS at deploy; the condition limits tagging "
                     "to the file system tagged with this domain's ARN"
                 ),
-                nag.wildcard_resource(nag.arn("ec2", "security-group/*")): (
+                nag.wildcard_arn("ec2", "security-group/*"): (
                     "SageMaker creates the NFS groups at deploy; the condition limits "
                     "tagging to groups in this stack's VPC"
                 ),
@@ -260,19 +260,19 @@ class StudioHomeCleanup(Construct):
                     "elasticfilesystem:DescribeFileSystems and ec2:DescribeSecurityGroups "
                     "support no resource-level scoping"
                 ),
-                nag.wildcard_resource(nag.arn("elasticfilesystem", "file-system/*")): (
+                nag.wildcard_arn("elasticfilesystem", "file-system/*"): (
                     "The home EFS is created by SageMaker; the condition limits deletes to "
                     "file systems carrying this stack's owner tag"
                 ),
-                nag.wildcard_resource(nag.arn("ec2", "security-group/*")): (
+                nag.wildcard_arn("ec2", "security-group/*"): (
                     "The NFS groups are created by SageMaker; the condition limits deletes "
                     "to groups carrying this stack's owner tag"
                 ),
-                nag.wildcard_resource(nag.arn("sagemaker", "domain/*")): (
+                nag.wildcard_arn("sagemaker", "domain/*"): (
                     "Read-only guard: the domain ID is read from the tagged file system at "
                     "delete time, after this stack's domain is gone"
                 ),
-                nag.wildcard_resource(nag.arn("ec2", "network-interface/*")): (
+                nag.wildcard_arn("ec2", "network-interface/*"): (
                     "EFS removes mount-target interfaces with the caller's rights; the "
                     "condition limits it to this stack's VPC"
                 ),

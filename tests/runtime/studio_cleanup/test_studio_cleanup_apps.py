@@ -209,17 +209,20 @@ class TestDelete:
 
         assert handler.apps_is_complete(delete_event()) == {"IsComplete": False}
 
-    def test_complete_when_no_app_or_space_is_left(self, stub):
+    @pytest.mark.parametrize(
+        ("apps", "delete_says"),
+        [
+            ([app("x", "Deleted", user="alice"), app("y", "Failed", space="s")], None),
+            # An app already gone counts as done.
+            ([app("x", "InService", user="alice")], "App does not exist"),
+        ],
+        ids=["all-finished", "already-gone"],
+    )
+    def test_complete_when_no_app_or_space_is_left(self, stub, apps, delete_says):
         sm = stub("sagemaker")
-        expect_apps(sm, [app("x", "Deleted", user="alice"), app("y", "Failed", space="s")])
-        expect_spaces(sm, [])
-
-        assert handler.apps_is_complete(delete_event()) == {"IsComplete": True}
-
-    def test_app_already_gone_counts_as_done(self, stub):
-        sm = stub("sagemaker")
-        expect_apps(sm, [app("x", "InService", user="alice")])
-        sm.add_client_error("delete_app", "ResourceNotFound", "App does not exist", 400)
+        expect_apps(sm, apps)
+        if delete_says:
+            sm.add_client_error("delete_app", "ResourceNotFound", delete_says, 400)
         expect_spaces(sm, [])
 
         assert handler.apps_is_complete(delete_event()) == {"IsComplete": True}
