@@ -500,7 +500,20 @@ class Requests:
         resource_id = arn.rsplit("/", 1)[1]
         ec2 = self.account.moto("ec2")
         if resource_id.startswith("sg-"):
-            found = ec2.describe_security_groups(GroupIds=[resource_id])["SecurityGroups"]
+            # Read from moto's EC2 state: this runs for every request on a security group.
+            from moto.ec2.models import ec2_backends
+
+            backend = ec2_backends[self.id][REGION]
+            (group,) = backend.describe_security_groups(group_ids=[resource_id])
+            found = [
+                {
+                    "VpcId": group.vpc_id,
+                    "Tags": [
+                        {"Key": key, "Value": value}
+                        for key, value in backend.tags.get(resource_id, {}).items()
+                    ],
+                }
+            ]
         else:
             found = ec2.describe_network_interfaces(NetworkInterfaceIds=[resource_id])[
                 "NetworkInterfaces"
@@ -526,8 +539,11 @@ class Requests:
         if file_system is None:
             raise NotImplementedError(f"no IAM resource rule for {action}")
         arn = self.arn("elasticfilesystem", f"file-system/{file_system}")
+        from moto.efs.models import efs_backends
+
         tags = {
-            t["Key"]: t["Value"] for t in efs.list_tags_for_resource(ResourceId=file_system)["Tags"]
+            t["Key"]: t["Value"]
+            for t in efs_backends[self.id][REGION].list_tags_for_resource(file_system)
         }
         context = {**_resource_tags(tags), **_tag_context(params.get("Tags"))}
         found = [Authorization(action, arn, context)]
