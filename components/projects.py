@@ -9,7 +9,7 @@ from constructs import Construct
 
 from components import nag
 from components.handler_provider import ProvidedConstruct
-from components.studio_cleanup import OWNER_TAG_KEY
+from components.studio_cleanup import OWNER_TAG_KEY, owned_by
 
 # The account-wide roles the handler ensures (runtime/projects_enablement/role_specs.py), all
 # under /service-role/: tests keep these lists equal to the handler's.
@@ -87,7 +87,7 @@ class ProjectsAndJumpStart(ProvidedConstruct):
             encryption_key=encryption_key,
         )
         role_arns = _role_arns(SERVICE_CATALOG_ROLE_NAMES)
-        owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
+        owned = owned_by(owner_tag_value)
         self.provider.add_to_policy(
             # The portfolio status calls and ListAcceptedPortfolioShares have no resource type.
             iam.PolicyStatement(

@@ -21,8 +21,14 @@ from components.handler_provider import ProvidedConstruct
 
 # Tag that marks the home EFS and NFS security groups as this stack's to delete.
 OWNER_TAG_KEY = "autopilot-studio:owner-stack"
+
 # SageMaker's own tag on a domain's home EFS and NFS groups: the domain's ARN.
 SAGEMAKER_DOMAIN_TAG = "ManagedByAmazonSageMakerResource"
+
+
+def owned_by(owner_tag_value: str) -> dict[str, Any]:
+    """The IAM condition: the resource carries this stack's owner tag."""
+    return {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
 
 
 def _vpc_arn(vpc: ec2.IVpc) -> str:
@@ -215,7 +221,7 @@ class StudioHomeCleanup(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.provider = provider
-        owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner_tag_value}}
+        owned = owned_by(owner_tag_value)
         self.provider.add_to_policy(
             # Describe calls support no resource-level scoping.
             iam.PolicyStatement(
