@@ -17,7 +17,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from components import arns, nag
-from components.handler_provider import ProvidedConstruct
+from components.handler_provider import HandlerProvider, ProvidedConstruct
 
 # Tag that marks the home EFS and NFS security groups as this stack's to delete.
 OWNER_TAG_KEY = "autopilot-studio:owner-stack"
@@ -87,11 +87,6 @@ class StudioCleanupProvider(ProvidedConstruct):
             encryption_key=encryption_key,
             waiter_log_name=f"{name_prefix}-studio-cleanup-provider",
         )
-        self.role = self.provider.role
-        self.service_token = self.provider.service_token
-
-    def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
-        self.provider.add_to_policy(*statements)
 
 
 class StudioAppsCleanup(Construct):
@@ -106,7 +101,7 @@ class StudioAppsCleanup(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        provider: StudioCleanupProvider,
+        provider: HandlerProvider,
         domain: sagemaker.CfnDomain,
         vpc: ec2.IVpc,
         owner_tag_value: str,
@@ -186,7 +181,7 @@ class StudioAppsCleanup(Construct):
                 ),
             },
         )
-        self.resource = self.provider.provider.custom_resource(
+        self.resource = self.provider.custom_resource(
             self,
             "Resource",
             resource_type="Custom::StudioAppsCleanup",
@@ -213,7 +208,7 @@ class StudioHomeCleanup(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        provider: StudioCleanupProvider,
+        provider: HandlerProvider,
         vpc: ec2.IVpc,
         owner_tag_value: str,
         retain_home_file_system: bool,
@@ -260,7 +255,7 @@ class StudioHomeCleanup(Construct):
                     claim=True,
                 )
             )
-        self.provider.provider.acknowledge(
+        self.provider.acknowledge(
             {
                 nag.wildcard_resource("*"): (
                     "elasticfilesystem:DescribeFileSystems and ec2:DescribeSecurityGroups "
@@ -284,7 +279,7 @@ class StudioHomeCleanup(Construct):
                 ),
             }
         )
-        self.resource = self.provider.provider.custom_resource(
+        self.resource = self.provider.custom_resource(
             self,
             "Resource",
             resource_type="Custom::StudioHomeCleanup",

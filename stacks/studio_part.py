@@ -40,7 +40,7 @@ class StudioPart:
         home_cleanup = StudioHomeCleanup(
             stack,
             "StudioHomeCleanup",
-            provider=cleanup,
+            provider=cleanup.provider,
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,
             retain_home_file_system=settings.studio.retain_home_file_system,
@@ -65,7 +65,7 @@ class StudioPart:
         apps_cleanup = StudioAppsCleanup(
             stack,
             "StudioAppsCleanup",
-            provider=cleanup,
+            provider=cleanup.provider,
             domain=studio.domain,
             vpc=network.vpc,
             owner_tag_value=Aws.STACK_ID,

@@ -17,10 +17,13 @@ import botocore.session
 
 
 def install() -> None:
-    loader = botocore.loaders.create_loader()
+    shared_loader = functools.cache(botocore.loaders.create_loader)
 
     def register_shared_loader(session: botocore.session.Session) -> None:
-        session._components.lazy_register_component("data_loader", lambda: loader)
+        # As botocore registers it, but one loader per data path for all sessions.
+        session._components.lazy_register_component(
+            "data_loader", lambda: shared_loader(session.get_config_variable("data_path"))
+        )
 
     botocore.session.Session._register_data_loader = register_shared_loader  # type: ignore[method-assign]
 
